@@ -1,0 +1,252 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dds import errors
+from dds.lookups import get_or_404
+from dds.openapi import documented
+from dds.pagination import PagePagination, results
+from dds.validation import validated
+from dds.permissions import NotAgentSession, require_creator_or_system_admin
+
+from . import selectors, services
+from .models import ApiKey
+from .serializers import (
+    ApiKeySerializer,
+    ApiTokenRequestSerializer,
+    ApiTokenSerializer,
+    AuthProviderSerializer,
+    SoftwareAgentCreateSerializer,
+    SoftwareAgentSerializer,
+    SoftwareAgentUpdateSerializer,
+    UserSerializer,
+)
+
+
+class PublicView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+
+class ApiTokenView(PublicView):
+    @documented(
+        summary="Mint an api_token from an agent key and a user key",
+        request=ApiTokenRequestSerializer,
+        ok={201: ApiTokenSerializer},
+        errors=(400, 404),
+        e400="`missing key or keys`",
+        e404="`invalid key`: either key is unknown, or the agent is deleted",
+    )
+    def post(self, request):
+        agent_key, user_key = request.data.get("agent_key"), request.data.get("user_key")
+        if not isinstance(agent_key, str) or not isinstance(user_key, str) or not agent_key or not user_key:
+            raise errors.MissingKeys()
+        token = services.api_token_create(agent_key=agent_key, user_key=user_key)
+        return Response(token, status=status.HTTP_201_CREATED)
+
+
+class UserApiTokenView(PublicView):
+    @documented(
+        summary="Mint an api_token from an identity-provider access token",
+        parameters=[
+            OpenApiParameter("access_token", OpenApiTypes.STR, required=True),
+            OpenApiParameter("authentication_service_id", OpenApiTypes.STR),
+        ],
+        ok={200: ApiTokenSerializer},
+        errors=(400, 401),
+        e400="`no access_token`",
+        e401="`invalid access_token`: identity-provider login is not enabled on this service",
+    )
+    def get(self, request):
+        if not request.query_params.get("access_token"):
+            raise errors.MissingAccessToken()
+        raise errors.InvalidAccessToken()
+
+
+class CurrentUserView(APIView):
+    @documented(summary="The caller", ok={200: UserSerializer})
+    def get(self, request):
+        user = selectors.users().get(pk=request.user.pk)
+        return Response(UserSerializer(user, context={"agent": request.auth.agent}).data)
+
+
+def _user_key(user):
+    key = ApiKey.objects.filter(user=user).first()
+    if key is None:
+        raise errors.NotFound("ApiKey", suggestion="you must create an ApiKey")
+    return key
+
+
+class CurrentUserApiKeyView(APIView):
+    permission_classes = [NotAgentSession]
+
+    @documented(summary="The caller's user key", ok={200: ApiKeySerializer}, errors=(401, 403, 404))
+    def get(self, request):
+        return Response(ApiKeySerializer(_user_key(request.user)).data)
+
+    @documented(summary="Replace the caller's user key", request=None, ok={200: ApiKeySerializer}, errors=(401, 403))
+    def put(self, request):
+        return Response(ApiKeySerializer(services.api_key_rotate(owner=request.user)).data)
+
+    @documented(summary="Delete the caller's user key", ok={204: None}, errors=(401, 403, 404))
+    def delete(self, request):
+        services.api_key_delete(owner=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SoftwareAgentListView(APIView):
+    permission_classes = [NotAgentSession]
+
+    @documented(summary="All software agents", ok={200: SoftwareAgentSerializer(many=True)}, errors=(401, 403))
+    def get(self, request):
+        agents = selectors.software_agents().filter(is_deleted=False).order_by("name", "id")
+        return Response(results(SoftwareAgentSerializer(agents, many=True).data))
+
+    @documented(
+        summary="Register a software agent (its agent key is created too)",
+        request=SoftwareAgentCreateSerializer,
+        ok={201: SoftwareAgentSerializer},
+        errors=(400, 401, 403),
+    )
+    def post(self, request):
+        data = validated(SoftwareAgentCreateSerializer, request.data)
+        agent = services.software_agent_create(actor=request.auth, **data)
+        return Response(SoftwareAgentSerializer(agent).data, status=status.HTTP_201_CREATED)
+
+
+def _agent(pk, *, live=False):
+    queryset = selectors.software_agents()
+    if live:
+        queryset = queryset.filter(is_deleted=False)
+    return get_or_404(queryset, "SoftwareAgent", pk)
+
+
+class SoftwareAgentView(APIView):
+    permission_classes = [NotAgentSession]
+
+    @documented(summary="A software agent", ok={200: SoftwareAgentSerializer}, errors=(401, 403, 404))
+    def get(self, request, id):
+        return Response(SoftwareAgentSerializer(_agent(id)).data)
+
+    @documented(
+        summary="Update a software agent (its creator or a system admin)",
+        request=SoftwareAgentUpdateSerializer,
+        ok={200: SoftwareAgentSerializer},
+        errors=(400, 401, 403, 404),
+    )
+    def put(self, request, id):
+        agent = _agent(id, live=True)
+        require_creator_or_system_admin(request.user, agent)
+        data = validated(SoftwareAgentUpdateSerializer, request.data)
+        agent = services.software_agent_update(actor=request.auth, agent=agent, **data)
+        return Response(SoftwareAgentSerializer(agent).data)
+
+    @documented(summary="Delete a software agent (logical)", ok={204: None}, errors=(401, 403, 404))
+    def delete(self, request, id):
+        agent = _agent(id, live=True)
+        require_creator_or_system_admin(request.user, agent)
+        services.software_agent_delete(actor=request.auth, agent=agent)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SoftwareAgentApiKeyView(APIView):
+    permission_classes = [NotAgentSession]
+
+    def _agent(self, request, id):
+        agent = _agent(id, live=True)
+        require_creator_or_system_admin(request.user, agent)
+        return agent
+
+    @documented(summary="A software agent's key", ok={200: ApiKeySerializer}, errors=(401, 403, 404))
+    def get(self, request, id):
+        key = ApiKey.objects.filter(software_agent=self._agent(request, id)).first()
+        if key is None:
+            raise errors.NotFound("ApiKey", suggestion="you must create an ApiKey")
+        return Response(ApiKeySerializer(key).data)
+
+    @documented(
+        summary="Replace a software agent's key", request=None, ok={200: ApiKeySerializer}, errors=(401, 403, 404)
+    )
+    def put(self, request, id):
+        return Response(ApiKeySerializer(services.api_key_rotate(owner=self._agent(request, id))).data)
+
+    @documented(summary="Delete a software agent's key", ok={204: None}, errors=(401, 403, 404))
+    def delete(self, request, id):
+        services.api_key_delete(owner=self._agent(request, id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+_USER_FILTERS = ("full_name_contains", "first_name_begins_with", "last_name_begins_with", "username", "email")
+
+
+class UserListView(APIView):
+    @documented(
+        summary="Users, filtered",
+        parameters=[OpenApiParameter(name, OpenApiTypes.STR) for name in _USER_FILTERS],
+        ok={200: UserSerializer(many=True)},
+        errors=(400, 401),
+        paged=True,
+    )
+    def get(self, request):
+        filters = {name: request.query_params.get(name, "") for name in _USER_FILTERS}
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(selectors.user_list(**filters), request)
+        return paginator.get_paginated_response(UserSerializer(page, many=True).data)
+
+
+class UserView(APIView):
+    @documented(summary="A user", ok={200: UserSerializer}, errors=(401, 404))
+    def get(self, request, id):
+        return Response(UserSerializer(get_or_404(selectors.users(), "User", id)).data)
+
+
+class AuthProviderListView(PublicView):
+    @documented(summary="Identity providers", ok={200: AuthProviderSerializer(many=True)}, errors=(400,), paged=True)
+    def get(self, request):
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(selectors.auth_providers(), request)
+        return paginator.get_paginated_response(AuthProviderSerializer(page, many=True).data)
+
+
+class AuthProviderView(PublicView):
+    @documented(summary="An identity provider", ok={200: AuthProviderSerializer}, errors=(404,))
+    def get(self, request, id):
+        return Response(AuthProviderSerializer(get_or_404(selectors.auth_providers(), "AuthenticationService", id)).data)
+
+
+def _no_directory(id):
+    get_or_404(selectors.auth_providers(), "AuthenticationService", id)
+    return errors.BadRequest(
+        "authentication provider does not support affilate searches",
+        "add users in the admin or with `manage.py create_client_config --create-user`",
+    )
+
+
+_NO_DIRECTORY = "`authentication provider does not support affilate searches`: no provider here has a directory"
+
+
+class AffiliatesView(APIView):
+    @documented(
+        summary="Search a provider's directory",
+        operation_id="auth_providers_affiliates_list",
+        ok={},
+        errors=(400, 401, 404),
+        e400=_NO_DIRECTORY,
+    )
+    def get(self, request, id):
+        raise _no_directory(id)
+
+
+class AffiliateView(APIView):
+    @documented(summary="A person in a provider's directory", ok={}, errors=(400, 401, 404), e400=_NO_DIRECTORY)
+    def get(self, request, id, uid):
+        raise _no_directory(id)
+
+
+class AffiliateUserView(APIView):
+    @documented(summary="Register a directory person as a user", ok={}, errors=(400, 401, 404), e400=_NO_DIRECTORY)
+    def post(self, request, id, uid):
+        raise _no_directory(id)

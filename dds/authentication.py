@@ -1,0 +1,71 @@
+"""api_token authentication (CONTRACT §3): an HS256 JWT carried raw in the `Authorization` header."""
+
+import time
+
+import jwt
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication
+
+from dds import errors
+from dds.accounts.models import SoftwareAgent, User
+from dds.audit import Actor
+from dds.lookups import parse_uuid
+
+_ALGORITHM = "HS256"
+
+
+def api_token_encode(*, user, agent=None):
+    """The `{api_token, expires_on, time_to_live}` object for a session of `user` (acting through `agent`)."""
+    time_to_live = settings.API_TOKEN_TIME_TO_LIVE
+    expires_on = int(time.time()) + time_to_live
+    claims = {"id": str(user.id), "exp": expires_on}
+    if agent is not None:
+        claims["software_agent_id"] = str(agent.id)
+    token = jwt.encode(claims, settings.SECRET_KEY, algorithm=_ALGORITHM)
+    return {"api_token": token, "expires_on": expires_on, "time_to_live": time_to_live}
+
+
+def _decode(token):
+    try:
+        return jwt.decode(token, settings.SECRET_KEY, algorithms=[_ALGORITHM], options={"require": ["exp", "id"]})
+    except jwt.ExpiredSignatureError:
+        raise errors.ExpiredApiToken() from None
+    except jwt.InvalidTokenError:
+        raise errors.InvalidApiToken() from None
+
+
+class ApiTokenAuthentication(BaseAuthentication):
+    """Sets `request.user` to the token's user and `request.auth` to an `Actor` (user and agent)."""
+
+    def authenticate(self, request):
+        token = request.META.get("HTTP_AUTHORIZATION", "").strip()
+        if not token:
+            return None
+        claims = _decode(token)
+        user = User.objects.filter(pk=parse_uuid(claims["id"]), is_active=True).first()
+        if user is None:
+            raise errors.InvalidApiToken()
+        agent = None
+        if "software_agent_id" in claims:
+            agent_id = parse_uuid(claims["software_agent_id"])
+            agent = SoftwareAgent.objects.filter(pk=agent_id, is_deleted=False).first()
+            if agent is None:
+                raise errors.InvalidApiToken()
+        return user, Actor(user=user, agent=agent)
+
+    def authenticate_header(self, request):
+        return "api_token"
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = ApiTokenAuthentication
+    name = "api_token"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "The raw api_token from POST /software_agents/api_token, without any `Bearer` prefix.",
+        }

@@ -1,0 +1,200 @@
+"""The API's exception family: each error carries its status, code, reason and suggestion.
+
+Views and services raise these; `dds.exception_handler` turns them (and DRF's own exceptions) into the
+envelope of CONTRACT §2: `{"error": <status>, "code", "reason", "suggestion"[, "errors"]}`.
+"""
+
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+NOT_PROVIDED = "not_provided"
+RESOURCE_NOT_CONSISTENT = "resource_not_consistent"
+
+
+class DDSError(APIException):
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    code = NOT_PROVIDED
+    reason = "internal server error"
+    suggestion = "try again in a few minutes, or contact the systems administrators"
+
+    def __init__(self, reason=None, suggestion=None):
+        if reason is not None:
+            self.reason = reason
+        if suggestion is not None:
+            self.suggestion = suggestion
+        super().__init__(detail=self.reason, code=self.code)
+
+    def headers(self):
+        return {}
+
+    def body(self):
+        return {"error": self.status_code, "code": self.code, "reason": self.reason, "suggestion": self.suggestion}
+
+
+class ValidationFailed(DDSError):
+    """A 400 with field errors and/or object-level ("base") errors, shaped as CONTRACT §2.2 says."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    fix_fields = "Fix the following invalid fields and resubmit"
+
+    def __init__(self, errors=(), base=()):
+        self.errors = [{"field": field, "message": message} for field, message in errors]
+        self.base = list(base)
+        if self.base:
+            reason, suggestion = " ".join(self.base), self.fix_fields if self.errors else ""
+        else:
+            reason, suggestion = "validation failed", self.fix_fields
+        super().__init__(reason, suggestion)
+
+    @classmethod
+    def field(cls, field, message):
+        return cls(errors=[(field, message)])
+
+    def body(self):
+        body = super().body()
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+class BadRequest(DDSError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    reason = "bad request"
+    suggestion = "check the request and resubmit"
+
+
+class MalformedBody(BadRequest):
+    reason = "malformed request body"
+    suggestion = "send a JSON object or a form-encoded body"
+
+
+class MissingKeys(BadRequest):
+    reason = "missing key or keys"
+    suggestion = "api_key and user_key are required"
+
+
+class MissingAccessToken(BadRequest):
+    reason = "no access_token"
+    suggestion = "you might need to login through an authentication service"
+
+
+class IntegrityFailure(DDSError):
+    """The upload's stored bytes do not match what the client reported; `reason` is the upload's error_message."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    suggestion = "You must begin a new upload process"
+
+
+class NotAuthenticated(DDSError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    reason = "no api_token"
+    suggestion = "you might need to login through an authentication service"
+
+    def headers(self):
+        return {"WWW-Authenticate": "api_token"}
+
+
+class ExpiredApiToken(NotAuthenticated):
+    reason = "expired api_token"
+    suggestion = "you need to login with your authentication service"
+
+
+class InvalidApiToken(NotAuthenticated):
+    reason = "invalid api_token"
+    suggestion = "token not properly signed"
+
+
+class InvalidAccessToken(NotAuthenticated):
+    reason = "invalid access_token"
+    suggestion = "token not properly signed"
+
+
+class Forbidden(DDSError):
+    status_code = status.HTTP_403_FORBIDDEN
+    reason = "Unauthorized"
+    suggestion = "request permission to access this resource"
+
+
+class NotFound(DDSError):
+    """`NotFound("Project")` answers `Project Not Found`, as the reference names its models."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+
+    def __init__(self, model="Resource", suggestion=None):
+        super().__init__(f"{model} Not Found", suggestion or f"you may have mistyped the {model} id")
+
+
+class InvalidKey(DDSError):
+    status_code = status.HTTP_404_NOT_FOUND
+    reason = "invalid key"
+    suggestion = "ensure both keys are valid"
+
+
+class RouteNotFound(DDSError):
+    status_code = status.HTTP_404_NOT_FOUND
+    reason = "Route Not Found"
+    suggestion = "check the path against the API documentation at /api/docs/"
+
+
+class ResourceNotConsistent(DDSError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = RESOURCE_NOT_CONSISTENT
+    reason = "resource changes are still being processed by system"
+    suggestion = "this is a temporary state that will eventually be resolved by the system; please retry request"
+
+    def __init__(self, retry_after=2):
+        self.retry_after = max(1, int(retry_after))
+        super().__init__()
+
+    def headers(self):
+        return {"Retry-After": str(self.retry_after)}
+
+
+class MethodNotAllowed(DDSError):
+    status_code = status.HTTP_405_METHOD_NOT_ALLOWED
+    reason = "method not allowed"
+    suggestion = "check the allowed methods in the API documentation at /api/docs/"
+
+
+class NotAcceptable(DDSError):
+    status_code = status.HTTP_406_NOT_ACCEPTABLE
+    reason = "not acceptable"
+    suggestion = "accept application/json"
+
+
+class Conflict(DDSError):
+    status_code = status.HTTP_409_CONFLICT
+    reason = "conflict"
+    suggestion = "nothing else needs to be done"
+
+
+class PayloadTooLarge(DDSError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    reason = "request body too large"
+    suggestion = "send file bytes to the signed storage URL, not to the API"
+
+
+class UnsupportedMediaType(DDSError):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    reason = "unsupported media type"
+    suggestion = "send application/json or application/x-www-form-urlencoded"
+
+
+class TooManyRequests(DDSError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    reason = "too many requests"
+    suggestion = "slow down and retry later"
+
+
+class InternalError(DDSError):
+    pass
+
+
+class StorageUnavailable(DDSError):
+    reason = "The storage provider is unavailable"
+
+
+class ServiceUnavailable(DDSError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    reason = "service unavailable"
+    suggestion = "try again in a few minutes, or contact the systems administrators"

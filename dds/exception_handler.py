@@ -1,0 +1,94 @@
+"""Every error leaves the service as the JSON envelope of CONTRACT §2, whatever raised it."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DatabaseError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from dds import errors
+
+logger = logging.getLogger(__name__)
+
+_REQUIRED_MESSAGES = {"required": "is missing", "blank": "can't be blank", "null": "can't be blank"}
+
+
+def _flatten(detail, prefix=""):
+    """Turn DRF's nested error detail into (field, message) pairs; `non_field_errors` become base errors."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            field = key if key in ("non_field_errors", "") else f"{prefix}{key}"
+            yield from _flatten(value, f"{field}." if field != "non_field_errors" else prefix)
+    elif isinstance(detail, list):
+        for item in detail:
+            yield from _flatten(item, prefix)
+    else:
+        code = getattr(detail, "code", None)
+        yield prefix.rstrip("."), _REQUIRED_MESSAGES.get(code, str(detail))
+
+
+def _validation_failed(exc):
+    pairs = list(_flatten(exc.detail if isinstance(exc.detail, (dict, list)) else [exc.detail]))
+    return errors.ValidationFailed(
+        errors=[(field, message) for field, message in pairs if field],
+        base=[message for field, message in pairs if not field],
+    )
+
+
+def _as_dds_error(exc):
+    if isinstance(exc, errors.DDSError):
+        return exc
+    if isinstance(exc, drf.ValidationError):
+        return _validation_failed(exc)
+    if isinstance(exc, drf.ParseError):
+        return errors.MalformedBody(suggestion=f"{exc.detail}; send a JSON object or a form-encoded body")
+    if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
+        return errors.NotAuthenticated()
+    if isinstance(exc, (drf.PermissionDenied, DjangoPermissionDenied)):
+        return errors.Forbidden()
+    if isinstance(exc, (drf.NotFound, Http404)):
+        return errors.RouteNotFound()
+    if isinstance(exc, drf.MethodNotAllowed):
+        return errors.MethodNotAllowed()
+    if isinstance(exc, drf.NotAcceptable):
+        return errors.NotAcceptable()
+    if isinstance(exc, drf.UnsupportedMediaType):
+        return errors.UnsupportedMediaType()
+    if isinstance(exc, drf.Throttled):
+        return errors.TooManyRequests()
+    if isinstance(exc, DatabaseError):
+        logger.exception("database unavailable or failing")
+        return errors.ServiceUnavailable(reason="database unavailable")
+    logger.exception("unhandled error", exc_info=exc)
+    return errors.InternalError()
+
+
+def error_response(error, response=None):
+    """The envelope for `error`, keeping the headers DRF's own handler already set on `response`."""
+    result = JsonResponse(error.body(), status=error.status_code)
+    if response is not None:
+        for header in ("WWW-Authenticate", "Allow", "Retry-After"):
+            if header in response:
+                result[header] = response[header]
+    for header, value in error.headers().items():
+        result[header] = value
+    return result
+
+
+def api_exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: run DRF's default first (headers, rollback), then answer the envelope."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        set_rollback()
+    return error_response(_as_dds_error(exc), response)
+
+
+def handler404(request, exception=None):
+    return error_response(errors.RouteNotFound())
+
+
+def handler500(request):
+    return error_response(errors.InternalError())

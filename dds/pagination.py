@@ -1,0 +1,75 @@
+"""`page`/`per_page` paging with the `X-Total…` headers of CONTRACT §4, and the `{"results": […]}` body."""
+
+import math
+
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+
+from dds import errors
+
+DEFAULT_PER_PAGE = 100
+MAX_PER_PAGE = 1000
+
+PAGE_HEADERS = ("X-Total", "X-Total-Pages", "X-Page", "X-Per-Page", "X-Next-Page", "X-Prev-Page")
+
+
+def _integer(request, name):
+    value = request.query_params.get(name, "").strip()
+    if value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise errors.ValidationFailed.field(name, "is invalid") from None
+
+
+def results(data):
+    """The body of every collection, paged or not."""
+    return {"results": data}
+
+
+class PagePagination(BasePagination):
+    def paginate_queryset(self, queryset, request, view=None):
+        page = _integer(request, "page")
+        per_page = _integer(request, "per_page")
+        self.page = page if page and page > 0 else 1
+        self.per_page = min(per_page, MAX_PER_PAGE) if per_page and per_page > 0 else DEFAULT_PER_PAGE
+        self.total = queryset.count()
+        self.total_pages = math.ceil(self.total / self.per_page)
+        offset = (self.page - 1) * self.per_page
+        return list(queryset[offset : offset + self.per_page])
+
+    def headers(self):
+        in_range = self.page <= self.total_pages
+        return {
+            "X-Total": str(self.total),
+            "X-Total-Pages": str(self.total_pages),
+            "X-Page": str(self.page),
+            "X-Per-Page": str(self.per_page),
+            "X-Next-Page": str(self.page + 1) if self.page < self.total_pages else "",
+            "X-Prev-Page": str(self.page - 1) if in_range and self.page > 1 else "",
+        }
+
+    def get_paginated_response(self, data):
+        return Response(results(data), headers=self.headers())
+
+    def get_paginated_response_schema(self, schema):
+        return {"type": "object", "required": ["results"], "properties": {"results": schema}}
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "description": "1-based page number; values below 1 mean 1.",
+                "schema": {"type": "integer"},
+            },
+            {
+                "name": "per_page",
+                "in": "query",
+                "required": False,
+                "description": f"Page size, default {DEFAULT_PER_PAGE}; larger than {MAX_PER_PAGE} is clamped.",
+                "schema": {"type": "integer"},
+            },
+        ]

@@ -1,0 +1,234 @@
+"""The one settings module: every value comes from the environment, with defaults.
+
+With nothing set the service runs on one machine (SQLite, inline jobs, filesystem storage, message log
+indexed in the database). A wrong value stops start-up with a message naming the variable.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import dj_database_url
+from corsheaders.defaults import default_headers
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+_DEVELOPMENT_SECRET_KEY = "dds-development-only-secret-key-do-not-use-in-production"
+
+
+def _env(name, default=None):
+    value = os.environ.get(name, "").strip()
+    return value if value else default
+
+
+def _env_bool(name, default):
+    value = _env(name)
+    if value is None:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def _env_int(name, default, minimum=0):
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def _env_choice(name, default, choices):
+    value = _env(name, default).lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(sorted(choices))}, not {value!r}")
+    return value
+
+
+def _env_list(name, default=""):
+    return [item.strip() for item in _env(name, default).split(",") if item.strip()]
+
+
+def _env_url(name, schemes):
+    value = _env(name)
+    if value is None:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not parsed.hostname:
+        raise ImproperlyConfigured(f"{name} must be a {'/'.join(schemes)} URL with a host, not {value!r}")
+    return value
+
+
+def _database(url):
+    if url is None:
+        VAR_DIR.mkdir(exist_ok=True)
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "dds.sqlite3"}
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except Exception as error:
+        raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed ({error}): {url!r}") from None
+    if config.get("ENGINE") not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        raise ImproperlyConfigured(f"DATABASE_URL must be a postgres:// or sqlite:// URL, not {url!r}")
+    return config
+
+
+# --- core -----------------------------------------------------------------------------------------
+
+DEBUG = _env_bool("DEBUG", True)
+SECRET_KEY = _env("SECRET_KEY")
+if SECRET_KEY is None:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = _DEVELOPMENT_SECRET_KEY
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "*")
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
+
+DJANGO_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+THIRD_PARTY_APPS = [
+    "corsheaders",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+]
+LOCAL_APPS = [
+    "dds.accounts",
+    "projects",
+    "files",
+    "uploads",
+    "messagelog",
+]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "dds.urls"
+WSGI_APPLICATION = "dds.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _database(_env("DATABASE_URL"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(_env("STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Without collectstatic (the quick start, the tests) WhiteNoise serves straight from the apps' folders.
+WHITENOISE_USE_FINDERS = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO").upper()},
+}
+
+# --- the API ----------------------------------------------------------------------------------------
+
+API_TOKEN_TIME_TO_LIVE = 7200
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["dds.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "dds.parsers.NestedFormParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "dds.exception_handler.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "URL_FORMAT_OVERRIDE": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DDS API",
+    "DESCRIPTION": (
+        "Duke Data Service REST API v1, eventually consistent (DDS-872). Authenticate with the raw api_token "
+        "from POST /api/v1/software_agents/api_token in the Authorization header (no Bearer prefix)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["dds.openapi.strip_optional_slash"],
+}
+
+CORS_ALLOWED_ORIGINS = _env_list("CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT")
+CORS_ALLOW_HEADERS = (*default_headers, "cache-control", "pragma")
+CORS_EXPOSE_HEADERS = ("X-Total", "X-Total-Pages", "X-Page", "X-Per-Page", "X-Next-Page", "X-Prev-Page", "Retry-After")
+
+# --- jobs, storage, message log ---------------------------------------------------------------------------
+
+CLOUDAMQP_URL = _env_url("CLOUDAMQP_URL", ("amqp", "amqps"))
+ACTIVE_JOB_QUEUE_ADAPTER = _env_choice(
+    "ACTIVE_JOB_QUEUE_ADAPTER", "dramatiq" if CLOUDAMQP_URL else "inline", {"inline", "dramatiq", "sneakers"}
+).replace("sneakers", "dramatiq")
+if ACTIVE_JOB_QUEUE_ADAPTER == "dramatiq" and CLOUDAMQP_URL is None:
+    raise ImproperlyConfigured("CLOUDAMQP_URL must be set when ACTIVE_JOB_QUEUE_ADAPTER is dramatiq")
+WORKERS_ALL_RUN_EXCEPT = _env_list("WORKERS_ALL_RUN_EXCEPT")
+
+STORAGE_ROOT = Path(_env("STORAGE_ROOT", str(VAR_DIR / "storage"))).resolve()
+STORAGE_PROVIDER = _env_choice("STORAGE_PROVIDER", "filesystem", {"filesystem", "s3"})
+S3_ENDPOINT_URL = _env_url("S3_ENDPOINT_URL", ("http", "https"))
+S3_ACCESS_KEY_ID = _env("S3_ACCESS_KEY_ID")
+S3_SECRET_ACCESS_KEY = _env("S3_SECRET_ACCESS_KEY")
+S3_REGION = _env("S3_REGION", "us-east-1")
+if STORAGE_PROVIDER == "s3" and not (S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY):
+    raise ImproperlyConfigured("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set when STORAGE_PROVIDER is s3")
+
+ELASTICSEARCH_URL = _env_url("ELASTICSEARCH_URL", ("http", "https"))
+MESSAGE_LOG_WORK_DURATION = _env_int("MESSAGE_LOG_WORK_DURATION", 300, minimum=1)

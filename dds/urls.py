@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from dds import exception_handler
+
+urlpatterns = [
+    path("api/v1/", include("dds.accounts.urls")),
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("admin/", admin.site.urls),
+    # Any other path is an unknown route: a JSON 404 whatever DEBUG says.
+    re_path(r"", csrf_exempt(exception_handler.handler404)),
+]
+
+handler404 = "dds.exception_handler.handler404"
+handler500 = "dds.exception_handler.handler500"
