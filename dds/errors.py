@@ -130,6 +130,12 @@ class InvalidKey(DDSError):
     suggestion = "ensure both keys are valid"
 
 
+class UnknownContext(DDSError):
+    status_code = status.HTTP_404_NOT_FOUND
+    reason = "Unknown Context"
+    suggestion = "Context should be either project or system"
+
+
 class RouteNotFound(DDSError):
     status_code = status.HTTP_404_NOT_FOUND
     reason = "Route Not Found"
