@@ -7,7 +7,7 @@ from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 
-from dds import errors
+from dds import errors, request_context
 from dds.accounts.models import SoftwareAgent, User
 from dds.audit import Actor
 from dds.lookups import parse_uuid
@@ -52,6 +52,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             agent = SoftwareAgent.objects.filter(pk=agent_id, is_deleted=False).first()
             if agent is None:
                 raise errors.InvalidApiToken()
+        request_context.user_id.set(user.id)
         return user, Actor(user=user, agent=agent)
 
     def authenticate_header(self, request):

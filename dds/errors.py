@@ -204,3 +204,14 @@ class ServiceUnavailable(DDSError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     reason = "service unavailable"
     suggestion = "try again in a few minutes, or contact the systems administrators"
+
+
+class Unhealthy(ServiceUnavailable):
+    """A failed health check: the envelope names the failing parts, and `health` carries every part's state."""
+
+    def __init__(self, failing, health):
+        self.health = health
+        super().__init__(reason=f"unhealthy: {', '.join(failing)}")
+
+    def body(self):
+        return {**super().body(), "health": self.health}

@@ -105,9 +105,11 @@ THIRD_PARTY_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_dramatiq",
 ]
 LOCAL_APPS = [
     "dds.accounts",
+    "dds.jobs",
     "projects",
     "files",
     "uploads",
@@ -117,6 +119,7 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dds.request_context.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -170,6 +173,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO").upper()},
+    "loggers": {"pika": {"level": "WARNING"}},
 }
 
 # --- the API ----------------------------------------------------------------------------------------
@@ -209,7 +213,16 @@ CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT")
 CORS_ALLOW_HEADERS = (*default_headers, "cache-control", "pragma")
-CORS_EXPOSE_HEADERS = ("X-Total", "X-Total-Pages", "X-Page", "X-Per-Page", "X-Next-Page", "X-Prev-Page", "Retry-After")
+CORS_EXPOSE_HEADERS = (
+    "X-Total",
+    "X-Total-Pages",
+    "X-Page",
+    "X-Per-Page",
+    "X-Next-Page",
+    "X-Prev-Page",
+    "Retry-After",
+    "X-Request-Id",
+)
 
 # --- jobs, storage, message log ---------------------------------------------------------------------------
 
@@ -220,6 +233,25 @@ ACTIVE_JOB_QUEUE_ADAPTER = _env_choice(
 if ACTIVE_JOB_QUEUE_ADAPTER == "dramatiq" and CLOUDAMQP_URL is None:
     raise ImproperlyConfigured("CLOUDAMQP_URL must be set when ACTIVE_JOB_QUEUE_ADAPTER is dramatiq")
 WORKERS_ALL_RUN_EXCEPT = _env_list("WORKERS_ALL_RUN_EXCEPT")
+JOB_MAX_RETRIES = _env_int("JOB_MAX_RETRIES", 12)
+RECONCILE_OLDER_THAN = _env_int("RECONCILE_OLDER_THAN", 300, minimum=1)
+
+# django-dramatiq would otherwise assume RabbitMQ on localhost: without CLOUDAMQP_URL the broker is an in-process
+# stub that never carries a message (inline jobs do not use it).
+DRAMATIQ_BROKER = {
+    "BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker" if CLOUDAMQP_URL else "dramatiq.brokers.stub.StubBroker",
+    "OPTIONS": {"url": CLOUDAMQP_URL, "confirm_delivery": True} if CLOUDAMQP_URL else {},
+    # Dramatiq runs the after-hooks in reverse order: JobProgress sees the outcome Retries decided.
+    "MIDDLEWARE": [
+        "dramatiq.middleware.AgeLimit",
+        "dramatiq.middleware.TimeLimit",
+        "dramatiq.middleware.ShutdownNotifications",
+        "django_dramatiq.middleware.DbConnectionsMiddleware",
+        "dds.jobs.middleware.JobProgress",
+        "dramatiq.middleware.Retries",
+    ],
+}
+DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 
 STORAGE_ROOT = Path(_env("STORAGE_ROOT", str(VAR_DIR / "storage"))).resolve()
 STORAGE_PROVIDER = _env_choice("STORAGE_PROVIDER", "filesystem", {"filesystem", "s3"})

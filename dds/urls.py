@@ -4,11 +4,15 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from dds import exception_handler
+from dds.health import HealthView
 
 urlpatterns = [
     path("api/v1/", include("dds.accounts.urls")),
+    path("api/v1/", include("projects.urls")),
+    path("api/v1/", include("uploads.urls")),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    re_path(r"^health/?$", HealthView.as_view(), name="health"),
     path("admin/", admin.site.urls),
     # Any other path is an unknown route: a JSON 404 whatever DEBUG says.
     re_path(r"", csrf_exempt(exception_handler.handler404)),

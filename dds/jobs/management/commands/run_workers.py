@@ -1,0 +1,63 @@
+import logging
+import signal
+import threading
+
+import dramatiq
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from dds.jobs.reconcile import reconcile
+from dds.jobs.registry import load_workers
+
+logger = logging.getLogger(__name__)
+
+
+def selected_workers(names, *, except_names):
+    """The worker names to run: `names`, or all but `except_names`. An unknown name is an error listing the valid."""
+    workers = load_workers()
+    unknown = sorted(set(names) - set(workers)) or sorted(set(except_names) - set(workers))
+    if unknown:
+        raise CommandError(f"unknown worker {', '.join(unknown)}; valid names: {', '.join(sorted(workers))}")
+    return [name for name in workers if name in names] if names else [n for n in workers if n not in except_names]
+
+
+class Command(BaseCommand):
+    help = (
+        "Run background workers (all of them except WORKERS_ALL_RUN_EXCEPT, or those named) until SIGTERM or "
+        "SIGINT; in-flight jobs finish, unstarted messages go back to RabbitMQ."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("names", nargs="*", metavar="NAME", help="worker names, e.g. initialize_project_storage")
+        parser.add_argument("--threads", type=int, default=4, help="jobs run at once (default %(default)s)")
+        parser.add_argument(
+            "--reconcile-every",
+            type=int,
+            default=0,
+            metavar="SECONDS",
+            help="also enqueue again overdue work every SECONDS (default: never; `manage.py reconcile` does it)",
+        )
+
+    def handle(self, *args, names, threads, reconcile_every, **options):
+        chosen = selected_workers(names, except_names=settings.WORKERS_ALL_RUN_EXCEPT)
+        if settings.ACTIVE_JOB_QUEUE_ADAPTER != "dramatiq":
+            raise CommandError("run_workers needs ACTIVE_JOB_QUEUE_ADAPTER=dramatiq and CLOUDAMQP_URL")
+        if not chosen:
+            raise CommandError("no worker left to run: WORKERS_ALL_RUN_EXCEPT names them all")
+        workers = load_workers()
+        broker = dramatiq.get_broker()
+        worker = dramatiq.Worker(broker, queues={workers[name].queue_name for name in chosen}, worker_threads=threads)
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        worker.start()
+        self.stdout.write(f"running workers: {', '.join(chosen)}", self.style.SUCCESS)
+        self.stdout.flush()
+        try:
+            while not stop.wait(reconcile_every or None):
+                counts = reconcile(older_than_seconds=settings.RECONCILE_OLDER_THAN)
+                logger.info("reconciled: %s", counts)
+        finally:
+            self.stdout.write("stopping: finishing in-flight jobs")
+            worker.stop()
+            broker.close()

@@ -1,0 +1,48 @@
+from django.db.models import Exists, OuterRef
+
+from dds import errors
+from dds.permissions import projects_visible_to
+
+from .models import AuthRole, Project, ProjectPermission, ProjectStorageProvider, SystemPermission
+
+
+def projects():
+    """Projects with `is_consistent` annotated: true once the storage on every provider is initialized."""
+    pending = ProjectStorageProvider.objects.filter(project=OuterRef("pk"), is_initialized=False)
+    return Project.objects.select_related(*Project.AUDIT_RELATED).annotate(is_consistent=~Exists(pending))
+
+
+def project_list(*, user, slug=""):
+    queryset = projects_visible_to(user, projects().filter(is_deleted=False))
+    if slug:
+        queryset = queryset.filter(slug=slug)
+    return queryset.order_by("-created_on", "id")
+
+
+def auth_roles(*, context=None):
+    roles = AuthRole.objects.order_by("id")
+    return [role for role in roles if context is None or context in role.contexts]
+
+
+def auth_role(role_id):
+    role = AuthRole.objects.filter(pk=str(role_id)).first()
+    if role is None:
+        raise errors.NotFound("AuthRole")
+    return role
+
+
+def project_permissions(*, project):
+    return (
+        ProjectPermission.objects.filter(project=project)
+        .select_related("project", "user", "auth_role")
+        .order_by("-created_on", "id")
+    )
+
+
+def system_permissions():
+    return SystemPermission.objects.select_related("user", "auth_role").order_by("-created_on", "id")
+
+
+def project_storage_pending():
+    """Project storage not initialized yet, oldest first."""
+    return ProjectStorageProvider.objects.filter(is_initialized=False, project__is_deleted=False).order_by("created_on")

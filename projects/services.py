@@ -1,0 +1,225 @@
+import re
+import unicodedata
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dds import errors
+from dds.jobs.services import job_enqueue
+from uploads.selectors import active_storage_providers
+from uploads.storage.base import backend_for
+
+from .models import AuthRole, Project, ProjectPermission, ProjectStorageProvider, SystemPermission
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9_]*$")
+SLUG_MAX_LENGTH = Project._meta.get_field("slug").max_length
+
+# Latin letters that Unicode does not decompose into ASCII, transliterated as the reference's `parameterize`
+# does (Rails I18n default approximations): "Straße" → "strasse", not "strae".
+_TRANSLITERATIONS = str.maketrans(
+    {
+        "Æ": "AE", "æ": "ae", "Ð": "D", "ð": "d", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "ĸ": "k",
+        "Ł": "L", "ł": "l", "Ŋ": "NG", "ŋ": "ng", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe", "ß": "ss",
+        "Þ": "Th", "þ": "th", "Ŧ": "T", "ŧ": "t", "×": "x",
+    }
+)  # fmt: skip
+
+
+def _slug_from(name):
+    """`Mouse RNA-seq` → `mouse_rna_seq` (CONTRACT §7)."""
+    text = unicodedata.normalize("NFKD", name.translate(_TRANSLITERATIONS))
+    text = text.encode("ascii", "ignore").decode().lower().replace("-", "_")
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_") or "_"
+
+
+def _free_slug(base, project=None):
+    """`base`, or `base_N` with the smallest N not taken by another project, cut to fit the slug column."""
+    base = base[:SLUG_MAX_LENGTH]
+    # Every candidate starts with this prefix (a suffix is at most "_" and 10 digits), so one query finds them.
+    prefix = base[: SLUG_MAX_LENGTH - 11]
+    others = Project.objects.exclude(pk=getattr(project, "pk", None))
+    taken = set(others.filter(slug__startswith=prefix).values_list("slug", flat=True))
+    candidate, suffix = base, 0
+    while candidate in taken:
+        suffix += 1
+        tail = f"_{suffix}"
+        candidate = base[: SLUG_MAX_LENGTH - len(tail)] + tail
+    return candidate
+
+
+def _check_slug(slug, project=None):
+    if not SLUG_PATTERN.match(slug):
+        raise errors.ValidationFailed.field("slug", "is invalid")
+    if Project.objects.filter(slug=slug).exclude(pk=getattr(project, "pk", None)).exists():
+        raise errors.ValidationFailed.field("slug", "has already been taken")
+
+
+def _save_with_slug(project, *, generated):
+    """Save, retrying a generated slug that a concurrent request took first."""
+    for _ in range(5):
+        if generated:
+            project.slug = _free_slug(_slug_from(project.name))
+        try:
+            with transaction.atomic():
+                project.save()
+            return
+        except IntegrityError:
+            if not generated:
+                raise errors.ValidationFailed.field("slug", "has already been taken") from None
+    raise errors.ValidationFailed.field("slug", "has already been taken")
+
+
+@transaction.atomic
+def project_create(*, actor, name, description, slug=""):
+    """Create a project, make its creator project_admin, and start initializing its storage on every provider."""
+    project = Project(name=name, description=description, slug=slug)
+    if slug:
+        _check_slug(slug)
+    project.stamp_created(actor)
+    _save_with_slug(project, generated=not slug)
+    ProjectPermission.objects.create(
+        project=project, user=actor.user, auth_role_id="project_admin", created_by=actor.user
+    )
+    for provider in active_storage_providers():
+        project_storage_add(project=project, storage_provider=provider)
+    return project
+
+
+def project_storage_add(*, project, storage_provider):
+    """Record the project's (uninitialized) storage on a provider and enqueue the job that initializes it."""
+    from .actors import initialize_project_storage
+
+    storage, created = ProjectStorageProvider.objects.get_or_create(project=project, storage_provider=storage_provider)
+    if created:
+        job_enqueue(initialize_project_storage, project.id, storage_provider.id)
+    return storage
+
+
+@transaction.atomic
+def project_storage_add_everywhere(*, storage_provider):
+    """A new provider: every live project gets storage on it, initialized in the background."""
+    for project in Project.objects.filter(is_deleted=False):
+        project_storage_add(project=project, storage_provider=storage_provider)
+
+
+@transaction.atomic
+def project_storage_initialize(*, project_id, storage_provider_id):
+    """The job's work: prepare the project's container on the provider, once. Safe to run again."""
+    storage = (
+        ProjectStorageProvider.objects.select_for_update()
+        .select_related("storage_provider")
+        .filter(project_id=project_id, storage_provider_id=storage_provider_id)
+        .first()
+    )
+    if storage is None or storage.is_initialized:
+        return
+    backend_for(storage.storage_provider).project_initialize(project_id)
+    storage.is_initialized = True
+    storage.initialized_on = timezone.now()
+    storage.save(update_fields=["is_initialized", "initialized_on"])
+
+
+def project_storage_reconcile(*, older_than):
+    """Enqueue initialization again for project storage pending longer than `older_than` with no recent job.
+
+    Covers a crash between commit and send, and a message lost with a deleted queue; the job is idempotent.
+    """
+    from dds.jobs.models import Job
+
+    from .actors import initialize_project_storage
+    from .selectors import project_storage_pending
+
+    cutoff = timezone.now() - older_than
+    resent = 0
+    for storage in project_storage_pending().filter(created_on__lt=cutoff):
+        recent = Job.objects.filter(
+            worker=initialize_project_storage.actor_name,
+            resource_id=str(storage.project_id),
+            args__1=str(storage.storage_provider_id),
+            created_on__gte=cutoff,
+        )
+        if recent.exists():
+            continue
+        with transaction.atomic():
+            job_enqueue(initialize_project_storage, storage.project_id, storage.storage_provider_id)
+        resent += 1
+    return resent
+
+
+@transaction.atomic
+def project_update(*, actor, project, **changes):
+    if "slug" in changes:
+        if changes["slug"]:
+            _check_slug(changes["slug"], project)
+        else:
+            changes["slug"] = _free_slug(_slug_from(changes.get("name", project.name)), project)
+    for field, value in changes.items():
+        setattr(project, field, value)
+    project.stamp_updated(actor)
+    try:
+        with transaction.atomic():
+            project.save()
+    except IntegrityError:
+        raise errors.ValidationFailed.field("slug", "has already been taken") from None
+    return project
+
+
+@transaction.atomic
+def project_delete(*, actor, project):
+    project.is_deleted = True
+    project.stamp_deleted(actor)
+    project.save()
+
+
+@transaction.atomic
+def project_permission_set(*, actor, project, user, auth_role):
+    """Give `user` exactly one role on `project`, replacing any other."""
+    _require_another_manager_if_self(actor, project, user)
+    permission, _ = ProjectPermission.objects.update_or_create(
+        project=project, user=user, defaults={"auth_role": auth_role}
+    )
+    permission.stamp_updated(actor)
+    permission.save()
+    return permission
+
+
+@transaction.atomic
+def project_permission_delete(*, actor, project, user):
+    permission = ProjectPermission.objects.filter(project=project, user=user).first()
+    if permission is None:
+        raise errors.NotFound("ProjectPermission")
+    _require_another_manager_if_self(actor, project, user)
+    permission.delete()
+
+
+def _require_another_manager_if_self(actor, project, user):
+    """One's own role may change only while another user can still manage the project's permissions."""
+    if user.pk != actor.user.pk:
+        return
+    managers = [
+        row
+        for row in ProjectPermission.objects.select_related("auth_role").filter(project=project).exclude(user=user)
+        if "manage_project_permissions" in row.auth_role.permissions
+    ]
+    if not managers:
+        raise errors.Forbidden(suggestion="another user must be able to manage this project's permissions first")
+
+
+@transaction.atomic
+def system_permission_set(*, actor, user, auth_role):
+    if "system" not in auth_role.contexts:
+        raise errors.ValidationFailed.field("auth_role", "wrong context")
+    permission, _ = SystemPermission.objects.update_or_create(user=user, defaults={"auth_role": auth_role})
+    permission.stamp_updated(actor)
+    permission.save()
+    return permission
+
+
+@transaction.atomic
+def system_permission_delete(*, actor, user):
+    if user.pk == actor.user.pk:
+        raise errors.Forbidden(suggestion="another system admin must revoke your system permission")
+    deleted, _ = SystemPermission.objects.filter(user=user).delete()
+    if not deleted:
+        raise errors.NotFound("SystemPermission")
+

@@ -1,0 +1,180 @@
+import os
+import signal
+import subprocess
+import sys
+from datetime import timedelta
+
+import psycopg
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from dds.jobs.management.commands.run_workers import selected_workers
+from dds.jobs.models import Job
+from projects.models import ProjectStorageProvider
+from uploads.models import StorageProvider
+
+from .conftest import ROOT, queue_depth, wait_until
+
+QUEUE = "project_storage_provider_initialization"
+committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def create_project(client, name="Mouse RNA-seq"):
+    response = client.post("/api/v1/projects", {"name": name, "description": "reads"}, format="json")
+    assert response.status_code == 202
+    return response.json()
+
+
+def project_is_consistent(client, project_id):
+    return client.get(f"/api/v1/projects/{project_id}").json()["is_consistent"]
+
+
+@committed
+def test_it_sends_nothing_for_a_rolled_back_transaction(dramatiq_mode, alice):
+    from dds.audit import Actor
+    from projects.services import project_create
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        project_create(actor=Actor(user=alice), name="Doomed", description="never committed")
+        raise RuntimeError("roll back")
+    assert Job.objects.count() == 0
+    assert queue_depth(dramatiq_mode, QUEUE)["ready"] == 0
+
+
+@committed
+def test_it_runs_inline_jobs_only_after_the_commit(alice, storage_root):
+    from dds.audit import Actor
+    from projects.services import project_create
+
+    with transaction.atomic():
+        project = project_create(actor=Actor(user=alice), name="Inline", description="d")
+        assert Job.objects.get().state == Job.State.INITIALIZED
+    job = Job.objects.get()
+    assert job.state == Job.State.COMPLETE
+    assert job.attempts == 1
+    assert ProjectStorageProvider.objects.get(project=project).is_initialized
+
+
+@committed
+def test_it_leaves_a_project_not_consistent_until_a_worker_runs(dramatiq_mode, as_alice, start_worker, storage_root):
+    project = create_project(as_alice)
+    assert project["is_consistent"] is False
+    job = Job.objects.get()
+    assert (job.worker, job.queue, job.args) == (
+        "initialize_project_storage",
+        QUEUE,
+        [project["id"], str(StorageProvider.objects.get(is_default=True).id)],
+    )
+    assert job.state == Job.State.INITIALIZED and job.sent_on is not None
+    assert queue_depth(dramatiq_mode, QUEUE)["ready"] == 1
+    assert project_is_consistent(as_alice, project["id"]) is False
+
+    start_worker()
+    wait_until(lambda: project_is_consistent(as_alice, project["id"]))
+    job.refresh_from_db()
+    assert job.state == Job.State.COMPLETE
+    assert job.attempts == 1
+    assert job.started_on <= job.finished_on
+    provider = StorageProvider.objects.get(is_default=True)
+    assert (storage_root / str(provider.id) / project["id"]).is_dir()
+
+
+@committed
+def test_it_finishes_a_job_whose_worker_was_killed_in_the_middle(dramatiq_mode, as_alice, start_worker):
+    project = create_project(as_alice)
+    storage = ProjectStorageProvider.objects.get(project_id=project["id"])
+    database = connection.settings_dict
+    # Hold the storage row locked from another connection: the job blocks inside its transaction.
+    with psycopg.connect(host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"]) as locker:
+        locker.execute(f"SELECT * FROM {ProjectStorageProvider._meta.db_table} WHERE id = %s FOR UPDATE", [storage.id])
+        first = start_worker()
+        wait_until(lambda: Job.objects.get().state == Job.State.IN_PROGRESS)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    start_worker()
+    wait_until(lambda: project_is_consistent(as_alice, project["id"]))
+    job = Job.objects.get()
+    assert job.state == Job.State.COMPLETE
+    assert job.attempts == 2
+    assert ProjectStorageProvider.objects.filter(project_id=project["id"]).count() == 1
+    assert queue_depth(dramatiq_mode, QUEUE) == {"ready": 0, "delayed": 0, "dead": 0}
+
+
+@committed
+def test_it_retries_a_failing_job_then_dead_letters_it(dramatiq_mode, as_alice, start_worker):
+    StorageProvider.objects.create(name="Not yet supported", kind="tape")
+    project = create_project(as_alice)
+    start_worker(JOB_MAX_RETRIES="1")
+    failing = Job.objects.get(args__1=str(StorageProvider.objects.get(kind="tape").id))
+    wait_until(lambda: Job.objects.get(pk=failing.pk).state == Job.State.FAILED, timeout=30)
+    failing.refresh_from_db()
+    assert failing.attempts == 2
+    assert "no storage backend" in failing.last_error
+    assert queue_depth(dramatiq_mode, QUEUE)["dead"] == 1
+    assert project_is_consistent(as_alice, project["id"]) is False
+
+
+def test_it_requeues_failed_jobs_as_new_jobs(as_alice, django_capture_on_commit_callbacks):
+    tape = StorageProvider.objects.create(name="Tape", kind="tape")
+    with django_capture_on_commit_callbacks(execute=True):
+        project = create_project(as_alice)
+    failed = Job.objects.get(state=Job.State.FAILED)
+    assert failed.args == [project["id"], str(tape.id)]
+    tape.kind = "filesystem"
+    tape.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("requeue_jobs", "--failed", stdout=open(os.devnull, "w"))
+    assert Job.objects.filter(state=Job.State.COMPLETE).count() == 2
+    assert project_is_consistent(as_alice, project["id"]) is True
+
+
+def test_it_reconciles_a_project_whose_message_was_never_sent(as_alice, django_capture_on_commit_callbacks):
+    project = create_project(as_alice)  # its on-commit send never runs: as if the process died after the commit
+    assert project_is_consistent(as_alice, project["id"]) is False
+    long_ago = timezone.now() - timedelta(minutes=10)
+    ProjectStorageProvider.objects.update(created_on=long_ago)
+    Job.objects.update(created_on=long_ago)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reconcile", "--older-than", "300", stdout=open(os.devnull, "w"))
+    assert project_is_consistent(as_alice, project["id"]) is True
+    assert Job.objects.filter(state=Job.State.COMPLETE).count() == 1
+
+
+def test_it_does_not_reconcile_work_that_is_recent(as_alice):
+    project = create_project(as_alice)
+    call_command("reconcile", "--older-than", "300", stdout=open(os.devnull, "w"))
+    assert Job.objects.filter(resource_id=project["id"]).count() == 1
+
+
+def test_it_runs_every_worker_except_those_excluded():
+    assert selected_workers([], except_names=[]) == ["initialize_project_storage"]
+    assert selected_workers([], except_names=["initialize_project_storage"]) == []
+    assert selected_workers(["initialize_project_storage"], except_names=[]) == ["initialize_project_storage"]
+
+
+def test_it_refuses_an_unknown_worker_name_listing_the_valid_ones():
+    with pytest.raises(CommandError, match="unknown worker nope; valid names: initialize_project_storage"):
+        selected_workers(["nope"], except_names=[])
+    with pytest.raises(CommandError, match="unknown worker typo"):
+        selected_workers([], except_names=["typo"])
+
+
+def test_it_exits_with_the_list_when_run_with_an_unknown_name():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "run_workers", "nope"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "valid names: initialize_project_storage" in result.stderr
+
+
+@committed
+def test_it_stops_cleanly_on_sigterm(dramatiq_mode, start_worker):
+    worker = start_worker()
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0
+    assert "stopping" in worker.log.read_text()
+
