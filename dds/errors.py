@@ -68,6 +68,13 @@ class MalformedBody(BadRequest):
     suggestion = "send a JSON object or a form-encoded body"
 
 
+class UnstorableValue(BadRequest):
+    """The database refused a value from the request (a NUL character, a number out of range)."""
+
+    reason = "invalid value"
+    suggestion = "a value in the request holds a character or a number the service cannot store or search for"
+
+
 class MissingKeys(BadRequest):
     reason = "missing key or keys"
     suggestion = "api_key and user_key are required"

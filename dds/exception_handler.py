@@ -3,7 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -59,6 +59,8 @@ def _as_dds_error(exc):
         return errors.UnsupportedMediaType()
     if isinstance(exc, drf.Throttled):
         return errors.TooManyRequests()
+    if isinstance(exc, DataError):
+        return errors.UnstorableValue()
     if isinstance(exc, (OperationalError, InterfaceError)):
         logger.exception("database unavailable")
         return errors.ServiceUnavailable(reason="database unavailable")

@@ -37,6 +37,9 @@ class PagePagination(BasePagination):
         self.total = queryset.count()
         self.total_pages = math.ceil(self.total / self.per_page)
         offset = (self.page - 1) * self.per_page
+        if offset >= self.total:
+            # Past the end: no query, so a huge `page` cannot overflow the database's OFFSET.
+            return []
         return list(queryset[offset : offset + self.per_page])
 
     def headers(self):

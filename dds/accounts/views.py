@@ -41,7 +41,8 @@ class ApiTokenView(PublicView):
         e404="`invalid key`: either key is unknown, or the agent is deleted",
     )
     def post(self, request):
-        agent_key, user_key = request.data.get("agent_key"), request.data.get("user_key")
+        data = request.data if isinstance(request.data, dict) else {}  # a JSON list or scalar holds no keys
+        agent_key, user_key = data.get("agent_key"), data.get("user_key")
         if not isinstance(agent_key, str) or not isinstance(user_key, str) or not agent_key or not user_key:
             raise errors.MissingKeys()
         token = services.api_token_create(agent_key=agent_key, user_key=user_key)

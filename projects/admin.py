@@ -1,0 +1,73 @@
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+
+from dds.jobs.services import job_enqueue
+
+from .actors import initialize_project_storage
+from .models import AuthRole, Project, ProjectPermission, ProjectStorageProvider, SystemPermission
+
+
+class ProjectStorageInline(admin.TabularInline):
+    model = ProjectStorageProvider
+    fields = ("storage_provider", "is_initialized", "initialized_on", "created_on", "jobs")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    @admin.display(description="jobs")
+    def jobs(self, storage):
+        url = reverse("admin:jobs_job_changelist") + f"?q={storage.project_id}"
+        return format_html('<a href="{}">jobs of this project</a>', url)
+
+
+class ProjectPermissionInline(admin.TabularInline):
+    model = ProjectPermission
+    fields = ("user", "auth_role", "created_on")
+    readonly_fields = ("created_on",)
+    autocomplete_fields = ("user",)
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_deleted", "created_by", "created_on")
+    list_filter = ("is_deleted",)
+    search_fields = ("name", "slug", "=id")
+    readonly_fields = ("id", "slug", "is_deleted", "created_on", "created_by", "deleted_on", "deleted_by")
+    fields = ("id", "name", "description", *readonly_fields[1:])
+    inlines = [ProjectStorageInline, ProjectPermissionInline]
+
+    def has_add_permission(self, request):
+        # Projects are created through the API, which also starts their storage initialization.
+        return False
+
+
+@admin.action(description="Initialize again (enqueue the storage job)")
+def initialize_again(modeladmin, request, queryset):
+    for storage in queryset.filter(is_initialized=False):
+        job_enqueue(initialize_project_storage, storage.project_id, storage.storage_provider_id)
+    messages.success(request, "Enqueued storage initialization for the storage not yet initialized.")
+
+
+@admin.register(ProjectStorageProvider)
+class ProjectStorageProviderAdmin(admin.ModelAdmin):
+    list_display = ("project", "storage_provider", "is_initialized", "created_on", "initialized_on")
+    list_filter = ("is_initialized", "storage_provider")
+    search_fields = ("project__name", "=project__id")
+    readonly_fields = ("project", "storage_provider", "is_initialized", "initialized_on", "created_on")
+    actions = [initialize_again]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AuthRole)
+class AuthRoleAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "contexts", "permissions", "is_deprecated")
+
+
+@admin.register(SystemPermission)
+class SystemPermissionAdmin(admin.ModelAdmin):
+    list_display = ("user", "auth_role", "created_on")
+    autocomplete_fields = ("user",)
