@@ -14,11 +14,15 @@ from dds import errors
 from dds.jobs.registry import load_workers
 from dds.openapi import ErrorSerializer
 from projects.selectors import project_storage_pending
-from uploads.selectors import active_storage_providers
+from uploads.selectors import active_storage_providers, uploads_awaiting_storage, uploads_awaiting_verification
 from uploads.storage.base import StorageUnreachable, backend_for
 
-# Work that is not consistent yet, by kind: each a queryset ordered oldest first, with `created_on`.
-PENDING = {"project_storage": project_storage_pending}
+# Work that is not consistent yet, by kind: a queryset, and the field that says since when it waits.
+PENDING = {
+    "project_storage": (project_storage_pending, "created_on"),
+    "upload_storage": (uploads_awaiting_storage, "created_on"),
+    "upload_verification": (uploads_awaiting_verification, "completed_on"),
+}
 
 _BROKER_TIMEOUT_SECONDS = 3
 
@@ -66,9 +70,9 @@ def _storage():
 def _pending():
     now = timezone.now()
     pending = {}
-    for kind, selector in PENDING.items():
+    for kind, (selector, since) in PENDING.items():
         queryset = selector()
-        oldest = queryset.values_list("created_on", flat=True).first()
+        oldest = queryset.order_by(since).values_list(since, flat=True).first()
         pending[kind] = {"count": queryset.count(), "oldest_age_seconds": (now - oldest).total_seconds() if oldest else 0}
     return pending
 

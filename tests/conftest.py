@@ -1,5 +1,12 @@
 """Shared named users and HTTP clients: tests talk to the service over its API, as clients do."""
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -54,3 +61,49 @@ def as_alice(client_for, alice):
 @pytest.fixture
 def as_bob(client_for, bob):
     return client_for(bob)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A real S3-protocol server (moto in server mode) on loopback, for the whole session."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path_factory.mktemp("s3") / "moto.log"
+    env = {**os.environ, "S3_UPLOAD_PART_MIN_SIZE": "256"}
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the S3 server did not start: {log.read_text()}") from None
+            time.sleep(0.1)
+    yield endpoint
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_provider(db, s3_server):
+    from uploads.models import StorageProvider
+
+    return StorageProvider.objects.create(
+        name="Loopback S3",
+        description="moto",
+        kind="s3",
+        endpoint_url=s3_server,
+        access_key_id="testing",
+        secret_access_key="testing",
+        region="us-east-1",
+        bucket_name="dds-",
+    )

@@ -1,7 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from . import services
-from .models import StorageProvider
+from .models import Chunk, Fingerprint, StorageProvider, Upload
 
 
 @admin.register(StorageProvider)
@@ -11,3 +11,62 @@ class StorageProviderAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.storage_provider_save(provider=obj, is_new=not change)
+
+
+class UploadStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("open", "receiving bytes"),
+            ("not_consistent", "completed, not consistent yet"),
+            ("errored", "consistent with an integrity error"),
+            ("consistent", "consistent, no error"),
+        ]
+
+    def queryset(self, request, queryset):
+        return {
+            "open": lambda: queryset.filter(completed_on__isnull=True),
+            "not_consistent": lambda: queryset.filter(completed_on__isnull=False, is_consistent__isnull=True),
+            "errored": lambda: queryset.filter(is_consistent=True, error_on__isnull=False),
+            "consistent": lambda: queryset.filter(is_consistent=True, error_on__isnull=True),
+        }.get(self.value(), lambda: queryset)()
+
+
+class ChunkInline(admin.TabularInline):
+    model = Chunk
+    fields = ("number", "size", "hash_algorithm", "hash_value", "is_stored")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class FingerprintInline(admin.TabularInline):
+    model = Fingerprint
+    fields = ("algorithm", "value", "created_on", "created_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.action(description="Verify again (re-run the completion job)")
+def reverify(modeladmin, request, queryset):
+    completed = queryset.filter(completed_on__isnull=False)
+    for upload in completed:
+        services.upload_reverify(upload=upload)
+    messages.success(request, f"Queued verification of {completed.count()} completed upload(s).")
+
+
+@admin.register(Upload)
+class UploadAdmin(admin.ModelAdmin):
+    list_display = ("name", "project", "size", "is_chunked", "completed_on", "is_consistent", "error_message")
+    list_filter = (UploadStateFilter, "is_chunked", "storage_provider")
+    search_fields = ("name", "=id", "=project__id")
+    list_select_related = ("project",)
+    readonly_fields = [field.name for field in Upload._meta.fields]
+    inlines = [ChunkInline, FingerprintInline]
+    actions = [reverify]
+
+    def has_add_permission(self, request):
+        return False

@@ -3,13 +3,24 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from dds.audit import Audited
+
+HASH_ALGORITHMS = ("md5", "sha1", "sha256")
+
 
 class StorageProvider(models.Model):
-    """Where bytes live (CONTRACT §8). Operators add providers in the admin; a migration creates the default one."""
+    """Where bytes live (CONTRACT §8). Operators add providers in the admin; a migration creates the default one.
+
+    An S3 provider's blank connection fields fall back to the S3_* settings.
+    """
 
     class Kind(models.TextChoices):
         FILESYSTEM = "filesystem"
         S3 = "s3"
+
+    class BucketMode(models.TextChoices):
+        PER_PROJECT = "per_project", "a bucket per project"
+        SINGLE = "single", "one bucket, a prefix per project"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=255)
@@ -20,13 +31,91 @@ class StorageProvider(models.Model):
     chunk_hash_algorithm = models.CharField(max_length=20, default="md5")
     chunk_max_number = models.PositiveIntegerField(default=10000)
     chunk_max_size_bytes = models.BigIntegerField(default=5368709120)
+    max_upload_size_bytes = models.BigIntegerField(default=5368709120, help_text="largest non-chunked upload")
+    max_chunked_upload_size_bytes = models.BigIntegerField(default=5497558138880, help_text="largest chunked upload")
+    endpoint_url = models.CharField(max_length=2048, blank=True, help_text="S3: blank means S3_ENDPOINT_URL")
+    access_key_id = models.CharField(max_length=255, blank=True, help_text="S3: blank means S3_ACCESS_KEY_ID")
+    secret_access_key = models.CharField(max_length=255, blank=True, help_text="S3: blank means S3_SECRET_ACCESS_KEY")
+    region = models.CharField(max_length=64, blank=True, help_text="S3: blank means S3_REGION")
+    bucket_mode = models.CharField(max_length=20, choices=BucketMode.choices, default=BucketMode.PER_PROJECT)
+    bucket_name = models.CharField(
+        max_length=63, blank=True, help_text="S3: the bucket (single mode), or the prefix of project buckets"
+    )
     created_on = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-is_default", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_storage_provider")
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_storage_provider"
+            )
         ]
 
     def __str__(self):
         return self.name
+
+
+class Upload(Audited):
+    """The bytes behind a file version, and how far their transfer and verification got (CONTRACT §11, §14)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="uploads")
+    storage_provider = models.ForeignKey(StorageProvider, on_delete=models.PROTECT, related_name="uploads")
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    is_chunked = models.BooleanField(default=True)
+    etag = models.CharField(max_length=64)
+    multipart_upload_id = models.CharField(max_length=1024, blank=True, help_text="S3 multipart upload id")
+    ready_for_chunks = models.BooleanField(default=False)
+    completed_on = models.DateTimeField(null=True, blank=True, db_index=True)
+    is_consistent = models.BooleanField(null=True, blank=True, db_index=True)
+    purged_on = models.DateTimeField(null=True, blank=True)
+    error_on = models.DateTimeField(null=True, blank=True)
+    error_message = models.TextField(null=True, blank=True)
+    stored_size = models.BigIntegerField(null=True, blank=True, help_text="computed by the completion job")
+    stored_md5 = models.CharField(max_length=32, blank=True)
+    stored_sha1 = models.CharField(max_length=40, blank=True)
+    stored_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "-created_on"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.id})"
+
+    def stored_hash(self, algorithm):
+        return getattr(self, f"stored_{algorithm}")
+
+
+class Chunk(models.Model):
+    """One registered chunk: what the client reported, and what storage received."""
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    size = models.BigIntegerField()
+    hash_value = models.CharField(max_length=128)
+    hash_algorithm = models.CharField(max_length=20)
+    is_stored = models.BooleanField(null=True, blank=True, help_text="null: this backend learns it at completion")
+    registered_on = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["upload", "number"], name="one_chunk_per_number")]
+
+    def __str__(self):
+        return f"chunk {self.number} of {self.upload_id}"
+
+
+class Fingerprint(Audited):
+    """A whole-file hash a client reported for an upload (its `hashes`)."""
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="fingerprints")
+    algorithm = models.CharField(max_length=20)
+    value = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["created_on", "id"]
+
+    def __str__(self):
+        return f"{self.algorithm}:{self.value}"

@@ -1,6 +1,12 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import StorageProvider
+from dds.audit import AuditSerializer
+from dds.fields import Timestamp
+from projects.serializers import ProjectPreviewSerializer
+
+from .models import HASH_ALGORITHMS, Chunk, Fingerprint, StorageProvider, Upload
+from .storage.base import backend_for
 
 
 class StorageProviderSerializer(serializers.ModelSerializer):
@@ -16,3 +22,128 @@ class StorageProviderSerializer(serializers.ModelSerializer):
             "chunk_max_number",
             "chunk_max_size_bytes",
         ]
+
+
+class StorageProviderPreviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StorageProvider
+        fields = ["id", "name", "description"]
+
+
+class HashSerializer(serializers.Serializer):
+    value = serializers.CharField(max_length=128)
+    algorithm = serializers.CharField(max_length=20)
+
+
+class ChunkSerializer(serializers.ModelSerializer):
+    hash = serializers.SerializerMethodField()
+    is_stored = serializers.BooleanField(
+        allow_null=True, help_text="whether the chunk's bytes have arrived; null where storage tells only at completion"
+    )
+
+    class Meta:
+        model = Chunk
+        fields = ["number", "size", "hash", "is_stored"]
+
+    @extend_schema_field(HashSerializer)
+    def get_hash(self, chunk):
+        return {"value": chunk.hash_value, "algorithm": chunk.hash_algorithm}
+
+
+class FingerprintSerializer(serializers.ModelSerializer):
+    audit = AuditSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Fingerprint
+        fields = ["algorithm", "value", "audit"]
+
+
+class UploadStatusSerializer(serializers.Serializer):
+    initiated_on = Timestamp(source="created_on")
+    ready_for_chunks = serializers.BooleanField(required=False, help_text="chunked uploads only")
+    completed_on = Timestamp(allow_null=True)
+    is_consistent = serializers.BooleanField(allow_null=True)
+    purged_on = Timestamp(allow_null=True)
+    error_on = Timestamp(allow_null=True)
+    error_message = serializers.CharField(allow_null=True)
+
+    def to_representation(self, upload):
+        status = super().to_representation(upload)
+        if not upload.is_chunked:
+            del status["ready_for_chunks"]
+        return status
+
+
+class TransferSerializer(serializers.Serializer):
+    """A signed transfer descriptor (CONTRACT §1.4): request `host + url` with `http_verb`, no Authorization."""
+
+    http_verb = serializers.ChoiceField(choices=["GET", "PUT"])
+    host = serializers.CharField()
+    url = serializers.CharField()
+    http_headers = serializers.ListField(child=serializers.DictField(), max_length=0)
+
+
+class UploadSerializer(serializers.ModelSerializer):
+    """Chunked and non-chunked uploads (CONTRACT §11.1); `host` in the context is the API's scheme and host."""
+
+    storage_container = serializers.UUIDField(source="project_id")
+    chunks = ChunkSerializer(many=True, required=False, help_text="chunked uploads only")
+    status = UploadStatusSerializer(source="*")
+    audit = AuditSerializer(source="*", read_only=True)
+    project = ProjectPreviewSerializer()
+    storage_provider = StorageProviderPreviewSerializer()
+    hashes = FingerprintSerializer(source="fingerprints", many=True)
+    signed_url = serializers.SerializerMethodField(help_text="non-chunked uploads only, until completed")
+
+    class Meta:
+        model = Upload
+        fields = [
+            "id",
+            "name",
+            "content_type",
+            "size",
+            "etag",
+            "storage_container",
+            "chunks",
+            "status",
+            "audit",
+            "project",
+            "storage_provider",
+            "hashes",
+            "signed_url",
+        ]
+
+    @extend_schema_field(TransferSerializer(required=False))
+    def get_signed_url(self, upload):
+        return backend_for(upload.storage_provider).object_url(upload, host=self.context["host"])
+
+    def to_representation(self, upload):
+        data = super().to_representation(upload)
+        if upload.is_chunked or upload.completed_on is not None:
+            del data["signed_url"]
+        if not upload.is_chunked:
+            del data["chunks"]
+        return data
+
+
+class UploadCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    content_type = serializers.CharField(max_length=255)
+    size = serializers.IntegerField(min_value=0)
+    chunked = serializers.BooleanField(default=True)
+    storage_provider = serializers.DictField(required=False, help_text='{"id": "<storage provider id>"}')
+
+
+class ChunkRegisterSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    size = serializers.IntegerField()
+    hash = HashSerializer()
+
+
+class CompleteSerializer(serializers.Serializer):
+    hash = HashSerializer(required=False)
+
+
+class FingerprintCreateSerializer(serializers.Serializer):
+    value = serializers.CharField(max_length=128)
+    algorithm = serializers.ChoiceField(choices=HASH_ALGORITHMS)

@@ -1,12 +1,172 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dds import errors
 from dds.lookups import get_or_404
-from dds.openapi import documented
-from dds.pagination import results
+from dds.openapi import NOT_CONSISTENT_404, documented
+from dds.pagination import PagePagination, results
+from dds.permissions import require_project_permission
+from dds.validation import validated
+from projects.models import ProjectStorageProvider
+from projects.selectors import projects
 
-from . import selectors
-from .serializers import StorageProviderSerializer
+from . import selectors, services
+from .serializers import (
+    ChunkRegisterSerializer,
+    CompleteSerializer,
+    FingerprintCreateSerializer,
+    StorageProviderSerializer,
+    TransferSerializer,
+    UploadCreateSerializer,
+    UploadSerializer,
+)
+from .storage.base import backend_for
+
+_LIMIT_HEADERS = [
+    OpenApiParameter(name, OpenApiTypes.INT, location=OpenApiParameter.HEADER, response=[201])
+    for name in ("X-MIN-CHUNK-UPLOAD-SIZE", "X-MAX-CHUNK-UPLOAD-SIZE", "X-MAX-UPLOAD-SIZE")
+]
+
+
+def api_host(request):
+    """The API's own scheme and host: where the filesystem backend's signed URLs point."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def upload_data(request, upload):
+    upload = selectors.uploads().get(pk=upload.pk)
+    return UploadSerializer(upload, context={"host": api_host(request)}).data
+
+
+def _storage_provider(data):
+    reference = data.get("storage_provider")
+    if reference is None:
+        provider = selectors.default_storage_provider()
+        if provider is None:
+            raise errors.NotFound("StorageProvider", suggestion="an operator must mark a storage provider as default")
+        return provider
+    return get_or_404(selectors.storage_providers(), "StorageProvider", reference.get("id"))
+
+
+def _storage_ready(project, provider):
+    if not ProjectStorageProvider.objects.filter(project=project, storage_provider=provider, is_initialized=True).exists():
+        raise errors.ResourceNotConsistent()
+
+
+def _upload(id):
+    return get_or_404(selectors.uploads(), "Upload", id)
+
+
+class ProjectUploadListView(APIView):
+    @documented(
+        summary="A project's uploads, newest first",
+        ok={200: UploadSerializer(many=True)},
+        errors=(400, 401, 403, 404),
+        paged=True,
+    )
+    def get(self, request, id):
+        project = get_or_404(projects().filter(is_deleted=False), "Project", id)
+        require_project_permission(request.user, project, "view_project")
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(selectors.project_uploads(project=project), request)
+        data = UploadSerializer(page, many=True, context={"host": api_host(request)}).data
+        return paginator.get_paginated_response(data)
+
+    @documented(
+        summary="Start an upload (404 resource_not_consistent while the project's storage is being initialized)",
+        request=UploadCreateSerializer,
+        ok={201: UploadSerializer},
+        errors=(400, 401, 403, 404),
+        parameters=_LIMIT_HEADERS,
+        e404=NOT_CONSISTENT_404,
+    )
+    def post(self, request, id):
+        data = validated(UploadCreateSerializer, request.data)
+        project = get_or_404(projects().filter(is_deleted=False), "Project", id)
+        provider = _storage_provider(data)
+        _storage_ready(project, provider)
+        require_project_permission(request.user, project, "create_file")
+        upload = services.upload_create(
+            actor=request.auth,
+            project=project,
+            storage_provider=provider,
+            name=data["name"],
+            content_type=data["content_type"],
+            size=data["size"],
+            chunked=data["chunked"],
+        )
+        headers = services.upload_limits(provider, size=upload.size, chunked=upload.is_chunked)
+        return Response(upload_data(request, upload), status=status.HTTP_201_CREATED, headers=headers)
+
+
+class UploadView(APIView):
+    @documented(summary="An upload and its status", ok={200: UploadSerializer}, errors=(401, 403, 404))
+    def get(self, request, id):
+        upload = _upload(id)
+        require_project_permission(request.user, upload.project, "view_project")
+        return Response(UploadSerializer(upload, context={"host": api_host(request)}).data)
+
+
+class ChunkView(APIView):
+    @documented(
+        summary="Register a chunk and get its signed upload URL (registering a number again replaces that chunk)",
+        request=ChunkRegisterSerializer,
+        ok={200: TransferSerializer},
+        errors=(400, 401, 403, 404),
+        e404=NOT_CONSISTENT_404 + " A non-chunked upload answers `Upload Not Found`.",
+    )
+    def put(self, request, id):
+        data = validated(ChunkRegisterSerializer, request.data)
+        upload = _upload(id)
+        if not upload.is_chunked:
+            raise errors.NotFound("Upload", suggestion="a non-chunked upload takes its bytes at its signed_url")
+        if not upload.ready_for_chunks:
+            raise errors.ResourceNotConsistent()
+        require_project_permission(request.user, upload.project, "create_file")
+        chunk = services.chunk_register(
+            upload=upload,
+            number=data["number"],
+            size=data["size"],
+            hash_value=data["hash"]["value"],
+            hash_algorithm=data["hash"]["algorithm"],
+        )
+        return Response(backend_for(upload.storage_provider).chunk_url(upload, chunk, host=api_host(request)))
+
+
+class CompleteView(APIView):
+    @documented(
+        summary="Complete an upload (202: its bytes are verified in the background; poll status.is_consistent)",
+        request=CompleteSerializer,
+        ok={202: UploadSerializer},
+        errors=(400, 401, 403, 404),
+    )
+    def put(self, request, id):
+        data = validated(CompleteSerializer, request.data)
+        upload = _upload(id)
+        require_project_permission(request.user, upload.project, "create_file")
+        reported = data.get("hash") or {}
+        upload = services.upload_complete(
+            actor=request.auth, upload=upload, hash_value=reported.get("value"), hash_algorithm=reported.get("algorithm")
+        )
+        return Response(upload_data(request, upload), status=status.HTTP_202_ACCEPTED)
+
+
+class HashesView(APIView):
+    @documented(
+        summary="Report one more whole-file hash of a completed upload",
+        request=FingerprintCreateSerializer,
+        ok={200: UploadSerializer},
+        errors=(400, 401, 403, 404),
+    )
+    def put(self, request, id):
+        data = validated(FingerprintCreateSerializer, request.data)
+        upload = _upload(id)
+        require_project_permission(request.user, upload.project, "update_file")
+        services.fingerprint_add(actor=request.auth, upload=upload, algorithm=data["algorithm"], value=data["value"])
+        return Response(upload_data(request, upload))
 
 
 class StorageProviderListView(APIView):
@@ -18,4 +178,5 @@ class StorageProviderListView(APIView):
 class StorageProviderView(APIView):
     @documented(summary="A storage provider", ok={200: StorageProviderSerializer}, errors=(401, 404))
     def get(self, request, id):
-        return Response(StorageProviderSerializer(get_or_404(selectors.storage_providers(), "StorageProvider", id)).data)
+        provider = get_or_404(selectors.storage_providers(), "StorageProvider", id)
+        return Response(StorageProviderSerializer(provider).data)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils.module_loading import import_string
 
 # Each takes `older_than` (a timedelta) and returns how many jobs it enqueued again.
-RECONCILERS = ["projects.services.project_storage_reconcile"]
+RECONCILERS = ["projects.services.project_storage_reconcile", "uploads.services.upload_storage_reconcile"]
 
 
 def reconcile(*, older_than_seconds):

@@ -1,17 +1,75 @@
-"""The storage interface every backend implements, and the choice of backend for a provider row."""
+"""The storage interface every backend implements, what verification computes, and a provider's backend."""
+
+import hashlib
+from dataclasses import dataclass, field
 
 from django.utils.module_loading import import_string
 
 BACKENDS = {
     "filesystem": "uploads.storage.filesystem.FilesystemStorage",
+    "s3": "uploads.storage.s3.S3Storage",
 }
+
+# CONTRACT §2.4: clients compare these strings; keep them byte for byte.
+SIZE_MISMATCH = "reported size does not match size computed by StorageProvider"
+HASH_MISMATCH = "reported hash value does not match size computed by StorageProvider"
+CHUNK_HASH_MISMATCH = "reported chunk hash does not match that computed by StorageProvider"
+NOT_IN_STORE = "NonChunkedUpload not found in object store"
+
+SIGNED_URL_SECONDS = 15 * 60
+READ_BLOCK = 1024 * 1024
 
 
 class StorageUnreachable(Exception):
     """Storage did not answer: a job retries, a health check reports it; never an integrity failure."""
 
 
+class Hashes:
+    """md5, sha1 and sha256 of a byte stream, and its size, computed in one pass."""
+
+    def __init__(self):
+        self.size = 0
+        self._hashes = {"md5": hashlib.md5(), "sha1": hashlib.sha1(), "sha256": hashlib.sha256()}
+
+    def update(self, block):
+        self.size += len(block)
+        for digest in self._hashes.values():
+            digest.update(block)
+
+    def hexdigests(self):
+        return {algorithm: digest.hexdigest() for algorithm, digest in self._hashes.items()}
+
+
+@dataclass
+class Verification:
+    """What storage holds for an upload; `error` is the §2.4 message when it disagrees with the client's report."""
+
+    size: int | None = None
+    hashes: dict = field(default_factory=dict)
+    error: str | None = None
+
+
+def whole_file_error(upload, fingerprints, size, hashes):
+    """Size first, then every reported whole-file hash (CONTRACT §2.4)."""
+    if size != upload.size:
+        return SIZE_MISMATCH
+    for fingerprint in fingerprints:
+        if hashes.get(fingerprint.algorithm) != fingerprint.value.lower():
+            return HASH_MISMATCH
+    return None
+
+
+def transfer_descriptor(verb, host, url):
+    """The signed transfer descriptor of CONTRACT §1.4: `host + url` is the address; no headers needed."""
+    return {"http_verb": verb, "host": host, "url": url, "http_headers": []}
+
+
 class StorageBackend:
+    """One provider's storage. `host` is the API's own scheme and host, for backends that serve URLs themselves."""
+
+    #: Whether chunk URLs can be issued as soon as an upload exists (else a job prepares the upload first).
+    ready_at_creation = True
+
     def __init__(self, provider):
         self.provider = provider
 
@@ -21,6 +79,31 @@ class StorageBackend:
 
     def project_initialize(self, project_id):
         """Prepare the project's container; safe to run again."""
+        raise NotImplementedError
+
+    def upload_initialize(self, upload):
+        """Prepare a chunked upload; returns the multipart upload id (or ""). Safe to run again."""
+        return ""
+
+    def chunk_url(self, upload, chunk, *, host):
+        raise NotImplementedError
+
+    def object_url(self, upload, *, host):
+        """Where a non-chunked upload's bytes go."""
+        raise NotImplementedError
+
+    def download_url(self, upload, *, filename, host):
+        raise NotImplementedError
+
+    def upload_verify(self, upload, chunks, fingerprints):
+        """Check storage against the client's report, assembling chunks once; returns a Verification.
+
+        Safe to run again after a crash at any point. Raises StorageUnreachable when storage does not answer.
+        """
+        raise NotImplementedError
+
+    def upload_purge(self, upload):
+        """Remove the upload's bytes; safe to run again."""
         raise NotImplementedError
 
 

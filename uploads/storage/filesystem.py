@@ -1,14 +1,91 @@
-"""Bytes in a folder under STORAGE_ROOT: the embedded default, for one machine."""
+"""Bytes in folders under STORAGE_ROOT, moved through signed URLs the service serves itself: one machine only.
+
+Layout: `<STORAGE_ROOT>/<provider>/<project>/<upload>` is an assembled object; its chunks wait in
+`<upload>.chunks/<number>` until the completion job assembles them.
+"""
+
+import hashlib
+import hmac
+import os
+import shutil
+import time
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 
-from .base import StorageBackend, StorageUnreachable
+from .base import (
+    CHUNK_HASH_MISMATCH,
+    NOT_IN_STORE,
+    READ_BLOCK,
+    SIGNED_URL_SECONDS,
+    SIZE_MISMATCH,
+    Hashes,
+    StorageBackend,
+    StorageUnreachable,
+    Verification,
+    transfer_descriptor,
+    whole_file_error,
+)
+
+URL_PREFIX = "/storage"
+
+
+class Rejected(Exception):
+    """Bytes that arrived do not match what was registered for them; nothing was kept."""
+
+
+def sign(verb, path, expires, filename=""):
+    message = "\n".join((verb, path, str(expires), filename)).encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_is_valid(verb, path, expires, filename, signature):
+    return hmac.compare_digest(sign(verb, path, expires, filename), signature)
+
+
+def _receive(stream, target, expected_size, expected_md5=None):
+    """Stream the body into `target` only if its size (and md5) are the expected ones; never hold it whole."""
+    hashes = Hashes()
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}-{time.monotonic_ns()}")
+    try:
+        with partial.open("wb") as output:
+            while hashes.size <= expected_size:
+                block = stream.read(min(READ_BLOCK, expected_size + 1 - hashes.size))
+                if not block:
+                    break
+                output.write(block)
+                hashes.update(block)
+        if hashes.size != expected_size:
+            received = "more" if hashes.size > expected_size else hashes.size
+            raise Rejected(f"received {received} bytes where {expected_size} were registered")
+        if expected_md5 is not None and hashes.hexdigests()["md5"] != expected_md5.lower():
+            raise Rejected("the md5 of the bytes received differs from the registered hash")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def hash_file(path):
+    hashes = Hashes()
+    with path.open("rb") as source:
+        while block := source.read(READ_BLOCK):
+            hashes.update(block)
+    return hashes
 
 
 class FilesystemStorage(StorageBackend):
     @property
     def root(self):
         return settings.STORAGE_ROOT / str(self.provider.id)
+
+    def object_path(self, upload):
+        return self.root / str(upload.project_id) / str(upload.id)
+
+    def chunk_folder(self, upload):
+        return self.root / str(upload.project_id) / f"{upload.id}.chunks"
+
+    def chunk_path(self, upload, number):
+        return self.chunk_folder(upload) / str(number)
 
     def check(self):
         try:
@@ -19,3 +96,80 @@ class FilesystemStorage(StorageBackend):
     def project_initialize(self, project_id):
         self.check()
         (self.root / str(project_id)).mkdir(exist_ok=True)
+
+    def _signed(self, verb, path, *, host, filename=""):
+        expires = int(time.time()) + SIGNED_URL_SECONDS
+        query = {"expires": expires, "signature": sign(verb, path, expires, filename)}
+        if filename:
+            query["filename"] = filename
+        return transfer_descriptor(verb, host, f"{quote(path)}?{urlencode(query, quote_via=quote)}")
+
+    def _path(self, upload, *rest):
+        return "/".join((URL_PREFIX, str(self.provider.id), str(upload.project_id), str(upload.id), *map(str, rest)))
+
+    def chunk_url(self, upload, chunk, *, host):
+        return self._signed("PUT", self._path(upload, chunk.number), host=host)
+
+    def object_url(self, upload, *, host):
+        return self._signed("PUT", self._path(upload), host=host)
+
+    def download_url(self, upload, *, filename, host):
+        return self._signed("GET", self._path(upload), host=host, filename=filename)
+
+    def chunk_receive(self, upload, chunk, stream):
+        """Keep a chunk's bytes only if their size and md5 are the ones registered for it."""
+        self.chunk_folder(upload).mkdir(parents=True, exist_ok=True)
+        _receive(stream, self.chunk_path(upload, chunk.number), chunk.size, chunk.hash_value)
+
+    def object_receive(self, upload, stream):
+        target = self.object_path(upload)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _receive(stream, target, upload.size)
+
+    def upload_verify(self, upload, chunks, fingerprints):
+        target = self.object_path(upload)
+        try:
+            if upload.is_chunked and not target.exists():
+                return self._assemble(upload, chunks, fingerprints, target)
+            if not target.exists():
+                return Verification(error=NOT_IN_STORE)
+            hashes = hash_file(target)
+        except OSError as error:
+            raise StorageUnreachable(f"{target}: {error.strerror}") from error
+        digests = hashes.hexdigests()
+        return Verification(hashes.size, digests, whole_file_error(upload, fingerprints, hashes.size, digests))
+
+    def _assemble(self, upload, chunks, fingerprints, target):
+        """Concatenate the chunks in number order while hashing; the object appears only if everything matches."""
+        paths = [self.chunk_path(upload, chunk.number) for chunk in chunks]
+        stored_size = sum(path.stat().st_size for path in paths if path.exists())
+        if stored_size != upload.size or not all(path.exists() for path in paths):
+            return Verification(stored_size, error=SIZE_MISMATCH)
+        hashes = Hashes()
+        assembling = target.with_name(f".{target.name}.assembling")
+        try:
+            with assembling.open("wb") as output:
+                for chunk, path in zip(chunks, paths, strict=True):
+                    chunk_md5 = hashlib.md5()
+                    with path.open("rb") as source:
+                        while block := source.read(READ_BLOCK):
+                            output.write(block)
+                            hashes.update(block)
+                            chunk_md5.update(block)
+                    if chunk_md5.hexdigest() != chunk.hash_value.lower():
+                        return Verification(hashes.size, error=CHUNK_HASH_MISMATCH)
+                output.flush()
+                os.fsync(output.fileno())
+            digests = hashes.hexdigests()
+            error = whole_file_error(upload, fingerprints, hashes.size, digests)
+            if error is None:
+                os.replace(assembling, target)
+                shutil.rmtree(self.chunk_folder(upload), ignore_errors=True)
+            return Verification(hashes.size, digests, error)
+        finally:
+            assembling.unlink(missing_ok=True)
+
+    def upload_purge(self, upload):
+        self.object_path(upload).unlink(missing_ok=True)
+        shutil.rmtree(self.chunk_folder(upload), ignore_errors=True)
+

@@ -1,0 +1,169 @@
+"""The filesystem backend's transfer endpoint: signed URLs, no Authorization header (CONTRACT §1.4).
+
+`PUT /storage/<provider>/<project>/<upload>/<number>` takes a chunk, `PUT …/<upload>` a non-chunked upload's
+bytes, `GET …/<upload>?filename=` streams the object (with `Range`). Every refusal is the JSON envelope.
+"""
+
+import re
+import time
+
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from dds import errors
+from dds.lookups import parse_uuid
+from dds.openapi import error_responses
+from uploads.models import Upload
+
+from .. import services
+from .base import READ_BLOCK
+from .filesystem import FilesystemStorage, Rejected, signature_is_valid
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class ExpiredUrl(errors.Forbidden):
+    reason = "signed URL expired or invalid"
+    suggestion = "ask the API for a fresh URL"
+
+
+class RejectedBytes(errors.BadRequest):
+    suggestion = "send exactly the bytes whose size and md5 you registered, or register the chunk again"
+
+
+def _signed_upload(request, verb, provider_id, project_id, upload_id, number=None):
+    """The upload a signed URL names, once its signature and expiry hold; 403 otherwise, never a hint why."""
+    path = request.path
+    expires = request.query_params.get("expires", "")
+    filename = request.query_params.get("filename", "")
+    signature = request.query_params.get("signature", "")
+    if not expires.isdigit() or int(expires) < time.time():
+        raise ExpiredUrl()
+    if not signature_is_valid(verb, path, expires, filename, signature):
+        raise ExpiredUrl()
+    ids = [parse_uuid(value) for value in (provider_id, project_id, upload_id)]
+    upload = (
+        Upload.objects.select_related("storage_provider")
+        .filter(
+            pk=ids[2],
+            project_id=ids[1],
+            storage_provider_id=ids[0],
+            storage_provider__kind="filesystem",
+            project__is_deleted=False,
+            purged_on__isnull=True,
+        )
+        .first()
+        if None not in ids
+        else None
+    )
+    if upload is None:
+        raise errors.NotFound("Upload")
+    return upload, FilesystemStorage(upload.storage_provider), filename
+
+
+def _file_iterator(path, start, length):
+    with path.open("rb") as source:
+        source.seek(start)
+        while length > 0:
+            block = source.read(min(READ_BLOCK, length))
+            if not block:
+                return
+            length -= len(block)
+            yield block
+
+
+def _ranged(path, range_header, filename):
+    """A 206 for one satisfiable `bytes=` range, 416 for an unsatisfiable one, None to send the whole file."""
+    size = path.stat().st_size
+    match = _RANGE.match(range_header.strip())
+    if match is None or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if first == "":
+        start, end = max(size - int(last), 0), size - 1
+    else:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        response = HttpResponse(status=status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    response = StreamingHttpResponse(_file_iterator(path, start, end - start + 1), status=status.HTTP_206_PARTIAL_CONTENT)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(end - start + 1)
+    response["Content-Type"] = "application/octet-stream"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+_SCHEMA = {"tags": ["storage"], "auth": [], "request": None}
+
+
+class StoredObjectView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = []
+
+    @extend_schema(
+        summary="Upload a non-chunked upload's bytes (a signed URL from its signed_url)",
+        operation_id="storage_object_put",
+        responses={201: None, **error_responses(400, 403, 404)},
+        **_SCHEMA,
+    )
+    def put(self, request, provider_id, project_id, upload_id):
+        upload, storage, _ = _signed_upload(request, "PUT", provider_id, project_id, upload_id)
+        if upload.is_chunked or upload.completed_on is not None:
+            raise errors.BadRequest("upload already completed or chunked", "start a new upload")
+        try:
+            storage.object_receive(upload, request._request)
+        except Rejected as rejected:
+            raise RejectedBytes(str(rejected)) from None
+        return HttpResponse(status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Download an upload's bytes (a signed URL from a files or file_versions url endpoint)",
+        operation_id="storage_object_get",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **error_responses(403, 404)},
+        **_SCHEMA,
+    )
+    def get(self, request, provider_id, project_id, upload_id):
+        upload, storage, filename = _signed_upload(request, "GET", provider_id, project_id, upload_id)
+        path = storage.object_path(upload)
+        if upload.error_on is not None or not path.is_file():
+            raise errors.NotFound("Upload", suggestion="the upload's bytes are not (or no longer) stored")
+        ranged = _ranged(path, request.headers.get("Range", ""), filename)
+        if ranged is not None:
+            return ranged
+        response = FileResponse(path.open("rb"), as_attachment=True, filename=filename or str(upload.id))
+        response["Accept-Ranges"] = "bytes"
+        return response
+
+
+class StoredChunkView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = []
+
+    @extend_schema(
+        summary="Upload a chunk's bytes (a signed URL from PUT /uploads/{id}/chunks)",
+        operation_id="storage_chunk_put",
+        responses={201: None, **error_responses(400, 403, 404)},
+        **_SCHEMA,
+    )
+    def put(self, request, provider_id, project_id, upload_id, number):
+        upload, storage, _ = _signed_upload(request, "PUT", provider_id, project_id, upload_id)
+        chunk = upload.chunks.filter(number=int(number)).first() if number.isdigit() else None
+        if chunk is None:
+            raise errors.NotFound("Chunk", suggestion="register the chunk with PUT /uploads/{id}/chunks first")
+        if upload.completed_on is not None:
+            raise errors.BadRequest("upload already completed", "start a new upload")
+        try:
+            storage.chunk_receive(upload, chunk, request._request)
+        except Rejected as rejected:
+            raise RejectedBytes(str(rejected)) from None
+        services.chunk_stored(chunk=chunk)
+        return HttpResponse(status=status.HTTP_201_CREATED)
