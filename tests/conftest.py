@@ -7,12 +7,17 @@ import sys
 import time
 import urllib.request
 
+import dramatiq
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from dds.accounts import services
 from dds.audit import Actor
 from dds.authentication import api_token_encode
+from dds.jobs.registry import load_workers
+
+from .workers import ROOT, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -107,3 +112,56 @@ def s3_provider(db, s3_server):
         region="us-east-1",
         bucket_name="dds-",
     )
+
+
+@pytest.fixture
+def dramatiq_mode(settings):
+    """Jobs go to RabbitMQ; the queues start empty."""
+    if connection.vendor == "sqlite":
+        pytest.skip("workers in other processes need a database server, not an in-memory SQLite test database")
+    settings.ACTIVE_JOB_QUEUE_ADAPTER = "dramatiq"
+    broker = dramatiq.get_broker()
+    for actor in load_workers().values():
+        broker.flush(actor.queue_name)
+    return broker
+
+
+@pytest.fixture
+def start_worker(storage_root, tmp_path):
+    """`start_worker("initialize_project_storage", JOB_MAX_RETRIES="1")`: run_workers in a child process."""
+    processes = []
+
+    def start(*names, **environment):
+        database = connection.settings_dict
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+            "ACTIVE_JOB_QUEUE_ADAPTER": "dramatiq",
+            "STORAGE_ROOT": str(storage_root),
+            **environment,
+        }
+        log = tmp_path / f"worker-{len(processes)}.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [sys.executable, "manage.py", "run_workers", "--threads", "2", *names],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        processes.append(process)
+
+        def ready():
+            """the worker says it is running"""
+            assert process.poll() is None, log.read_text()
+            return "running workers" in log.read_text()
+
+        wait_until(ready)
+        process.log = log
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)

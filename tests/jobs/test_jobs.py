@@ -16,7 +16,7 @@ from dds.jobs.models import Job
 from projects.models import ProjectStorageProvider
 from uploads.models import StorageProvider
 
-from .conftest import ROOT, queue_depth, wait_until
+from ..workers import ROOT, queue_depth, wait_until
 
 QUEUE = "project_storage_provider_initialization"
 committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -150,14 +150,18 @@ def test_it_does_not_reconcile_work_that_is_recent(as_alice):
     assert Job.objects.filter(resource_id=project["id"]).count() == 1
 
 
+WORKERS = {"initialize_project_storage", "initialize_upload_storage", "complete_upload"}
+VALID_NAMES = "valid names: complete_upload, initialize_project_storage, initialize_upload_storage"
+
+
 def test_it_runs_every_worker_except_those_excluded():
-    assert selected_workers([], except_names=[]) == ["initialize_project_storage"]
-    assert selected_workers([], except_names=["initialize_project_storage"]) == []
-    assert selected_workers(["initialize_project_storage"], except_names=[]) == ["initialize_project_storage"]
+    assert set(selected_workers([], except_names=[])) == WORKERS
+    assert set(selected_workers([], except_names=["complete_upload"])) == WORKERS - {"complete_upload"}
+    assert selected_workers(["complete_upload"], except_names=["complete_upload"]) == ["complete_upload"]
 
 
 def test_it_refuses_an_unknown_worker_name_listing_the_valid_ones():
-    with pytest.raises(CommandError, match="unknown worker nope; valid names: initialize_project_storage"):
+    with pytest.raises(CommandError, match=f"unknown worker nope; {VALID_NAMES}"):
         selected_workers(["nope"], except_names=[])
     with pytest.raises(CommandError, match="unknown worker typo"):
         selected_workers([], except_names=["typo"])
@@ -168,7 +172,7 @@ def test_it_exits_with_the_list_when_run_with_an_unknown_name():
         [sys.executable, "manage.py", "run_workers", "nope"], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert result.returncode != 0
-    assert "valid names: initialize_project_storage" in result.stderr
+    assert VALID_NAMES in result.stderr
 
 
 @committed
@@ -178,3 +182,9 @@ def test_it_stops_cleanly_on_sigterm(dramatiq_mode, start_worker):
     assert worker.wait(timeout=30) == 0
     assert "stopping" in worker.log.read_text()
 
+
+
+@committed
+def test_it_leaves_out_the_workers_named_in_workers_all_run_except(dramatiq_mode, start_worker):
+    worker = start_worker(WORKERS_ALL_RUN_EXCEPT=" initialize_project_storage , complete_upload ")
+    assert "running workers: initialize_upload_storage\n" in worker.log.read_text()

@@ -1,0 +1,46 @@
+"""In dramatiq mode, verification waits for a worker: the upload stays not consistent until one runs."""
+
+import os
+
+import pytest
+
+from dds.jobs.models import Job
+
+from ..client import md5
+from ..workers import queue_depth, wait_until
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_it_stays_not_consistent_until_a_worker_verifies_it(dramatiq_mode, as_alice, start_worker):
+    worker = start_worker("initialize_project_storage")
+    project = as_alice.post("/api/v1/projects", {"name": "Queued", "description": "d"}, format="json").json()
+    wait_until(lambda: as_alice.get(f"/api/v1/projects/{project['id']}").json()["is_consistent"])
+    data = os.urandom(2000)
+    upload = as_alice.post(
+        f"/api/v1/projects/{project['id']}/uploads",
+        {"name": "a.bin", "content_type": "application/octet-stream", "size": len(data)},
+        format="json",
+    ).json()
+    url = as_alice.put(
+        f"/api/v1/uploads/{upload['id']}/chunks",
+        {"number": 1, "size": len(data), "hash": {"value": md5(data), "algorithm": "md5"}},
+        format="json",
+    ).json()
+    assert as_alice.put(url["url"], data, content_type="application/octet-stream").status_code == 201
+
+    response = as_alice.put(
+        f"/api/v1/uploads/{upload['id']}/complete", {"hash": {"value": md5(data), "algorithm": "md5"}}, format="json"
+    )
+    assert response.status_code == 202
+    assert response.json()["status"]["is_consistent"] is None
+    assert queue_depth(dramatiq_mode, "upload_completion")["ready"] == 1
+    assert as_alice.get(f"/api/v1/uploads/{upload['id']}").json()["status"]["is_consistent"] is None
+
+    worker.terminate()
+    worker.wait(timeout=30)
+    start_worker("complete_upload")
+    wait_until(lambda: as_alice.get(f"/api/v1/uploads/{upload['id']}").json()["status"]["is_consistent"])
+    status = as_alice.get(f"/api/v1/uploads/{upload['id']}").json()["status"]
+    assert status["error_message"] is None
+    assert Job.objects.get(worker="complete_upload").state == Job.State.COMPLETE
