@@ -166,9 +166,13 @@ def project_update(*, actor, project, **changes):
 
 @transaction.atomic
 def project_delete(*, actor, project):
+    """Delete a project with all its folders, files and versions; their bytes are removed by jobs."""
+    from files.services import project_contents_delete
+
     project.is_deleted = True
     project.stamp_deleted(actor)
     project.save()
+    project_contents_delete(actor=actor, project=project)
 
 
 @transaction.atomic

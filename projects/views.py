@@ -142,8 +142,9 @@ class ProjectPermissionView(APIView):
         errors=(400, 401, 403, 404),
     )
     def put(self, request, id, user_id):
-        project, user = self._target(request, id, user_id, "manage_project_permissions")
+        # A missing auth_role is refused before any lookup, as the reference's parameter validation does (§5.3).
         data = validated(PermissionGrantSerializer, request.data)
+        project, user = self._target(request, id, user_id, "manage_project_permissions")
         role = selectors.auth_role(data["auth_role"]["id"])
         permission = services.project_permission_set(actor=request.auth, project=project, user=user, auth_role=role)
         return Response(ProjectPermissionSerializer(permission).data)
@@ -185,8 +186,8 @@ class SystemPermissionView(APIView):
         errors=(400, 401, 403, 404),
     )
     def put(self, request, user_id):
-        user = self._user(request, user_id)
         data = validated(PermissionGrantSerializer, request.data)
+        user = self._user(request, user_id)
         role = selectors.auth_role(data["auth_role"]["id"])
         permission = services.system_permission_set(actor=request.auth, user=user, auth_role=role)
         return Response(SystemPermissionSerializer(permission).data)

@@ -10,6 +10,7 @@ import urllib.request
 import dramatiq
 import pytest
 from django.db import connection
+from django.test import TestCase
 from rest_framework.test import APIClient
 
 from dds.accounts import services
@@ -31,12 +32,28 @@ def anonymous():
     return APIClient()
 
 
+class CommittingClient(APIClient):
+    """An API client whose requests each run their on-commit callbacks when they return, as a real commit would.
+
+    pytest-django runs each test in one transaction that never commits, so the callbacks through which jobs are
+    sent would never fire by themselves. Callbacks of a request whose work rolled back are dropped, as in a real
+    rollback. (In production the commit, and an inline job, come before the response is rendered; here after.)
+    """
+
+    def request(self, **kwargs):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**kwargs)
+
+
 @pytest.fixture
 def client_for():
-    """`client_for(user)` or `client_for(user, agent)`: an API client sending that session's raw api_token."""
+    """`client_for(user)`, `client_for(user, agent)`: a client sending that session's raw api_token.
 
-    def make(user, agent=None):
-        client = APIClient()
+    `commit=False` gives a client whose jobs never run, as in a deployment whose workers have not got to them yet.
+    """
+
+    def make(user, agent=None, *, commit=True):
+        client = CommittingClient() if commit else APIClient()
         client.credentials(HTTP_AUTHORIZATION=api_token_encode(user=user, agent=agent)["api_token"])
         return client
 

@@ -139,6 +139,8 @@ def test_it_serves_the_schema_and_docs_html(anonymous):
     assert re.findall(r"https?://[^\s\"'<>]+", html) == []
 
 
+# Like every test that commits, it restores the seeded rows (auth roles, the default provider) afterwards.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("debug", [True, False], ids=["debug", "no-debug"])
 def test_it_renders_the_docs_page_in_chromium(live_server, settings, tmp_path, debug):
     settings.DEBUG = debug

@@ -119,8 +119,7 @@ def test_it_retries_a_failing_job_then_dead_letters_it(dramatiq_mode, as_alice, 
 
 def test_it_requeues_failed_jobs_as_new_jobs(as_alice, django_capture_on_commit_callbacks):
     tape = StorageProvider.objects.create(name="Tape", kind="tape")
-    with django_capture_on_commit_callbacks(execute=True):
-        project = create_project(as_alice)
+    project = create_project(as_alice)
     failed = Job.objects.get(state=Job.State.FAILED)
     assert failed.args == [project["id"], str(tape.id)]
     tape.kind = "filesystem"
@@ -131,7 +130,8 @@ def test_it_requeues_failed_jobs_as_new_jobs(as_alice, django_capture_on_commit_
     assert project_is_consistent(as_alice, project["id"]) is True
 
 
-def test_it_reconciles_a_project_whose_message_was_never_sent(as_alice, django_capture_on_commit_callbacks):
+def test_it_reconciles_a_project_whose_message_was_never_sent(client_for, alice, django_capture_on_commit_callbacks):
+    as_alice = client_for(alice, commit=False)
     project = create_project(as_alice)  # its on-commit send never runs: as if the process died after the commit
     assert project_is_consistent(as_alice, project["id"]) is False
     long_ago = timezone.now() - timedelta(minutes=10)
@@ -144,14 +144,16 @@ def test_it_reconciles_a_project_whose_message_was_never_sent(as_alice, django_c
     assert Job.objects.filter(state=Job.State.COMPLETE).count() == 1
 
 
-def test_it_does_not_reconcile_work_that_is_recent(as_alice):
+def test_it_does_not_reconcile_work_that_is_recent(client_for, alice):
+    as_alice = client_for(alice, commit=False)
     project = create_project(as_alice)
+    assert project_is_consistent(as_alice, project["id"]) is False
     call_command("reconcile", "--older-than", "300", stdout=open(os.devnull, "w"))
     assert Job.objects.filter(resource_id=project["id"]).count() == 1
 
 
-WORKERS = {"initialize_project_storage", "initialize_upload_storage", "complete_upload"}
-VALID_NAMES = "valid names: complete_upload, initialize_project_storage, initialize_upload_storage"
+WORKERS = {"initialize_project_storage", "initialize_upload_storage", "complete_upload", "purge_upload"}
+VALID_NAMES = "valid names: complete_upload, initialize_project_storage, initialize_upload_storage, purge_upload"
 
 
 def test_it_runs_every_worker_except_those_excluded():
@@ -186,5 +188,5 @@ def test_it_stops_cleanly_on_sigterm(dramatiq_mode, start_worker):
 
 @committed
 def test_it_leaves_out_the_workers_named_in_workers_all_run_except(dramatiq_mode, start_worker):
-    worker = start_worker(WORKERS_ALL_RUN_EXCEPT=" initialize_project_storage , complete_upload ")
+    worker = start_worker(WORKERS_ALL_RUN_EXCEPT=" initialize_project_storage , complete_upload ,purge_upload")
     assert "running workers: initialize_upload_storage\n" in worker.log.read_text()

@@ -1,0 +1,48 @@
+"""The error bodies of CONTRACT §2 that the projects tests expect, spelled out."""
+
+import re
+
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+PAGING_HEADERS = ("X-Total", "X-Total-Pages", "X-Page", "X-Per-Page", "X-Next-Page", "X-Prev-Page")
+
+NO_TOKEN = {
+    "error": 401,
+    "code": "not_provided",
+    "reason": "no api_token",
+    "suggestion": "you might need to login through an authentication service",
+}
+
+FORBIDDEN = {
+    "error": 403,
+    "code": "not_provided",
+    "reason": "Unauthorized",
+    "suggestion": "request permission to access this resource",
+}
+
+
+def not_found(model):
+    return {
+        "error": 404,
+        "code": "not_provided",
+        "reason": f"{model} Not Found",
+        "suggestion": f"you may have mistyped the {model} id",
+    }
+
+
+def invalid(*errors):
+    """A 400 with field errors: `invalid(("name", "is missing"), …)`."""
+    return {
+        "error": 400,
+        "code": "not_provided",
+        "reason": "validation failed",
+        "suggestion": "Fix the following invalid fields and resubmit",
+        "errors": [{"field": field, "message": message} for field, message in errors],
+    }
+
+
+def user_preview(user):
+    return {"id": str(user.id), "username": user.username, "full_name": user.full_name}
+
+
+def has_no_paging_headers(response):
+    return not any(header in response for header in PAGING_HEADERS)

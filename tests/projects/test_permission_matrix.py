@@ -1,0 +1,133 @@
+"""Every project endpoint that exists × every kind of caller: the status CONTRACT §5.7 implies (§5.2, §5.3).
+
+The project is Alice's; Bob holds file_downloader on it (so his permission can be read, changed and deleted);
+Carol is the caller. The expected status comes from the role table below, written out from §5.2.
+"""
+
+import pytest
+
+from dds.accounts import services as accounts
+from dds.audit import Actor
+from projects import services
+from projects.models import AuthRole, Project, ProjectPermission
+
+from .envelopes import FORBIDDEN, NO_TOKEN
+
+# CONTRACT §5.2: each role's permissions. system_admin is a system role: on a project it grants nothing.
+ROLE_PERMISSIONS = {
+    "project_admin": {
+        "view_project",
+        "update_project",
+        "delete_project",
+        "manage_project_permissions",
+        "download_file",
+        "create_file",
+        "update_file",
+        "delete_file",
+    },
+    "project_viewer": {"view_project"},
+    "file_downloader": {"view_project", "download_file"},
+    "file_editor": {"view_project", "download_file", "create_file", "update_file", "delete_file"},
+    "file_uploader": {"view_project", "create_file"},
+    "system_admin": set(),
+}
+EVERY_PROJECT_PERMISSION = ROLE_PERMISSIONS["project_admin"]
+
+# CONTRACT §5.7 (and §5.5 for permissions): method, path, body, required permission, success status, writes?
+ENDPOINTS = {
+    "GET /projects/{id}": ("get", "/projects/{project}", None, "view_project", 200, False),
+    "PUT /projects/{id}": ("put", "/projects/{project}", {"name": "Renamed"}, "update_project", 200, True),
+    "DELETE /projects/{id}": ("delete", "/projects/{project}", None, "delete_project", 204, True),
+    "GET /projects/{id}/permissions": ("get", "/projects/{project}/permissions", None, "view_project", 200, False),
+    "GET /projects/{id}/permissions/{user_id}": (
+        "get",
+        "/projects/{project}/permissions/{bob}",
+        None,
+        "view_project",
+        200,
+        False,
+    ),
+    "PUT /projects/{id}/permissions/{user_id}": (
+        "put",
+        "/projects/{project}/permissions/{bob}",
+        {"auth_role": {"id": "project_viewer"}},
+        "manage_project_permissions",
+        200,
+        True,
+    ),
+    "DELETE /projects/{id}/permissions/{user_id}": (
+        "delete",
+        "/projects/{project}/permissions/{bob}",
+        None,
+        "manage_project_permissions",
+        204,
+        True,
+    ),
+}
+
+# Who calls, and which permissions on the project that caller should be found to hold (None: no token at all).
+CALLERS = {
+    "no token": None,
+    **{f"{role} on the project": ROLE_PERMISSIONS[role] for role in ROLE_PERMISSIONS},
+    "admin of another project": set(),
+    "system admin": EVERY_PROJECT_PERMISSION,
+    "agent session of a project_admin": ROLE_PERMISSIONS["project_admin"],
+}
+
+
+def expected_status(caller, endpoint):
+    held = CALLERS[caller]
+    _, _, _, required, success, _ = ENDPOINTS[endpoint]
+    if held is None:
+        return 401
+    return success if required in held else 403
+
+
+@pytest.fixture
+def make_caller(carol, project, grant, make_project, client_for, anonymous):
+    def make(caller):
+        if caller == "no token":
+            return anonymous
+        if caller.endswith(" on the project"):
+            grant(project, carol, caller.removesuffix(" on the project"))
+        elif caller == "admin of another project":
+            make_project(carol, "Carol's own")
+        elif caller == "system admin":
+            system_admin = AuthRole.objects.get(pk="system_admin")
+            services.system_permission_set(actor=Actor(user=carol), user=carol, auth_role=system_admin)
+        elif caller == "agent session of a project_admin":
+            grant(project, carol, "project_admin")
+            agent = accounts.software_agent_create(actor=Actor(user=carol), name="DukeDSClient")
+            return client_for(carol, agent)
+        return client_for(carol)
+
+    return make
+
+
+def state(project):
+    project = Project.objects.get(pk=project.pk)
+    roles = ProjectPermission.objects.filter(project=project).values_list("user__username", "auth_role_id")
+    return project.name, project.is_deleted, sorted(roles)
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+@pytest.mark.parametrize("caller", list(CALLERS))
+def test_it_answers_each_caller_as_its_permissions_imply(make_caller, project, bob, grant, caller, endpoint):
+    grant(project, bob, "file_downloader")
+    client = make_caller(caller)
+    before = state(project)
+    method, path, body, _, _, writes = ENDPOINTS[endpoint]
+    path = "/api/v1" + path.format(project=project.id, bob=bob.id)
+
+    response = getattr(client, method)(path, body, format="json") if body else getattr(client, method)(path)
+
+    expected = expected_status(caller, endpoint)
+    assert response.status_code == expected
+    if expected == 401:
+        assert response.json() == NO_TOKEN
+    elif expected == 403:
+        assert response.json() == FORBIDDEN
+    if expected >= 400 or not writes:
+        assert state(project) == before
+    else:
+        assert state(project) != before
