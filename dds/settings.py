@@ -208,6 +208,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["dds.openapi.strip_optional_slash"],
+    "ENUM_NAME_OVERRIDES": {
+        "ParentKindEnum": ["dds-project", "dds-folder"],
+        "ContainerKindEnum": "files.models.Container.Kind",
+    },
 }
 
 CORS_ALLOWED_ORIGINS = _env_list("CORS_ALLOWED_ORIGINS")

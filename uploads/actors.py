@@ -11,3 +11,8 @@ def initialize_upload_storage(upload_id):
 @worker("complete_upload", queue="upload_completion")
 def complete_upload(upload_id):
     services.upload_verify(upload_id=upload_id)
+
+
+@worker("purge_upload", queue="upload_storage_removal")
+def purge_upload(upload_id):
+    services.upload_purge(upload_id=upload_id)

@@ -39,3 +39,8 @@ def uploads_awaiting_storage():
 def uploads_awaiting_verification():
     """Completed uploads the completion job has not verified yet, oldest first."""
     return Upload.objects.filter(completed_on__isnull=False, is_consistent__isnull=True).order_by("completed_on")
+
+
+def retry_after(upload):
+    """Seconds a client should wait for an upload's verification: a second, plus one per 200 MB to read."""
+    return 1 + upload.size // 200_000_000

@@ -217,3 +217,19 @@ def upload_storage_reconcile(*, older_than):
                 job_enqueue(actor, upload_id)
             resent += 1
     return resent
+
+
+@transaction.atomic
+def upload_purge(*, upload_id):
+    """The removal job: drop an upload's bytes once no live file version references it. Safe to run again."""
+    from files.models import FileVersion
+
+    upload = Upload.objects.select_for_update().select_related("storage_provider").filter(pk=upload_id).first()
+    if upload is None or upload.purged_on is not None:
+        return
+    live = FileVersion.objects.filter(upload=upload, is_deleted=False, file__is_deleted=False)
+    if live.exists():
+        return
+    backend_for(upload.storage_provider).upload_purge(upload)
+    upload.purged_on = timezone.now()
+    upload.save(update_fields=["purged_on"])

@@ -1,0 +1,65 @@
+import uuid
+
+from django.db import models
+
+from dds.audit import Audited
+
+
+class Container(Audited):
+    """A folder or a file in a project's tree (one table, so that children list and page in one query).
+
+    `path` holds the ids of the folders above, root first, each followed by `/`: a subtree is one prefix.
+    """
+
+    class Kind(models.TextChoices):
+        FOLDER = "dds-folder"
+        FILE = "dds-file"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="containers")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    path = models.TextField(blank=True, default="")
+    name = models.CharField(max_length=255)
+    is_deleted = models.BooleanField(default=False)
+    current_version = models.ForeignKey(
+        "files.FileVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["project", "parent", "is_deleted", "-created_on"]),
+            models.Index(fields=["project", "kind", "is_deleted"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_folder(self):
+        return self.kind == self.Kind.FOLDER
+
+    @property
+    def subtree_path(self):
+        """The `path` prefix of everything below this folder."""
+        return f"{self.path}{self.id}/"
+
+    @property
+    def ancestor_ids(self):
+        return [part for part in self.path.split("/") if part]
+
+
+class FileVersion(Audited):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    file = models.ForeignKey(Container, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    label = models.TextField(null=True, blank=True)
+    upload = models.ForeignKey("uploads.Upload", on_delete=models.PROTECT, related_name="file_versions")
+    is_deleted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["version"]
+        constraints = [models.UniqueConstraint(fields=["file", "version"], name="one_version_number_per_file")]
+
+    def __str__(self):
+        return f"{self.file} v{self.version}"

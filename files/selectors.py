@@ -1,0 +1,102 @@
+from django.db.models import Prefetch, Sum
+from django.db.models.functions import Coalesce
+
+from dds import errors
+from dds.lookups import get_or_404
+from projects.models import Project
+from uploads.models import Fingerprint, Upload
+
+from .models import Container, FileVersion
+
+def _fingerprints():
+    return Fingerprint.objects.select_related(*Fingerprint.AUDIT_RELATED)
+
+
+def containers():
+    """Folders and files with everything their serializers read, in a fixed number of queries per page."""
+    return Container.objects.select_related(
+        "project",
+        "current_version__upload__storage_provider",
+        *Container.AUDIT_RELATED,
+    ).prefetch_related(Prefetch("current_version__upload__fingerprints", queryset=_fingerprints()))
+
+
+def folders():
+    return containers().filter(kind=Container.Kind.FOLDER)
+
+
+def files():
+    return containers().filter(kind=Container.Kind.FILE)
+
+
+def file_versions():
+    return FileVersion.objects.select_related(
+        "file__project", "upload__storage_provider", *FileVersion.AUDIT_RELATED
+    ).prefetch_related(Prefetch("upload__fingerprints", queryset=_fingerprints()))
+
+
+def parent_resolve(reference):
+    """`{"kind": "dds-project"|"dds-folder", "id"}` → (project, folder or None); deleted parents are not found."""
+    if not isinstance(reference, dict):
+        raise errors.ValidationFailed.field("parent", "is invalid")
+    if reference.get("kind") == "dds-project":
+        return get_or_404(Project.objects.filter(is_deleted=False), "Project", reference.get("id")), None
+    folder = get_or_404(
+        Container.objects.select_related("project").filter(kind=Container.Kind.FOLDER, is_deleted=False),
+        "Folder",
+        reference.get("id"),
+    )
+    if folder.project.is_deleted:
+        raise errors.NotFound("Folder")
+    return folder.project, folder
+
+
+def children(*, project, folder=None, name_contains=None):
+    """Live items right under the project or folder; with `name_contains` (even empty), the whole subtree."""
+    queryset = containers().filter(project=project, is_deleted=False)
+    if name_contains is None:
+        queryset = queryset.filter(parent=folder)
+    else:
+        if folder is not None:
+            queryset = queryset.filter(path__startswith=folder.subtree_path)
+        if name_contains:
+            queryset = queryset.filter(name__icontains=name_contains)
+    return queryset.order_by("-created_on", "id")
+
+
+def project_files(*, project):
+    """Every live file of the project, most recently updated first."""
+    return (
+        files()
+        .filter(project=project, is_deleted=False)
+        .annotate(updated=Coalesce("last_updated_on", "created_on"))
+        .order_by("-updated", "id")
+    )
+
+
+def ancestors_of(nodes):
+    """`{node id: [project, folder, …]}` root first, for a page of nodes, in one query whatever the depth."""
+    folder_ids = {folder_id for node in nodes for folder_id in node.ancestor_ids}
+    names = dict(Container.objects.filter(pk__in=folder_ids).values_list("pk", "name"))
+    names = {str(key): value for key, value in names.items()}
+    return {
+        node.pk: [
+            {"kind": "dds-project", "id": str(node.project_id), "name": node.project.name},
+            *({"kind": "dds-folder", "id": folder_id, "name": names.get(folder_id)} for folder_id in node.ancestor_ids),
+        ]
+        for node in nodes
+    }
+
+
+def usage_of(user):
+    """GET /current_user/usage: the user's live projects, their live files, and the bytes the user uploaded to them."""
+    project_ids = list(Project.objects.filter(is_deleted=False, permissions__user=user).values_list("pk", flat=True))
+    live_files = Container.objects.filter(project__in=project_ids, kind=Container.Kind.FILE, is_deleted=False)
+    uploads = Upload.objects.filter(
+        created_by=user, file_versions__file__in=live_files.values("pk"), file_versions__is_deleted=False
+    ).distinct()
+    return {
+        "project_count": len(project_ids),
+        "file_count": live_files.count(),
+        "storage_bytes": Upload.objects.filter(pk__in=uploads.values("pk")).aggregate(total=Sum("size"))["total"] or 0,
+    }

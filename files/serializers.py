@@ -1,0 +1,174 @@
+"""Folders, files and versions as CONTRACT §9, §12 and §13 show them.
+
+List views pass `ancestors` (from `selectors.ancestors_of`) in the context, so a page costs a fixed number of
+queries whatever the depth of the tree.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from dds.audit import AuditSerializer
+from projects.serializers import ProjectPreviewSerializer
+from uploads.serializers import FingerprintSerializer, StorageProviderPreviewSerializer, TransferSerializer
+
+from .models import Container, FileVersion
+
+
+class ParentSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["dds-project", "dds-folder"])
+    id = serializers.UUIDField()
+
+
+class AncestorSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["dds-project", "dds-folder"])
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class UploadPreviewSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    size = serializers.IntegerField()
+    storage_provider = StorageProviderPreviewSerializer()
+    hashes = FingerprintSerializer(source="fingerprints", many=True)
+
+
+class VersionPreviewSerializer(serializers.ModelSerializer):
+    upload = UploadPreviewSerializer()
+
+    class Meta:
+        model = FileVersion
+        fields = ["id", "version", "label", "upload"]
+
+
+class _ContainerSerializer(serializers.ModelSerializer):
+    parent = serializers.SerializerMethodField()
+    audit = AuditSerializer(source="*", read_only=True)
+    project = ProjectPreviewSerializer()
+    ancestors = serializers.SerializerMethodField()
+
+    @extend_schema_field(ParentSerializer)
+    def get_parent(self, node):
+        if node.parent_id is None:
+            return {"kind": "dds-project", "id": str(node.project_id)}
+        return {"kind": "dds-folder", "id": str(node.parent_id)}
+
+    @extend_schema_field(AncestorSerializer(many=True))
+    def get_ancestors(self, node):
+        return self.context["ancestors"][node.pk]
+
+    def to_representation(self, node):
+        data = super().to_representation(node)
+        for field in self.context.get("exclude", ()):
+            data.pop(field, None)
+        return data
+
+
+class FolderSerializer(_ContainerSerializer):
+    class Meta:
+        model = Container
+        fields = ["kind", "id", "parent", "name", "is_deleted", "audit", "project", "ancestors"]
+
+
+class FileSerializer(_ContainerSerializer):
+    current_version = VersionPreviewSerializer()
+
+    class Meta:
+        model = Container
+        fields = ["kind", "id", "parent", "name", "audit", "is_deleted", "current_version", "project", "ancestors"]
+
+
+def node_serializer(node, **kwargs):
+    return (FolderSerializer if node.is_folder else FileSerializer)(node, **kwargs)
+
+
+class FileSummarySerializer(serializers.ModelSerializer):
+    """An item of GET /projects/{id}/files: the file, its size, hashes and a fresh download URL (§10.2)."""
+
+    size = serializers.IntegerField(source="current_version.upload.size")
+    file_url = serializers.SerializerMethodField()
+    hashes = serializers.SerializerMethodField()
+    ancestors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Container
+        fields = ["id", "name", "size", "file_url", "hashes", "ancestors"]
+
+    @extend_schema_field(TransferSerializer)
+    def get_file_url(self, file):
+        return self.context["urls"][file.pk]
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField(child=serializers.CharField())))
+    def get_hashes(self, file):
+        return [
+            {"value": fingerprint.value, "algorithm": fingerprint.algorithm}
+            for fingerprint in file.current_version.upload.fingerprints.all()
+        ]
+
+    @extend_schema_field(AncestorSerializer(many=True))
+    def get_ancestors(self, file):
+        return self.context["ancestors"][file.pk]
+
+
+class FileReferenceSerializer(serializers.ModelSerializer):
+    project = ProjectPreviewSerializer()
+
+    class Meta:
+        model = Container
+        fields = ["id", "name", "project"]
+
+
+class FileVersionSerializer(serializers.ModelSerializer):
+    kind = serializers.SerializerMethodField()
+    audit = AuditSerializer(source="*", read_only=True)
+    upload = UploadPreviewSerializer()
+    file = FileReferenceSerializer()
+
+    class Meta:
+        model = FileVersion
+        fields = ["id", "kind", "version", "label", "is_deleted", "audit", "upload", "file"]
+
+    def get_kind(self, version) -> str:
+        return "dds-file-version"
+
+
+class ReferenceSerializer(serializers.Serializer):
+    id = serializers.CharField()
+
+
+class NodeReferenceSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    id = serializers.CharField()
+
+
+class FolderCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    parent = NodeReferenceSerializer()
+
+
+class MoveSerializer(serializers.Serializer):
+    parent = NodeReferenceSerializer()
+
+
+class RenameSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class FileCreateSerializer(serializers.Serializer):
+    parent = NodeReferenceSerializer()
+    upload = ReferenceSerializer()
+    label = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+
+class FileUpdateSerializer(serializers.Serializer):
+    upload = ReferenceSerializer(required=False)
+    label = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+
+class LabelSerializer(serializers.Serializer):
+    label = serializers.CharField(allow_null=True, allow_blank=True)
+
+
+class UsageSerializer(serializers.Serializer):
+    project_count = serializers.IntegerField()
+    file_count = serializers.IntegerField()
+    storage_bytes = serializers.IntegerField()

@@ -1,0 +1,198 @@
+from django.db import transaction
+from django.db.models import Max, Q, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+
+from dds import errors
+from dds.jobs.services import job_enqueue
+
+from .models import Container, FileVersion
+
+NAME_MAX_LENGTH = 255
+
+
+def _check_name(name):
+    if not name or not name.strip():
+        raise errors.ValidationFailed.field("name", "can't be blank")
+    if len(name) > NAME_MAX_LENGTH:
+        raise errors.ValidationFailed.field("name", f"is too long (maximum is {NAME_MAX_LENGTH} characters)")
+    if "/" in name or any(ord(character) < 32 or ord(character) == 127 for character in name):
+        raise errors.ValidationFailed.field("name", "is invalid (no '/' and no control characters)")
+
+
+def _check_upload(upload, *, file=None):
+    """An upload may become a version once completed without an integrity error, and of one file only."""
+    if upload.completed_on is None:
+        raise errors.ValidationFailed.field("upload", "must be completed successfully")
+    if upload.error_on is not None:
+        raise errors.ValidationFailed.field("upload", "cannot have an error")
+    used_elsewhere = FileVersion.objects.filter(upload=upload)
+    if file is not None:
+        used_elsewhere = used_elsewhere.exclude(file=file)
+    if used_elsewhere.exists():
+        raise errors.ValidationFailed.field("upload", "has already been used by another file")
+
+
+def _purge_later(upload_ids):
+    """Queue the removal of uploads' bytes; the job keeps any upload a live version still references."""
+    from uploads.actors import purge_upload
+
+    for upload_id in sorted(set(upload_ids), key=str):
+        job_enqueue(purge_upload, upload_id)
+
+
+def _delete(actor, nodes):
+    """Mark folders and files deleted together with every version of those files, and queue their bytes' removal."""
+    now = timezone.now()
+    stamp = {"is_deleted": True, "deleted_on": now, "deleted_by": actor.user, "deleted_by_agent": actor.agent}
+    ids = list(nodes.values_list("pk", flat=True))
+    Container.objects.filter(pk__in=ids).update(**stamp)
+    versions = FileVersion.objects.filter(file__in=ids, is_deleted=False)
+    upload_ids = list(versions.values_list("upload_id", flat=True))
+    versions.update(**stamp)
+    _purge_later(upload_ids)
+
+
+@transaction.atomic
+def folder_create(*, actor, project, parent, name):
+    _check_name(name)
+    folder = Container(
+        kind=Container.Kind.FOLDER,
+        project=project,
+        parent=parent,
+        path=parent.subtree_path if parent else "",
+        name=name,
+    )
+    folder.stamp_created(actor)
+    folder.save()
+    return folder
+
+
+@transaction.atomic
+def folder_delete(*, actor, folder):
+    """Delete a folder and its whole subtree at once: no listing ever shows a descendant of a deleted folder."""
+    subtree = Container.objects.filter(project=folder.project_id).filter(
+        Q(pk=folder.pk) | Q(path__startswith=folder.subtree_path), is_deleted=False
+    )
+    _delete(actor, subtree)
+
+
+@transaction.atomic
+def project_contents_delete(*, actor, project):
+    _delete(actor, Container.objects.filter(project=project, is_deleted=False))
+
+
+@transaction.atomic
+def container_move(*, actor, node, project, parent):
+    """Move a folder or file under `parent` (a folder, or None for the project's top level)."""
+    if project.pk != node.project_id:
+        raise errors.ValidationFailed.field("project_id", "Cannot change project_id.")
+    if node.is_folder and parent is not None:
+        if parent.pk == node.pk:
+            raise errors.ValidationFailed(errors=[("parent", "cannot be itself"), ("parent_id", "cannot be itself")])
+        if parent.path.startswith(node.subtree_path):
+            message = "cannot be a child folder"
+            raise errors.ValidationFailed(errors=[("parent", message), ("parent_id", message)])
+    old_subtree = node.subtree_path
+    node.parent = parent
+    node.path = parent.subtree_path if parent else ""
+    node.stamp_updated(actor)
+    node.save()
+    if node.is_folder and old_subtree != node.subtree_path:
+        Container.objects.filter(project=node.project_id, path__startswith=old_subtree).update(
+            path=Concat(Value(node.subtree_path), Substr("path", len(old_subtree) + 1))
+        )
+    return node
+
+
+@transaction.atomic
+def container_rename(*, actor, node, name):
+    _check_name(name)
+    node.name = name
+    node.stamp_updated(actor)
+    node.save()
+    return node
+
+
+def _add_version(actor, file, upload, label):
+    """Append a version (numbered after every earlier one, deleted ones too) and make it current."""
+    number = (FileVersion.objects.filter(file=file).aggregate(latest=Max("version"))["latest"] or 0) + 1
+    version = FileVersion(file=file, version=number, label=label, upload=upload)
+    version.stamp_created(actor)
+    version.save()
+    file.current_version = version
+    file.save(update_fields=["current_version"])
+    return version
+
+
+@transaction.atomic
+def file_create(*, actor, project, parent, upload, label=None):
+    _check_upload(upload)
+    _check_name(upload.name)
+    file = Container(
+        kind=Container.Kind.FILE,
+        project=project,
+        parent=parent,
+        path=parent.subtree_path if parent else "",
+        name=upload.name,
+    )
+    file.stamp_created(actor)
+    file.save()
+    _add_version(actor, file, upload, label)
+    return file
+
+
+_UNCHANGED = object()
+
+
+@transaction.atomic
+def file_update(*, actor, file, upload=None, label=_UNCHANGED):
+    """A different upload appends a version (keeping the label unless one is given); a label alone relabels."""
+    file = Container.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=file.pk)
+    current = file.current_version
+    if upload is not None and upload.pk != current.upload_id:
+        _check_upload(upload, file=file)
+        _add_version(actor, file, upload, current.label if label is _UNCHANGED else label)
+    elif label is not _UNCHANGED:
+        current.label = label
+        current.stamp_updated(actor)
+        current.save()
+    file.stamp_updated(actor)
+    file.save()
+    return file
+
+
+@transaction.atomic
+def file_delete(*, actor, file):
+    _delete(actor, Container.objects.filter(pk=file.pk))
+
+
+@transaction.atomic
+def file_version_update(*, actor, version, label):
+    version.label = label
+    version.stamp_updated(actor)
+    version.save()
+    return version
+
+
+@transaction.atomic
+def file_version_delete(*, actor, version):
+    file = version.file
+    if file.current_version_id == version.pk and not file.is_deleted:
+        raise errors.ValidationFailed.field("is_deleted", "The current file version cannot be deleted.")
+    version.is_deleted = True
+    version.stamp_deleted(actor)
+    version.save()
+    _purge_later([version.upload_id])
+
+
+@transaction.atomic
+def file_version_promote(*, actor, version):
+    """Make an earlier version current again, as a new version with the same upload and label."""
+    file = Container.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=version.file_id)
+    if file.current_version.upload_id == version.upload_id:
+        raise errors.ValidationFailed.field("upload_id", "match current file version.")
+    promoted = _add_version(actor, file, version.upload, version.label)
+    file.stamp_updated(actor)
+    file.save()
+    return promoted
