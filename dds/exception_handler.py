@@ -1,6 +1,7 @@
 """Every error leaves the service as the JSON envelope of CONTRACT §2, whatever raised it."""
 
 import logging
+import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError, InterfaceError, OperationalError
@@ -13,7 +14,30 @@ from dds import errors
 
 logger = logging.getLogger(__name__)
 
-_REQUIRED_MESSAGES = {"required": "is missing", "blank": "can't be blank", "null": "can't be blank"}
+# DRF's error codes in the Rails wording of CONTRACT §2.2; `{n}` is the number DRF's own message names.
+_MESSAGES = {
+    "required": "is missing",
+    "blank": "can't be blank",
+    "null": "can't be blank",
+    "invalid": "is invalid",
+    "not_a_dict": "is invalid",
+    "not_a_list": "is invalid",
+    "null_characters_not_allowed": "is invalid",
+    "surrogate_characters_not_allowed": "is invalid",
+    "invalid_choice": "is not included in the list",
+    "max_length": "is too long (maximum is {n} characters)",
+    "min_value": "must be greater than or equal to {n}",
+    "max_value": "must be less than or equal to {n}",
+    "max_string_length": "is too large",
+}
+
+
+def _message(detail):
+    template = _MESSAGES.get(getattr(detail, "code", None))
+    if template is None:
+        return str(detail)
+    number = re.search(r"-?\d+", str(detail))
+    return template.format(n=number.group() if number else "")
 
 
 def _flatten(detail, prefix=""):
@@ -26,8 +50,8 @@ def _flatten(detail, prefix=""):
         for item in detail:
             yield from _flatten(item, prefix)
     else:
-        code = getattr(detail, "code", None)
-        yield prefix.rstrip("."), _REQUIRED_MESSAGES.get(code, str(detail))
+        field = prefix.rstrip(".")
+        yield field, _message(detail) if field else str(detail)
 
 
 def _validation_failed(exc):

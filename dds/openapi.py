@@ -30,6 +30,7 @@ _ERROR_DESCRIPTIONS = {
     405: "Method not allowed.",
     409: "Conflict.",
     415: "Unsupported media type.",
+    416: "`Range` past the end; `Content-Range: bytes */<size>` tells the size.",
     500: "Internal error, in the envelope.",
     503: "Temporarily unavailable; retry later.",
 }
@@ -55,7 +56,7 @@ PAGE_HEADER_PARAMETERS = [
 def error_responses(*statuses, **descriptions):
     """`{status: envelope response}`; `descriptions` overrides a default text, keyed `e404=…`."""
     return {
-        status: OpenApiResponse(ErrorSerializer, description=descriptions.get(f"e{status}", _ERROR_DESCRIPTIONS[status]))
+        status: OpenApiResponse(ErrorSerializer, description=descriptions.get(f"e{status}") or _ERROR_DESCRIPTIONS[status])
         for status in statuses
     }
 

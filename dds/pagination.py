@@ -40,7 +40,11 @@ class PagePagination(BasePagination):
         if offset >= self.total:
             # Past the end: no query, so a huge `page` cannot overflow the database's OFFSET.
             return []
-        return list(queryset[offset : offset + self.per_page])
+        # Page through the bare ids first: sorting and skipping narrow rows is cheap; the wide rows (joins,
+        # prefetches) are then read for this page only.
+        ids = list(queryset.values_list("pk", flat=True)[offset : offset + self.per_page])
+        rows = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
+        return [rows[pk] for pk in ids if pk in rows]
 
     def headers(self):
         in_range = self.page <= self.total_pages

@@ -77,10 +77,6 @@ class FileSerializer(_ContainerSerializer):
         fields = ["kind", "id", "parent", "name", "audit", "is_deleted", "current_version", "project", "ancestors"]
 
 
-def node_serializer(node, **kwargs):
-    return (FolderSerializer if node.is_folder else FileSerializer)(node, **kwargs)
-
-
 class FileSummarySerializer(serializers.ModelSerializer):
     """An item of GET /projects/{id}/files: the file, its size, hashes and a fresh download URL (§10.2)."""
 

@@ -29,7 +29,6 @@ from .serializers import (
     MoveSerializer,
     RenameSerializer,
     UsageSerializer,
-    node_serializer,
 )
 
 EXCLUDABLE = {"kind", "id", "parent", "name", "is_deleted", "audit", "project", "ancestors", "current_version"}
@@ -37,9 +36,10 @@ _INTEGRITY_400 = "Bad input, or an upload integrity failure: `reason` is the upl
 
 
 def nodes_data(nodes, *, exclude=()):
-    ancestors = selectors.ancestors_of(nodes)
-    context = {"ancestors": ancestors, "exclude": exclude}
-    return [node_serializer(node, context=context).data for node in nodes]
+    context = {"ancestors": selectors.ancestors_of(nodes), "exclude": exclude}
+    # One serializer of each kind for the whole page: DRF builds a serializer's fields once per instance.
+    serializers = {False: FileSerializer(context=context), True: FolderSerializer(context=context)}
+    return [serializers[node.is_folder].to_representation(node) for node in nodes]
 
 
 def node_data(node):

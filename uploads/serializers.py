@@ -146,4 +146,4 @@ class CompleteSerializer(serializers.Serializer):
 
 class FingerprintCreateSerializer(serializers.Serializer):
     value = serializers.CharField(max_length=128)
-    algorithm = serializers.ChoiceField(choices=HASH_ALGORITHMS)
+    algorithm = serializers.CharField(max_length=20, help_text=f"one of {', '.join(HASH_ALGORITHMS)}")

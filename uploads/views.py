@@ -52,6 +52,13 @@ def _storage_provider(data):
 
 
 def _storage_ready(project, provider):
+    """404 resource_not_consistent until the project's storage on `provider` is initialized.
+
+    A deprecated provider never gets storage for new projects: waiting for it would make clients retry forever, so
+    it is left to the 400 `cannot be deprecated` of upload_create.
+    """
+    if provider.is_deprecated:
+        return
     if not ProjectStorageProvider.objects.filter(project=project, storage_provider=provider, is_initialized=True).exists():
         raise errors.ResourceNotConsistent()
 

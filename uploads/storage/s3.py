@@ -137,7 +137,7 @@ class S3Storage(StorageBackend):
         parts, marker = {}, 0
         while True:
             page = _reachable(
-                lambda: self.client.list_parts(
+                lambda marker=marker: self.client.list_parts(
                     **self._object(upload), UploadId=upload.multipart_upload_id, PartNumberMarker=marker
                 )
             )

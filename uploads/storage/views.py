@@ -36,6 +36,19 @@ class RejectedBytes(errors.BadRequest):
     suggestion = "send exactly the bytes whose size and md5 you registered, or register the chunk again"
 
 
+class RangeNotSatisfiable(errors.DDSError):
+    status_code = status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE
+    reason = "requested range not satisfiable"
+    suggestion = "ask for bytes within the object's size (Content-Range tells it)"
+
+    def __init__(self, size):
+        self.size = size
+        super().__init__()
+
+    def headers(self):
+        return {"Content-Range": f"bytes */{self.size}"}
+
+
 def _signed_upload(request, verb, provider_id, project_id, upload_id, number=None):
     """The upload a signed URL names, once its signature and expiry hold; 403 otherwise, never a hint why."""
     path = request.path
@@ -84,14 +97,14 @@ def _ranged(path, range_header, filename):
     if match is None or match.groups() == ("", ""):
         return None
     first, last = match.groups()
+    if first and last and int(last) < int(first):
+        return None  # an invalid range is ignored (RFC 9110 §14.2)
     if first == "":
         start, end = max(size - int(last), 0), size - 1
     else:
         start, end = int(first), min(int(last), size - 1) if last else size - 1
     if start >= size or start > end:
-        response = HttpResponse(status=status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
+        raise RangeNotSatisfiable(size)
     response = StreamingHttpResponse(_file_iterator(path, start, end - start + 1), status=status.HTTP_206_PARTIAL_CONTENT)
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(end - start + 1)
@@ -127,14 +140,19 @@ class StoredObjectView(APIView):
     @extend_schema(
         summary="Download an upload's bytes (a signed URL from a files or file_versions url endpoint)",
         operation_id="storage_object_get",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **error_responses(403, 404)},
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            (206, "application/octet-stream"): OpenApiTypes.BINARY,
+            **error_responses(403, 404, 416),
+        },
         **_SCHEMA,
     )
     def get(self, request, provider_id, project_id, upload_id):
         upload, storage, filename = _signed_upload(request, "GET", provider_id, project_id, upload_id)
         path = storage.object_path(upload)
-        if upload.error_on is not None or not path.is_file():
-            raise errors.NotFound("Upload", suggestion="the upload's bytes are not (or no longer) stored")
+        live = upload.file_versions.filter(is_deleted=False, file__is_deleted=False).exists()
+        if upload.error_on is not None or not live or not path.is_file():
+            raise errors.NotFound("Upload", suggestion="no live file version has these bytes (any more)")
         ranged = _ranged(path, request.headers.get("Range", ""), filename)
         if ranged is not None:
             return ranged
@@ -147,6 +165,11 @@ class StoredChunkView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     parser_classes = []
+
+    @extend_schema(exclude=True)
+    def get(self, request, provider_id, project_id, upload_id, number):
+        """Chunk URLs are signed for PUT only: another verb is refused as object storage refuses it (403)."""
+        raise ExpiredUrl()
 
     @extend_schema(
         summary="Upload a chunk's bytes (a signed URL from PUT /uploads/{id}/chunks)",
