@@ -175,7 +175,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO").upper()},
-    "loggers": {"pika": {"level": "WARNING"}},
+    "loggers": {
+        "pika": {"level": "WARNING"},
+        "elastic_transport": {"level": "ERROR"},
+    },
 }
 
 # --- the API ----------------------------------------------------------------------------------------
@@ -255,6 +258,7 @@ DRAMATIQ_BROKER = {
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         "dds.jobs.middleware.JobProgress",
         "dramatiq.middleware.Retries",
+        "messagelog.capture.MessageLogCapture",
     ],
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]

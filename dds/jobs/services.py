@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dds import request_context
+from messagelog.capture import record_pending
 
 from .models import Job
 
@@ -17,21 +18,27 @@ def job_enqueue(actor, *ids):
     """Record a job for `actor(*ids)` and send it once the current transaction commits, never before.
 
     Inline mode runs it in this process right after the commit; dramatiq mode publishes it to RabbitMQ with
-    publisher confirms. A rolled-back transaction leaves neither a job record nor a message.
+    publisher confirms. A rolled-back transaction leaves neither a job record nor a message nor a log entry.
     """
     args = [str(value) for value in ids]
-    message = actor.message(*args)
+    user_id = request_context.user_id.get()
+    message = actor.message_with_options(
+        args=tuple(args), request_id=request_context.request_id.get(), user_id=str(user_id) if user_id else None
+    )
     job = Job.objects.create(
         id=message.message_id,
         worker=actor.actor_name,
         queue=actor.queue_name,
         args=args,
         resource_id=args[0] if args else "",
-        request_id=request_context.request_id.get(),
-        user_id=request_context.user_id.get(),
+        request_id=message.options["request_id"],
+        user_id=user_id,
     )
-    dispatch = _run_inline if settings.ACTIVE_JOB_QUEUE_ADAPTER == "inline" else _send
-    transaction.on_commit(partial(dispatch, actor, message))
+    if settings.ACTIVE_JOB_QUEUE_ADAPTER == "inline":
+        record_pending(message)
+        transaction.on_commit(partial(_run_inline, actor, message))
+    else:
+        transaction.on_commit(partial(_send, actor, message))
     return job
 
 

@@ -1,0 +1,61 @@
+"""Every job message that is enqueued leaves one entry in the message log, in either adapter mode.
+
+dramatiq mode: `MessageLogCapture` copies each message, once sent, to the durable `message_log` queue on RabbitMQ
+(no worker consumes it). inline mode: `job_enqueue` writes the entry to the PendingMessage table in the same
+transaction. `manage.py index_messages` drains either into the index.
+"""
+
+import json
+import logging
+import threading
+from datetime import UTC, datetime
+
+import pika
+from dramatiq.middleware import Middleware
+
+QUEUE = "message_log"
+
+logger = logging.getLogger(__name__)
+
+
+def entry(message):
+    """The log entry of a Dramatiq message (its options carry the request id and user that caused it)."""
+    args = [str(value) for value in message.args]
+    return {
+        "message_id": message.message_id,
+        "queue": message.queue_name,
+        "actor": message.actor_name,
+        "args": args,
+        "resource_id": args[0] if args else "",
+        "enqueued_on": datetime.fromtimestamp(message.message_timestamp / 1000, UTC).isoformat(),
+        "request_id": message.options.get("request_id", ""),
+        "user_id": message.options.get("user_id"),
+    }
+
+
+def record_pending(message):
+    """Inline mode: the entry waits in the database, written in the caller's transaction."""
+    from .models import PendingMessage
+
+    PendingMessage.objects.create(message_id=message.message_id, entry=entry(message))
+
+
+class MessageLogCapture(Middleware):
+    """After Dramatiq sent a job message, publish its entry to `message_log` (persistent, publisher-confirmed)."""
+
+    def __init__(self):
+        self._declared = threading.local()
+
+    def after_enqueue(self, broker, message, delay):
+        if message.options.get("retries"):
+            return  # a retry re-sends a message already logged under its id
+        channel = broker.channel
+        if getattr(self._declared, "channel", None) is not channel:
+            channel.queue_declare(QUEUE, durable=True)
+            self._declared.channel = channel
+        channel.basic_publish(
+            exchange="",
+            routing_key=QUEUE,
+            body=json.dumps(entry(message)).encode(),
+            properties=pika.BasicProperties(delivery_mode=2, content_type="application/json"),
+        )
