@@ -20,14 +20,15 @@ def _segments(key):
 
 def _assign(container, segments, value):
     head, rest = segments[0], segments[1:]
+    appending = isinstance(container, list)  # only `[]` segments lead into lists
     if not rest:
-        if head == "":
+        if appending:
             container.append(value)
         else:
             container[head] = value
         return
     child_type = list if rest[0] == "" else dict
-    if head == "":
+    if appending:
         # `a[][b]=v`: start a new element unless the last one can still take this key.
         last = container[-1] if container else None
         if not isinstance(last, child_type) or (child_type is dict and rest[0] in last):
