@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import pika
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from elasticsearch import Elasticsearch
 from elasticsearch.helpers import BulkIndexError, bulk
@@ -125,6 +127,14 @@ class DatabaseSink:
     """The LoggedMessage table, searched in the admin."""
 
     def index(self, entries):
+        # One row per message id: an entry delivered twice in one batch would make PostgreSQL refuse the whole upsert
+        # ("ON CONFLICT DO UPDATE command cannot affect row a second time").
+        entries = list({entry["message_id"]: entry for entry in entries}.values())
+        # A user deleted since the message was sent is logged as no user (the FK's SET_NULL), not a batch refused
+        # forever by the foreign key.
+        user_ids = {entry["user_id"] for entry in entries if entry["user_id"]}
+        users = {str(pk) for pk in get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True)}
+        now = timezone.now()
         rows = [
             LoggedMessage(
                 message_id=entry["message_id"],
@@ -134,17 +144,30 @@ class DatabaseSink:
                 resource_id=entry["resource_id"],
                 enqueued_on=parse_datetime(entry["enqueued_on"]),
                 request_id=entry["request_id"] or "",
-                user_id=entry["user_id"],
+                user_id=entry["user_id"] if entry["user_id"] in users else None,
+                indexed_on=now,
             )
             for entry in entries
         ]
-        with transaction.atomic():
-            LoggedMessage.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["message_id"],
-                update_fields=["queue", "actor", "args", "resource_id", "enqueued_on", "request_id", "user"],
-            )
+        try:
+            with transaction.atomic():
+                LoggedMessage.objects.bulk_create(
+                    rows,
+                    update_conflicts=True,
+                    unique_fields=["message_id"],
+                    update_fields=[
+                        "queue",
+                        "actor",
+                        "args",
+                        "resource_id",
+                        "enqueued_on",
+                        "request_id",
+                        "user",
+                        "indexed_on",
+                    ],
+                )
+        except DatabaseError as error:
+            raise IndexingFailed(f"database index: {error}") from error
 
 
 def source_for_settings(batch_size):
@@ -165,8 +188,11 @@ class Progress:
     indexed: int = 0
     started: float = 0.0
 
+    def elapsed(self):
+        return time.monotonic() - self.started
+
     def rate(self):
-        elapsed = time.monotonic() - self.started
+        elapsed = self.elapsed()
         return self.indexed / elapsed if elapsed > 0 else 0.0
 
 
@@ -179,12 +205,17 @@ def drain(source, sink, *, duration, batch_size, report=None, report_every=10.0)
     end = progress.started + duration
     next_report = progress.started + report_every
     while (now := time.monotonic()) < end:
-        batch = source.fetch(batch_size, wait=min(1.0, end - now))
+        wait = min(1.0, end - now)
+        if report is not None:
+            wait = min(wait, max(next_report - now, 0.0))  # an idle wait must not delay the progress line
+        batch = source.fetch(batch_size, wait=wait)
         if batch:
             sink.index([entry for _, entry in batch])
             source.ack([token for token, _ in batch])
             progress.indexed += len(batch)
-        if report is not None and time.monotonic() >= next_report:
+        if report is not None and (now := time.monotonic()) >= next_report:
             report(progress)
             next_report += report_every
+            if next_report <= now:  # a bulk outlasted the interval: one line for it, not a burst to catch up
+                next_report = now + report_every
     return progress

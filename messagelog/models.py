@@ -28,7 +28,9 @@ class LoggedMessage(models.Model):
     resource_id = models.CharField(max_length=64, blank=True, db_index=True)
     enqueued_on = models.DateTimeField(db_index=True)
     request_id = models.CharField(max_length=64, blank=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     indexed_on = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -12,9 +12,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--duration", type=int, default=settings.MESSAGE_LOG_WORK_DURATION, help="seconds to work (default %(default)s)"
+            "--duration",
+            type=int,
+            default=settings.MESSAGE_LOG_WORK_DURATION,
+            help="seconds to work (default %(default)s)",
         )
-        parser.add_argument("--batch-size", type=int, default=500, help="entries per bulk request (default %(default)s)")
+        parser.add_argument(
+            "--batch-size", type=int, default=500, help="entries per bulk request (default %(default)s)"
+        )
         parser.add_argument(
             "--progress-every", type=float, default=10.0, metavar="SECONDS", help="progress line interval"
         )
@@ -22,6 +27,8 @@ class Command(BaseCommand):
     def handle(self, *args, duration, batch_size, progress_every, verbosity, **options):
         if duration < 1 or batch_size < 1:
             raise CommandError("--duration and --batch-size must be at least 1")
+        if not progress_every > 0:
+            raise CommandError("--progress-every must be more than 0 seconds")
         try:
             sink = sink_for_settings()
             source = source_for_settings(batch_size)
@@ -32,15 +39,15 @@ class Command(BaseCommand):
 
         def report(progress):
             if verbosity > 0:
-                self.stdout.write(
-                    f"indexed {progress.indexed} ({progress.rate():.0f}/s), queue depth {source.depth()}"
-                )
+                self.stdout.write(f"indexed {progress.indexed} ({progress.rate():.0f}/s), queue depth {source.depth()}")
 
         try:
-            progress = drain(source, sink, duration=duration, batch_size=batch_size, report=report, report_every=progress_every)
+            progress = drain(
+                source, sink, duration=duration, batch_size=batch_size, report=report, report_every=progress_every
+            )
             if verbosity > 0:
                 self.stdout.write(
-                    f"done: indexed {progress.indexed} messages in {duration} s ({progress.rate():.0f}/s), "
+                    f"done: indexed {progress.indexed} messages in {progress.elapsed():.1f} s ({progress.rate():.0f}/s), "
                     f"queue depth {source.depth()}"
                 )
         except IndexingFailed as error:
