@@ -1,6 +1,6 @@
 """Serializer fields with the wire formats of CONTRACT §1.3."""
 
-from datetime import timezone
+from datetime import UTC
 
 from rest_framework import serializers
 
@@ -11,4 +11,4 @@ class Timestamp(serializers.DateTimeField):
     def to_representation(self, value):
         if value is None:
             return None
-        return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

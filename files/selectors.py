@@ -8,6 +8,7 @@ from uploads.models import Fingerprint, Upload
 
 from .models import Container, FileVersion
 
+
 def _fingerprints():
     return Fingerprint.objects.select_related(*Fingerprint.AUDIT_RELATED)
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
+from uploads.models import Upload
 
 from .models import Container, FileVersion
 
@@ -26,6 +27,10 @@ def _check_upload(upload, *, file=None):
         raise errors.ValidationFailed.field("upload", "must be completed successfully")
     if upload.error_on is not None:
         raise errors.ValidationFailed.field("upload", "cannot have an error")
+    # Locking the row orders this with a purge job (which locks it too): either the purge ran first and is seen
+    # here, or it waits and then finds the version this request adds.
+    if Upload.objects.select_for_update().values_list("purged_on", flat=True).get(pk=upload.pk) is not None:
+        raise errors.ValidationFailed.field("upload", "cannot have been purged")
     used_elsewhere = FileVersion.objects.filter(upload=upload)
     if file is not None:
         used_elsewhere = used_elsewhere.exclude(file=file)

@@ -83,7 +83,10 @@ def _download_url(request, upload, filename):
 
 class FolderListView(APIView):
     @documented(
-        summary="Create a folder", request=FolderCreateSerializer, ok={201: FolderSerializer}, errors=(400, 401, 403, 404)
+        summary="Create a folder",
+        request=FolderCreateSerializer,
+        ok={201: FolderSerializer},
+        errors=(400, 401, 403, 404),
     )
     def post(self, request):
         data = validated(FolderCreateSerializer, request.data)
@@ -113,7 +116,9 @@ class _MoveView(APIView):
         data = validated(MoveSerializer, request.data)
         node = _node(request, self.queryset(), self.model, id, "create_file")
         project, parent = _parent(request, data["parent"], "create_file")
-        return Response(node_data(services.container_move(actor=request.auth, node=node, project=project, parent=parent)))
+        return Response(
+            node_data(services.container_move(actor=request.auth, node=node, project=project, parent=parent))
+        )
 
 
 class _RenameView(APIView):
@@ -272,7 +277,10 @@ class FileMoveView(_MoveView):
     queryset, model = staticmethod(selectors.files), "DataFile"
 
     @documented(
-        summary="Move a file within its project", request=MoveSerializer, ok={200: FileSerializer}, errors=(400, 401, 403, 404)
+        summary="Move a file within its project",
+        request=MoveSerializer,
+        ok={200: FileSerializer},
+        errors=(400, 401, 403, 404),
     )
     def put(self, request, id):
         return super().put(request, id)
@@ -281,7 +289,9 @@ class FileMoveView(_MoveView):
 class FileRenameView(_RenameView):
     queryset, model, rename_permission = staticmethod(selectors.files), "DataFile", "update_file"
 
-    @documented(summary="Rename a file", request=RenameSerializer, ok={200: FileSerializer}, errors=(400, 401, 403, 404))
+    @documented(
+        summary="Rename a file", request=RenameSerializer, ok={200: FileSerializer}, errors=(400, 401, 403, 404)
+    )
     def put(self, request, id):
         return super().put(request, id)
 
@@ -317,7 +327,10 @@ class FileVersionView(APIView):
         return Response(FileVersionSerializer(_version(request, id, "view_project", live=False)).data)
 
     @documented(
-        summary="Change a version's label", request=LabelSerializer, ok={200: FileVersionSerializer}, errors=(400, 401, 403, 404)
+        summary="Change a version's label",
+        request=LabelSerializer,
+        ok={200: FileVersionSerializer},
+        errors=(400, 401, 403, 404),
     )
     def put(self, request, id):
         data = validated(LabelSerializer, request.data)

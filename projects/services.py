@@ -9,7 +9,7 @@ from dds.jobs.services import job_enqueue
 from uploads.selectors import active_storage_providers
 from uploads.storage.base import backend_for
 
-from .models import AuthRole, Project, ProjectPermission, ProjectStorageProvider, SystemPermission
+from .models import Project, ProjectPermission, ProjectStorageProvider, SystemPermission
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9_]*$")
 SLUG_MAX_LENGTH = Project._meta.get_field("slug").max_length
@@ -106,7 +106,7 @@ def project_storage_add_everywhere(*, storage_provider):
 def project_storage_initialize(*, project_id, storage_provider_id):
     """The job's work: prepare the project's container on the provider, once. Safe to run again."""
     storage = (
-        ProjectStorageProvider.objects.select_for_update()
+        ProjectStorageProvider.objects.select_for_update(of=("self",))
         .select_related("storage_provider")
         .filter(project_id=project_id, storage_provider_id=storage_provider_id)
         .first()
@@ -226,4 +226,3 @@ def system_permission_delete(*, actor, user):
     deleted, _ = SystemPermission.objects.filter(user=user).delete()
     if not deleted:
         raise errors.NotFound("SystemPermission")
-

@@ -77,7 +77,9 @@ def upload_create(*, actor, project, storage_provider, name, content_type, size,
 @transaction.atomic
 def upload_storage_initialize(*, upload_id):
     """The job's work: prepare storage for a chunked upload (an S3 multipart upload). Safe to run again."""
-    upload = Upload.objects.select_for_update().select_related("storage_provider").filter(pk=upload_id).first()
+    upload = (
+        Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
+    )
     if upload is None or upload.ready_for_chunks:
         return
     upload.multipart_upload_id = backend_for(upload.storage_provider).upload_initialize(upload)
@@ -130,7 +132,9 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
         _check_hash("fingerprints", hash_algorithm, hash_value or "")
     if not upload.is_chunked and hash_algorithm != upload.storage_provider.chunk_hash_algorithm:
         algorithm = upload.storage_provider.chunk_hash_algorithm
-        raise errors.ValidationFailed.field("fingerprints", f"must contain storage provider compatible algorithm: {algorithm}")
+        raise errors.ValidationFailed.field(
+            "fingerprints", f"must contain storage provider compatible algorithm: {algorithm}"
+        )
     if hash_algorithm is not None:
         fingerprint = Fingerprint(upload=upload, algorithm=hash_algorithm, value=hash_value)
         fingerprint.stamp_created(actor)
@@ -152,7 +156,9 @@ def upload_verify(*, upload_id):
     A mismatch is recorded (`error_on`, `error_message`) and makes the upload consistent; storage that does not
     answer raises, so the job is retried and the upload stays not consistent.
     """
-    upload = Upload.objects.select_for_update().select_related("storage_provider").filter(pk=upload_id).first()
+    upload = (
+        Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
+    )
     if upload is None or upload.completed_on is None or upload.is_consistent:
         return
     if upload.is_chunked and not upload.ready_for_chunks:
@@ -211,7 +217,9 @@ def upload_storage_reconcile(*, older_than):
         (initialize_upload_storage, uploads_awaiting_storage().filter(created_on__lt=cutoff)),
         (complete_upload, uploads_awaiting_verification().filter(completed_on__lt=cutoff)),
     ):
-        recent = Job.objects.filter(worker=actor.actor_name, created_on__gte=cutoff).values_list("resource_id", flat=True)
+        recent = Job.objects.filter(worker=actor.actor_name, created_on__gte=cutoff).values_list(
+            "resource_id", flat=True
+        )
         for upload_id in pending.exclude(id__in=[value for value in recent]).values_list("id", flat=True):
             with transaction.atomic():
                 job_enqueue(actor, upload_id)
@@ -224,7 +232,9 @@ def upload_purge(*, upload_id):
     """The removal job: drop an upload's bytes once no live file version references it. Safe to run again."""
     from files.models import FileVersion
 
-    upload = Upload.objects.select_for_update().select_related("storage_provider").filter(pk=upload_id).first()
+    upload = (
+        Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
+    )
     if upload is None or upload.purged_on is not None:
         return
     live = FileVersion.objects.filter(upload=upload, is_deleted=False, file__is_deleted=False)

@@ -2,9 +2,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from dds import errors
-from dds.authentication import api_token_encode
-
 from dds.audit import Actor
+from dds.authentication import api_token_encode
 
 from .models import ApiKey, SoftwareAgent, User, new_key
 

@@ -9,8 +9,8 @@ from dds import errors
 from dds.lookups import get_or_404
 from dds.openapi import documented
 from dds.pagination import PagePagination, results
-from dds.validation import validated
 from dds.permissions import NotAgentSession, require_creator_or_system_admin
+from dds.validation import validated
 
 from . import selectors, services
 from .models import ApiKey

@@ -46,7 +46,9 @@ def test_it_keeps_a_tree_of_files_and_versions_and_serves_their_bytes(client):
     project = client.create_project("Tree")
     top = {"kind": "dds-project", "id": project["id"]}
     raw = client.call("POST", "/folders", 201, json={"name": "raw", "parent": top})
-    lane = client.call("POST", "/folders", 201, json={"name": "lane 1", "parent": {"kind": "dds-folder", "id": raw["id"]}})
+    lane = client.call(
+        "POST", "/folders", 201, json={"name": "lane 1", "parent": {"kind": "dds-folder", "id": raw["id"]}}
+    )
     assert [ancestor["name"] for ancestor in lane["ancestors"]] == ["Tree", "raw"]
 
     contents = {name: os.urandom(1500 + index) for index, name in enumerate(["a.fastq", "b.fastq", "notes.txt"])}
