@@ -5,9 +5,21 @@ import time
 
 import requests
 
+API = "/api/v1"
+FORM = "application/x-www-form-urlencoded"
+
 
 def md5(data):
     return hashlib.md5(data).hexdigest()
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def chunk_body(number, data, **extra):
+    """The body of PUT /uploads/{id}/chunks for `data` as chunk `number`."""
+    return {"number": number, "size": len(data), "hash": {"value": md5(data), "algorithm": "md5"}, **extra}
 
 
 class DDSClient:
@@ -33,10 +45,24 @@ class DDSClient:
         self.wait_until(lambda: self.call("GET", f"/projects/{project['id']}", 200)["is_consistent"])
         return project
 
-    def upload(self, project_id, data, *, chunk_size, name="data.bin", storage_provider_id=None, whole_md5=None,
-               total_size=None, corrupt_chunk=None):
+    def upload(
+        self,
+        project_id,
+        data,
+        *,
+        chunk_size,
+        name="data.bin",
+        storage_provider_id=None,
+        whole_md5=None,
+        total_size=None,
+        corrupt_chunk=None,
+    ):
         """Upload `data` in chunks as DukeDSClient does; returns the upload after `complete` (202)."""
-        body = {"name": name, "content_type": "application/octet-stream", "size": len(data) if total_size is None else total_size}
+        body = {
+            "name": name,
+            "content_type": "application/octet-stream",
+            "size": len(data) if total_size is None else total_size,
+        }
         if storage_provider_id:
             body["storage_provider"] = {"id": str(storage_provider_id)}
         upload = self.call("POST", f"/projects/{project_id}/uploads", 201, json=body)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from functools import partial
 
 import dramatiq
 import pytest
@@ -17,6 +18,9 @@ from dds.accounts import services
 from dds.audit import Actor
 from dds.authentication import api_token_encode
 from dds.jobs.registry import load_workers
+from projects import services as project_services
+from projects.models import AuthRole
+from uploads.models import StorageProvider
 
 from .workers import ROOT, wait_until
 
@@ -61,6 +65,16 @@ def client_for():
 
 
 @pytest.fixture
+def make_user(db):
+    def make(username):
+        return services.user_create(
+            username=username, email=f"{username}@example.org", first_name=username.title(), last_name="Tester"
+        )
+
+    return make
+
+
+@pytest.fixture
 def alice(db):
     return services.user_create(username="alice", email="alice@example.org", first_name="Alice", last_name="Liddell")
 
@@ -76,6 +90,21 @@ def alice_agent(alice):
 
 
 @pytest.fixture
+def carol(make_user):
+    return make_user("carol")
+
+
+@pytest.fixture
+def sysadmin(make_user):
+    """A user holding the system_admin role (the first one has to be made without the API)."""
+    user = make_user("sysadmin")
+    project_services.system_permission_set(
+        actor=Actor(user=user), user=user, auth_role=AuthRole.objects.get(pk="system_admin")
+    )
+    return user
+
+
+@pytest.fixture
 def as_alice(client_for, alice):
     return client_for(alice)
 
@@ -83,6 +112,54 @@ def as_alice(client_for, alice):
 @pytest.fixture
 def as_bob(client_for, bob):
     return client_for(bob)
+
+
+@pytest.fixture
+def as_carol(client_for, carol):
+    return client_for(carol)
+
+
+@pytest.fixture
+def as_sysadmin(client_for, sysadmin):
+    return client_for(sysadmin)
+
+
+@pytest.fixture
+def make_project():
+    """`make_project(owner, name)`: a project as POST /projects makes it, its storage initialized on every provider;
+    `initialized=False` leaves its storage job waiting."""
+
+    def make(owner, name="Mouse RNA-seq", description="RNA-seq of mouse livers", slug="", *, initialized=True):
+        create = partial(project_services.project_create, actor=Actor(user=owner), name=name, description=description)
+        if not initialized:
+            return create(slug=slug)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return create(slug=slug)
+
+    return make
+
+
+@pytest.fixture
+def project(alice, make_project):
+    """Alice's project, its storage initialized: she is its project_admin."""
+    return make_project(alice)
+
+
+@pytest.fixture
+def grant():
+    """`grant(project, user, "file_editor")`: give `user` that role on `project`, as its creator would."""
+
+    def give(project, user, role_id):
+        return project_services.project_permission_set(
+            actor=Actor(user=project.created_by), project=project, user=user, auth_role=AuthRole.objects.get(pk=role_id)
+        )
+
+    return give
+
+
+@pytest.fixture
+def default_provider(db):
+    return StorageProvider.objects.get(is_default=True)
 
 
 @pytest.fixture(scope="session")
@@ -117,8 +194,6 @@ def s3_server(tmp_path_factory):
 
 @pytest.fixture
 def s3_provider(db, s3_server):
-    from uploads.models import StorageProvider
-
     return StorageProvider.objects.create(
         name="Loopback S3",
         description="moto",

@@ -23,7 +23,9 @@ def test_it_reports_every_part_healthy(anonymous):
 
 
 def test_it_counts_work_not_yet_consistent(anonymous, client_for, alice):
-    client_for(alice, commit=False).post("/api/v1/projects", {"name": "Waiting", "description": "its job never ran"}, format="json")
+    client_for(alice, commit=False).post(
+        "/api/v1/projects", {"name": "Waiting", "description": "its job never ran"}, format="json"
+    )
     pending = anonymous.get("/health").json()["not_consistent"]["project_storage"]
     assert pending["count"] == 1
     assert pending["oldest_age_seconds"] >= 0

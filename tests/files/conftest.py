@@ -3,7 +3,7 @@
 `upload_of(data)` makes a completed, verified upload the way DukeDSClient does, over the API; `file_of(data)` makes
 a file of it with POST /files. `stored_upload(project, user, data)` and `stored_file(…)` make the same rows with the
 services alone (no HTTP) — verified, unverified or failed — for tests that need rows fast. Envelopes come from
-tests/projects/envelopes.py and tests/uploads/conftest.py.
+tests/envelopes.py.
 """
 
 import io
@@ -17,14 +17,7 @@ from uploads import services as uploads
 from uploads.models import StorageProvider
 from uploads.storage.filesystem import FilesystemStorage
 
-from ..projects.conftest import carol, make_user, sysadmin  # noqa: F401 (fixtures)
-from ..uploads.conftest import API, FORM, chunk_body, grant, make_project, md5  # noqa: F401 (fixtures)
-
-
-@pytest.fixture
-def project(alice, make_project):  # noqa: F811 (the imported fixture, requested)
-    """Alice's project, its storage initialized: she is its project_admin."""
-    return make_project(alice)
+from ..client import API, chunk_body, md5
 
 
 def top_of(project):

@@ -5,8 +5,9 @@ import uuid
 import pytest
 from django.db import connection
 
-from ..projects.envelopes import PAGING_HEADERS, not_found
-from .conftest import API, stored_file, stored_folder
+from ..client import API
+from ..envelopes import PAGING_HEADERS, not_found
+from .conftest import stored_file, stored_folder
 
 
 def names(response):

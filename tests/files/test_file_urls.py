@@ -7,9 +7,9 @@ import pytest
 from files.models import Container, FileVersion
 from uploads.storage.base import HASH_MISMATCH
 
-from ..projects.envelopes import FORBIDDEN, has_no_paging_headers, not_found
-from ..uploads.conftest import NOT_CONSISTENT
-from .conftest import API, download, stored_file, stored_upload
+from ..client import API
+from ..envelopes import FORBIDDEN, NOT_CONSISTENT, has_no_paging_headers, not_found
+from .conftest import download, stored_file, stored_upload
 
 DATA = b"0123456789" * 50
 INTEGRITY = {

@@ -7,8 +7,9 @@ import pytest
 from files.models import FileVersion
 from uploads.models import StorageProvider, Upload
 
-from ..projects.envelopes import TIMESTAMP, has_no_paging_headers, invalid, not_found, user_preview
-from .conftest import API, download, md5, stored_file, stored_upload
+from ..client import API, md5
+from ..envelopes import TIMESTAMP, has_no_paging_headers, invalid, not_found, user_preview
+from .conftest import download, stored_file, stored_upload
 
 
 @pytest.fixture

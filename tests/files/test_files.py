@@ -8,8 +8,9 @@ from files.models import Container, FileVersion
 from uploads.models import StorageProvider, Upload
 from uploads.storage.base import HASH_MISMATCH
 
-from ..projects.envelopes import FORBIDDEN, TIMESTAMP, has_no_paging_headers, invalid, not_found, user_preview
-from .conftest import API, FORM, download, form, inside, md5, stored_file, stored_folder, stored_upload, top_of
+from ..client import API, FORM, md5
+from ..envelopes import FORBIDDEN, TIMESTAMP, has_no_paging_headers, invalid, not_found, user_preview
+from .conftest import download, form, inside, stored_file, stored_folder, stored_upload, top_of
 
 DATA = b"@read1\nACGT\n+\nIIII\n"
 

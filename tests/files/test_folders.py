@@ -7,8 +7,9 @@ import pytest
 from files.models import Container, FileVersion
 from uploads.models import Upload
 
-from ..projects.envelopes import TIMESTAMP, has_no_paging_headers, invalid, not_found, user_preview
-from .conftest import API, form, inside, stored_file, stored_folder, top_of
+from ..client import API
+from ..envelopes import TIMESTAMP, has_no_paging_headers, invalid, not_found, user_preview
+from .conftest import form, inside, stored_file, stored_folder, top_of
 
 
 def create(client, name, parent):

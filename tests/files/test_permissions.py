@@ -18,8 +18,9 @@ from projects import services as projects
 from projects.models import AuthRole
 from uploads.models import Upload
 
-from ..projects.envelopes import FORBIDDEN, NO_TOKEN, not_found
-from .conftest import API, stored_file, stored_folder, stored_upload
+from ..client import API
+from ..envelopes import FORBIDDEN, NO_TOKEN, not_found
+from .conftest import stored_file, stored_folder, stored_upload
 
 # CONTRACT §5.2: each role's permissions. system_admin is a system role: on a project it grants nothing by itself.
 ROLE_PERMISSIONS = {

@@ -7,9 +7,9 @@ import pytest
 from uploads import services as uploads
 from uploads.storage.base import HASH_MISMATCH
 
-from ..projects.envelopes import FORBIDDEN, PAGING_HEADERS, not_found
-from ..uploads.conftest import NOT_CONSISTENT
-from .conftest import API, download, inside, md5, stored_file, stored_folder
+from ..client import API, md5
+from ..envelopes import FORBIDDEN, NOT_CONSISTENT, PAGING_HEADERS, not_found
+from .conftest import download, inside, stored_file, stored_folder
 
 INTEGRITY = {
     "error": 400,

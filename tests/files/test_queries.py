@@ -11,7 +11,8 @@ from dds.accounts import services as accounts
 from dds.audit import Actor
 from files import services as files
 
-from .conftest import API, stored_file, stored_folder, stored_upload
+from ..client import API
+from .conftest import stored_file, stored_folder, stored_upload
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 from dds.audit import Actor
 from files import services as files
 
-from ..projects.envelopes import NO_TOKEN, has_no_paging_headers
-from .conftest import API, stored_file, stored_upload
+from ..client import API
+from ..envelopes import NO_TOKEN, has_no_paging_headers
+from .conftest import stored_file, stored_upload
 
 
 def usage(client):

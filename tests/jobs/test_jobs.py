@@ -88,7 +88,9 @@ def test_it_finishes_a_job_whose_worker_was_killed_in_the_middle(dramatiq_mode, 
     storage = ProjectStorageProvider.objects.get(project_id=project["id"])
     database = connection.settings_dict
     # Hold the storage row locked from another connection: the job blocks inside its transaction.
-    with psycopg.connect(host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"]) as locker:
+    with psycopg.connect(
+        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"]
+    ) as locker:
         locker.execute(f"SELECT * FROM {ProjectStorageProvider._meta.db_table} WHERE id = %s FOR UPDATE", [storage.id])
         first = start_worker()
         wait_until(lambda: Job.objects.get().state == Job.State.IN_PROGRESS)
@@ -183,7 +185,6 @@ def test_it_stops_cleanly_on_sigterm(dramatiq_mode, start_worker):
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
     assert "stopping" in worker.log.read_text()
-
 
 
 @committed

@@ -25,7 +25,7 @@ from dds.jobs.models import Job
 from messagelog.indexing import QueueMessage
 from messagelog.models import LoggedMessage, PendingMessage
 
-from ..uploads.conftest import chunk_body, md5
+from ..client import chunk_body, md5
 from ..workers import ROOT, wait_until
 from .conftest import committed, job_ids
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .envelopes import NO_TOKEN, has_no_paging_headers, not_found
+from ..envelopes import NO_TOKEN, has_no_paging_headers, not_found
 
 URL = "/api/v1/auth_roles"
 

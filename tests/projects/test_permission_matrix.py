@@ -11,7 +11,7 @@ from dds.audit import Actor
 from projects import services
 from projects.models import AuthRole, Project, ProjectPermission
 
-from .envelopes import FORBIDDEN, NO_TOKEN
+from ..envelopes import FORBIDDEN, NO_TOKEN
 
 # CONTRACT §5.2: each role's permissions. system_admin is a system role: on a project it grants nothing.
 ROLE_PERMISSIONS = {

@@ -7,8 +7,8 @@ import pytest
 
 from projects.models import ProjectPermission
 
-from .conftest import FORM
-from .envelopes import FORBIDDEN, NO_TOKEN, has_no_paging_headers, invalid, not_found, user_preview
+from ..client import FORM
+from ..envelopes import FORBIDDEN, NO_TOKEN, has_no_paging_headers, invalid, not_found, user_preview
 
 ROLE_PREVIEWS = {
     "project_admin": (

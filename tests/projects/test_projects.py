@@ -9,8 +9,8 @@ from dds.jobs.models import Job
 from projects.models import Project, ProjectPermission, ProjectStorageProvider
 from uploads.models import StorageProvider
 
-from .conftest import FORM
-from .envelopes import (
+from ..client import FORM
+from ..envelopes import (
     FORBIDDEN,
     NO_TOKEN,
     PAGING_HEADERS,

@@ -6,8 +6,8 @@ import pytest
 
 from projects.models import SystemPermission
 
-from .conftest import FORM
-from .envelopes import FORBIDDEN, NO_TOKEN, has_no_paging_headers, invalid, not_found, user_preview
+from ..client import FORM
+from ..envelopes import FORBIDDEN, NO_TOKEN, has_no_paging_headers, invalid, not_found, user_preview
 
 URL = "/api/v1/system/permissions"
 

@@ -7,7 +7,8 @@ import pytest
 
 from uploads.models import Chunk, StorageProvider
 
-from .conftest import API, FORBIDDEN, FORM, chunk_body, invalid, md5, not_found
+from ..client import API, FORM, chunk_body, md5
+from ..envelopes import FORBIDDEN, invalid, not_found
 
 
 def chunks_of(upload):

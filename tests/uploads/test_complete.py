@@ -11,8 +11,8 @@ from uploads import services
 from uploads.models import Fingerprint, Upload
 from uploads.storage.base import CHUNK_HASH_MISMATCH, HASH_MISMATCH, NOT_IN_STORE, SIZE_MISMATCH
 
-from ..projects.envelopes import TIMESTAMP, user_preview
-from .conftest import API, FORBIDDEN, FORM, chunk_body, invalid, md5, not_found
+from ..client import API, FORM, chunk_body, md5
+from ..envelopes import FORBIDDEN, TIMESTAMP, invalid, not_found, user_preview
 
 DATA = b"The quick brown fox jumps over the lazy dog"
 

@@ -34,7 +34,10 @@ def stored_bytes(provider, upload_id, storage_root):
     if provider.kind == "filesystem":
         return (storage_root / str(provider.id) / str(upload.project_id) / str(upload.id)).read_bytes()
     s3 = boto3.client(
-        "s3", endpoint_url=provider.endpoint_url, aws_access_key_id="testing", aws_secret_access_key="testing",
+        "s3",
+        endpoint_url=provider.endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
         region_name="us-east-1",
     )
     return s3.get_object(Bucket=f"dds-{upload.project_id}", Key=str(upload.id))["Body"].read()

@@ -9,8 +9,8 @@ from uploads import services
 from uploads.models import Fingerprint
 from uploads.storage.base import HASH_MISMATCH
 
-from ..projects.envelopes import user_preview
-from .conftest import API, FORBIDDEN, FORM, invalid, md5, not_found, sha256
+from ..client import API, FORM, md5, sha256
+from ..envelopes import FORBIDDEN, invalid, not_found, user_preview
 
 DATA = b"Call me Ishmael. Some years ago - never mind how long precisely"
 

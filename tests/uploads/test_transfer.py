@@ -11,7 +11,7 @@ import pytest
 from uploads.models import Chunk, Upload
 from uploads.storage.filesystem import FilesystemStorage, sign
 
-from .conftest import API, chunk_body, md5
+from ..client import API, chunk_body, md5
 
 DATA = bytes(range(256)) * 3 + b"tail"
 
@@ -295,7 +295,10 @@ def verified(as_alice, uploaded, complete):
     complete(as_alice, upload["id"], DATA)
     assert as_alice.get(f"{API}/uploads/{upload['id']}").json()["status"]["error_message"] is None
     parent = {"kind": "dds-project", "id": upload["project"]["id"]}
-    assert as_alice.post(f"{API}/files", {"parent": parent, "upload": {"id": upload["id"]}}, format="json").status_code == 201
+    assert (
+        as_alice.post(f"{API}/files", {"parent": parent, "upload": {"id": upload["id"]}}, format="json").status_code
+        == 201
+    )
     return upload
 
 

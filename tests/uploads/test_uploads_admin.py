@@ -8,7 +8,7 @@ from dds.jobs.models import Job
 from uploads.models import Upload
 from uploads.storage.base import HASH_MISMATCH, SIZE_MISMATCH
 
-from .conftest import API, chunk_body, md5
+from ..client import API, chunk_body, md5
 
 CHANGELIST = "/admin/uploads/upload/"
 DATA = b"0123456789abcdefghijklmnopqrstuvwxyz"

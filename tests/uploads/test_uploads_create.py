@@ -10,8 +10,8 @@ from dds.jobs.models import Job
 from projects import services as projects
 from uploads.models import StorageProvider, Upload
 
-from ..projects.envelopes import TIMESTAMP, user_preview
-from .conftest import API, FORBIDDEN, FORM, NOT_CONSISTENT, invalid, not_found
+from ..client import API, FORM
+from ..envelopes import FORBIDDEN, NOT_CONSISTENT, TIMESTAMP, invalid, not_found, user_preview
 
 BODY = {"name": "sample1.fastq.gz", "content_type": "application/gzip", "size": 734003200}
 PAGING = ("X-Total", "X-Total-Pages", "X-Page", "X-Per-Page", "X-Next-Page", "X-Prev-Page")

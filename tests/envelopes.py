@@ -1,4 +1,4 @@
-"""The error bodies of CONTRACT §2 that the projects tests expect, spelled out."""
+"""The error bodies of CONTRACT §2 the tests expect, spelled out, and small checks every app's tests share."""
 
 import re
 
@@ -10,6 +10,13 @@ NO_TOKEN = {
     "code": "not_provided",
     "reason": "no api_token",
     "suggestion": "you might need to login through an authentication service",
+}
+
+NOT_CONSISTENT = {
+    "error": 404,
+    "code": "resource_not_consistent",
+    "reason": "resource changes are still being processed by system",
+    "suggestion": "this is a temporary state that will eventually be resolved by the system; please retry request",
 }
 
 FORBIDDEN = {

@@ -1,0 +1,288 @@
+"""Fuzz the API from its own OpenAPI schema (/api/schema/) with Schemathesis, in process through WSGI.
+
+Shared by tests/test_schema_fuzzing.py (a bounded run inside the suite) and bench/fuzz.py (a long run). Each
+operation gets a fresh world (`seed_world`): a user who is a system admin (so that no operation is refused only for
+want of a role), his project, a folder, a verified file with two versions, an upload waiting for chunks, a software
+agent and another user, so that generated cases hit rows that exist as well as ids that do not. Path ids are taken
+from that world for half the cases (the rest are whatever Schemathesis generates), and so are the ids in request
+bodies that name a parent, an upload, an auth role or a storage provider.
+
+`run_operation` draws cases with Hypothesis under a fixed seed, sends each with the user's raw api_token in
+`Authorization`, and collects every check failure instead of stopping at the first.
+"""
+
+import dataclasses
+import io
+import re
+import uuid
+from collections import Counter
+
+import hypothesis
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+SEED = 20240501
+SCHEMA_PATH = "/api/schema/"
+
+
+@schemathesis.check
+def error_envelope(ctx, response, case):
+    """Every 4xx and 5xx is the JSON envelope of CONTRACT §2.1, `code` included."""
+    if response.status_code < 400:
+        return None
+    if not response.headers.get("content-type", [""])[0].startswith("application/json"):
+        raise AssertionError(f"a {response.status_code} answered {response.headers.get('content-type')}, not JSON")
+    body = response.json()
+    if not isinstance(body, dict):
+        raise AssertionError(f"a {response.status_code} answered {body!r}, not the error envelope")
+    missing = {"error", "code", "reason", "suggestion"} - body.keys()
+    if missing:
+        raise AssertionError(f"a {response.status_code} error body lacks {sorted(missing)}: {body!r}")
+    if body["code"] not in ("not_provided", "resource_not_consistent") or body["error"] != response.status_code:
+        raise AssertionError(f"a {response.status_code} error body has a wrong code or status: {body!r}")
+    return True
+
+
+# What the suite checks on every response: no 5xx, only documented statuses, content types, headers and bodies as
+# the schema says, and the envelope on every error.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    error_envelope,
+]
+# The long run adds: a request the schema allows is not refused with a 400, one it forbids is not accepted.
+STRICT_CHECKS = [*CHECKS, positive_data_acceptance, negative_data_rejection]
+
+
+_wsgi = None
+
+
+def load_schema():
+    """The schema the service serves at /api/schema/, bound to the service's WSGI application."""
+    global _wsgi
+    if _wsgi is None:
+        _wsgi = get_wsgi_application()
+    config = schemathesis.Config.from_dict({"generation": {"allow-x00": True}})
+    return schemathesis.openapi.from_wsgi(SCHEMA_PATH, _wsgi, config=config)
+
+
+def operations(schema):
+    return {result.ok().label: result.ok() for result in schema.get_all_operations()}
+
+
+@dataclasses.dataclass
+class World:
+    token: str
+    ids: dict
+
+
+def seed_world():
+    """The rows every operation's cases may meet (see the module's docstring); their ids and the user's token."""
+    from dds.accounts import services as accounts
+    from dds.audit import Actor
+    from dds.authentication import api_token_encode
+    from files import services as files
+    from projects import services as projects
+    from projects.models import AuthRole
+    from uploads import services as uploads
+    from uploads.models import StorageProvider
+    from uploads.storage.filesystem import FilesystemStorage
+
+    suffix = uuid.uuid4().hex[:8]
+    user = accounts.user_create(username=f"fuzzer{suffix}", email="fuzzer@example.org", first_name="Fuzz", last_name="Er")
+    other = accounts.user_create(username=f"other{suffix}", email="other@example.org", first_name="Oth", last_name="Er")
+    actor = Actor(user=user)
+    projects.system_permission_set(actor=actor, user=user, auth_role=AuthRole.objects.get(pk="system_admin"))
+    agent = accounts.software_agent_create(actor=actor, name="Fuzzing agent")
+    project = projects.project_create(actor=actor, name=f"Fuzzed {suffix}", description="schema fuzzing")
+    for pending in project.storage.all():
+        projects.project_storage_initialize(project_id=project.id, storage_provider_id=pending.storage_provider_id)
+    projects.project_permission_set(
+        actor=actor, project=project, user=other, auth_role=AuthRole.objects.get(pk="file_downloader")
+    )
+    provider = StorageProvider.objects.get(is_default=True)
+    folder = files.folder_create(actor=actor, project=project, parent=None, name="raw")
+
+    def verified_upload(data):
+        upload = uploads.upload_create(
+            actor=actor,
+            project=project,
+            storage_provider=provider,
+            name="reads.txt",
+            content_type="text/plain",
+            size=len(data),
+            chunked=False,
+        )
+        FilesystemStorage(provider).object_receive(upload, io.BytesIO(data))
+        uploads.upload_complete(actor=actor, upload=upload, hash_value=_md5(data), hash_algorithm="md5")
+        uploads.upload_verify(upload_id=upload.id)
+        upload.refresh_from_db()
+        return upload
+
+    data_file = files.file_create(actor=actor, project=project, parent=folder, upload=verified_upload(b"first"))
+    first_version = data_file.current_version
+    files.file_update(actor=actor, file=data_file, upload=verified_upload(b"second"))
+    spare = verified_upload(b"spare")
+    waiting = uploads.upload_create(
+        actor=actor,
+        project=project,
+        storage_provider=provider,
+        name="waiting.bin",
+        content_type="application/octet-stream",
+        size=10,
+        chunked=True,
+    )
+    uploads.upload_storage_initialize(upload_id=waiting.id)
+    ids = {
+        "project": project.id,
+        "folder": folder.id,
+        "file": data_file.id,
+        "file_version": first_version.id,
+        "upload": waiting.id,
+        "spare_upload": spare.id,
+        "agent": agent.id,
+        "user": other.id,
+        "auth_role": "file_editor",
+        "storage_provider": provider.id,
+    }
+    return World(token=api_token_encode(user=user)["api_token"], ids={k: str(v) for k, v in ids.items()})
+
+
+def _md5(data):
+    import hashlib
+
+    return hashlib.md5(data).hexdigest()
+
+
+# Which world id each path parameter takes, by the path's first segment.
+_PATH_IDS = {
+    "projects": "project",
+    "folders": "folder",
+    "files": "file",
+    "file_versions": "file_version",
+    "uploads": "upload",
+    "software_agents": "agent",
+    "users": "user",
+    "auth_roles": "auth_role",
+    "storage_providers": "storage_provider",
+}
+
+
+def known_path_parameters(operation, ids):
+    """World ids for the operation's path parameters, or None where the world has none for it."""
+    names = re.findall(r"\{(\w+)\}", operation.path)
+    if not names:
+        return None
+    segments = operation.path.strip("/").split("/")
+    if segments[0] == "storage":
+        return {"provider_id": ids["storage_provider"], "project_id": ids["project"], "upload_id": ids["upload"], "number": "1"}
+    head = segments[2] if segments[0] == "api" else segments[0]
+    values = {}
+    for name in names:
+        if name == "user_id":
+            values[name] = ids["user"]
+        elif name == "id" and head in _PATH_IDS:
+            values[name] = ids[_PATH_IDS[head]]
+        else:
+            return None
+    return values
+
+
+def _known_body(body, ids, use):
+    """Point the ids a body names (parent, upload, auth_role, storage_provider) at world rows, where `use` says."""
+    if not isinstance(body, dict):
+        return
+    parent = body.get("parent")
+    if isinstance(parent, dict) and use("parent"):
+        parent["id"] = ids["folder"] if parent.get("kind") == "dds-folder" else ids["project"]
+    for key, world_key in (("upload", "spare_upload"), ("auth_role", "auth_role"), ("storage_provider", "storage_provider")):
+        reference = body.get(key)
+        if isinstance(reference, dict) and "id" in reference and use(key):
+            reference["id"] = ids[world_key]
+
+
+@dataclasses.dataclass
+class Outcome:
+    cases: int = 0
+    statuses: Counter = dataclasses.field(default_factory=Counter)
+    failures: dict = dataclasses.field(default_factory=dict)  # (operation, title) -> first failing case's report
+
+    def add(self, other):
+        self.cases += other.cases
+        self.statuses.update(other.statuses)
+        for key, report in other.failures.items():
+            self.failures.setdefault(key, report)
+
+    def report(self):
+        return "\n\n".join(f"{operation}: {title}\n{report}" for (operation, title), report in sorted(self.failures.items()))
+
+
+def run_operation(operation, world, *, examples, checks=CHECKS, seed=SEED, modes=(GenerationMode.POSITIVE, GenerationMode.NEGATIVE)):
+    """Send `examples` cases of each generation mode to `operation`; what answered and what failed."""
+    outcome = Outcome()
+    known = known_path_parameters(operation, world.ids)
+    headers = {"Authorization": world.token}
+    for mode in modes:
+        _run_mode(operation, world, mode, known, headers, outcome, examples=examples, checks=checks, seed=seed)
+    return outcome
+
+
+def _run_mode(operation, world, mode, known, headers, outcome, *, examples, checks, seed):
+    strategies = [operation.as_strategy(generation_mode=mode)]
+    if known is not None:
+        strategies.append(operation.as_strategy(generation_mode=mode, path_parameters=known))
+    strategy = st.one_of(strategies)
+    if True:
+
+        @hypothesis.seed(seed)
+        @hypothesis.settings(
+            max_examples=examples,
+            database=None,
+            deadline=None,
+            derandomize=False,
+            phases=[hypothesis.Phase.generate],
+            suppress_health_check=list(hypothesis.HealthCheck),
+            verbosity=hypothesis.Verbosity.quiet,
+        )
+        @hypothesis.given(data=st.data())
+        def send(data):
+            case = data.draw(strategy)
+            _known_body(case.body, world.ids, lambda key: data.draw(st.booleans(), label=key))
+            response = case.call(headers=headers)
+            outcome.cases += 1
+            outcome.statuses[response.status_code] += 1
+            try:
+                case.validate_response(response, checks=checks, headers=headers)
+            except FailureGroup as group:
+                for failure in group.exceptions:
+                    key = (operation.label, f"{failure.title} ({mode.value})")
+                    outcome.failures.setdefault(key, _describe(case, response, failure))
+            except Failure as failure:
+                outcome.failures.setdefault((operation.label, f"{failure.title} ({mode.value})"), _describe(case, response, failure))
+
+        try:
+            send()
+        except hypothesis.errors.Unsatisfiable:
+            pass  # nothing in this operation can be made invalid (a GET without parameters): no negative cases
+
+
+def _describe(case, response, failure):
+    body = case.body if not isinstance(case.body, bytes) else case.body[:200]
+    sent = f"{case.method} {case.formatted_path} query={case.query!r} media={case.media_type} body={body!r}"
+    answer = response.content[:400] if response.content else b""
+    return f"  {failure.message.strip()[:600]}\n  sent: {sent[:600]}\n  got: {response.status_code} {answer!r}"
