@@ -79,3 +79,11 @@ def test_it_records_a_chunk_whose_bytes_do_not_match(client, backend):
     message = client.wait_consistent(completed["id"])["error_message"]
     # The filesystem refuses the bad chunk on arrival, so a byte count is missing; S3 takes it and ListParts tells.
     assert message == (SIZE_MISMATCH if backend.kind == "filesystem" else CHUNK_HASH_MISMATCH)
+
+
+def test_it_stores_an_empty_file(client, backend, storage_root):
+    project = client.create_project()
+    completed = client.upload(project["id"], b"", chunk_size=CHUNK, storage_provider_id=backend.id)
+    status = client.wait_consistent(completed["id"])
+    assert status["error_message"] is None
+    assert stored_bytes(backend, completed["id"], storage_root) == b""

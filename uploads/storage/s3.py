@@ -158,6 +158,10 @@ class S3Storage(StorageBackend):
 
     def _assemble(self, upload, chunks):
         """Complete the multipart upload if the parts S3 holds are the registered chunks; an error message if not."""
+        if not chunks and upload.size == 0:
+            # S3 cannot complete a multipart upload of no parts: an empty file is an empty object.
+            _reachable(lambda: self.client.put_object(**self._object(upload), Body=b""))
+            return None
         try:
             parts = self._parts(upload)
         except ClientError as error:
