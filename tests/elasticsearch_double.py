@@ -6,7 +6,7 @@ JSON media type; request bodies must come as `application/vnd.elasticsearch+json
 `…+x-ndjson` for `_bulk`) and `Accept` must ask for the same compatibility version, else the answer is the 400
 `media_type_header_exception` Elasticsearch gives. It implements what the message-log indexer uses: `GET /` (info),
 `HEAD|GET|PUT /<index>`, `GET /<index>/_mapping`, `POST /_bulk` and `POST /<index>/_bulk` (index/create/delete
-actions), `GET /<index>/_doc/<id>`, `GET /<index>/_count`. Anything else is answered as Elasticsearch answers an
+actions), `PUT|GET /<index>/_doc/<id>` (one document, as the original indexer sent them), `GET /<index>/_count`. Anything else is answered as Elasticsearch answers an
 unknown route.
 
 Every request is recorded (method, path, query, headers, body). Knobs, for the tests:
@@ -212,6 +212,9 @@ class ElasticsearchDouble:
                     return self._index_not_found(parts[0])
                 count = len(self.indices[parts[0]].documents)
             return 200, {"count": count, "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0}}
+        if len(parts) == 3 and parts[1] == "_doc" and method in ("PUT", "POST"):
+            result = self._apply("index", parts[0], parts[2], json.loads(body))
+            return result.pop("status"), result
         if len(parts) == 3 and parts[1] == "_doc" and method == "GET":
             with self.lock:
                 if parts[0] not in self.indices:
@@ -477,6 +480,9 @@ def _handler_for(double):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "elasticsearch-double"
+        # Headers and body leave in one write, without Nagle's delay: a request costs what the wire costs.
+        wbufsize = 1 << 16
+        disable_nagle_algorithm = True
 
         def _serve(self):
             target = urlsplit(self.path)
