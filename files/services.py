@@ -27,9 +27,9 @@ def _check_upload(upload, *, file=None):
         raise errors.ValidationFailed.field("upload", "must be completed successfully")
     if upload.error_on is not None:
         raise errors.ValidationFailed.field("upload", "cannot have an error")
-    # Locking the row orders this with a purge job (which locks it too): either the purge ran first and is seen
-    # here, or it waits and then finds the version this request adds.
-    if Upload.objects.select_for_update().values_list("purged_on", flat=True).get(pk=upload.pk) is not None:
+    # Not locked: a verification in progress holds the row while it reads storage, and a file may be made of an
+    # upload still being verified. A purge racing this request is caught by `_add_version`.
+    if Upload.objects.values_list("purged_on", flat=True).get(pk=upload.pk) is not None:
         raise errors.ValidationFailed.field("upload", "cannot have been purged")
     used_elsewhere = FileVersion.objects.filter(upload=upload)
     if file is not None:
@@ -125,6 +125,9 @@ def _add_version(actor, file, upload, label):
     version = FileVersion(file=file, version=number, label=label, upload=upload)
     version.stamp_created(actor)
     version.save()
+    # The insert's foreign key waited for any purge holding the upload's row: one that committed meanwhile wins.
+    if Upload.objects.filter(pk=upload.pk, purged_on__isnull=False).exists():
+        raise errors.ValidationFailed.field("upload", "cannot have been purged")
     file.current_version = version
     file.save(update_fields=["current_version"])
     return version

@@ -27,6 +27,10 @@ def uploads():
     )
 
 
+def uploads_to_change():
+    return Upload.objects.filter(project__is_deleted=False).select_related("project", "storage_provider")
+
+
 def project_uploads(*, project):
     return uploads().filter(project=project).order_by("-created_on", "id")
 

@@ -157,7 +157,10 @@ def upload_verify(*, upload_id):
     answer raises, so the job is retried and the upload stays not consistent.
     """
     upload = (
-        Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
+        Upload.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("storage_provider")
+        .filter(pk=upload_id)
+        .first()
     )
     if upload is None or upload.completed_on is None or upload.is_consistent:
         return

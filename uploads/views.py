@@ -59,12 +59,15 @@ def _storage_ready(project, provider):
     """
     if provider.is_deprecated:
         return
-    if not ProjectStorageProvider.objects.filter(project=project, storage_provider=provider, is_initialized=True).exists():
+    if not ProjectStorageProvider.objects.filter(
+        project=project, storage_provider=provider, is_initialized=True
+    ).exists():
         raise errors.ResourceNotConsistent()
 
 
 def _upload(id):
-    return get_or_404(selectors.uploads(), "Upload", id)
+    """The upload to act on: the lookup stays narrow (no chunks, no fingerprints), the response re-reads it."""
+    return get_or_404(selectors.uploads_to_change(), "Upload", id)
 
 
 class ProjectUploadListView(APIView):
@@ -112,7 +115,7 @@ class ProjectUploadListView(APIView):
 class UploadView(APIView):
     @documented(summary="An upload and its status", ok={200: UploadSerializer}, errors=(401, 403, 404))
     def get(self, request, id):
-        upload = _upload(id)
+        upload = get_or_404(selectors.uploads(), "Upload", id)
         require_project_permission(request.user, upload.project, "view_project")
         return Response(UploadSerializer(upload, context={"host": api_host(request)}).data)
 
@@ -156,7 +159,10 @@ class CompleteView(APIView):
         require_project_permission(request.user, upload.project, "create_file")
         reported = data.get("hash") or {}
         upload = services.upload_complete(
-            actor=request.auth, upload=upload, hash_value=reported.get("value"), hash_algorithm=reported.get("algorithm")
+            actor=request.auth,
+            upload=upload,
+            hash_value=reported.get("value"),
+            hash_algorithm=reported.get("algorithm"),
         )
         return Response(upload_data(request, upload), status=status.HTTP_202_ACCEPTED)
 

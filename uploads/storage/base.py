@@ -25,11 +25,12 @@ class StorageUnreachable(Exception):
 
 
 class Hashes:
-    """md5, sha1 and sha256 of a byte stream, and its size, computed in one pass."""
+    """Digests of a byte stream and its size, in one pass: by default all three a client may report later (through
+    PUT /uploads/{id}/hashes), so that each is checked against the stored bytes."""
 
-    def __init__(self):
+    def __init__(self, algorithms=("md5", "sha1", "sha256")):
         self.size = 0
-        self._hashes = {"md5": hashlib.md5(), "sha1": hashlib.sha1(), "sha256": hashlib.sha256()}
+        self._hashes = {algorithm: hashlib.new(algorithm) for algorithm in algorithms}
 
     def update(self, block):
         self.size += len(block)

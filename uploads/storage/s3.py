@@ -116,7 +116,8 @@ class S3Storage(StorageBackend):
 
     def _presigned(self, operation, verb, params):
         return _descriptor(
-            verb, self.client.generate_presigned_url(operation, Params=params, ExpiresIn=SIGNED_URL_SECONDS, HttpMethod=verb)
+            verb,
+            self.client.generate_presigned_url(operation, Params=params, ExpiresIn=SIGNED_URL_SECONDS, HttpMethod=verb),
         )
 
     def _object(self, upload):
@@ -172,7 +173,9 @@ class S3Storage(StorageBackend):
         for chunk, part in zip(chunks, held, strict=True):
             if part["ETag"].strip('"') != chunk.hash_value.lower() or part["Size"] != chunk.size:
                 return CHUNK_HASH_MISMATCH
-        manifest = [{"PartNumber": chunk.number, "ETag": part["ETag"]} for chunk, part in zip(chunks, held, strict=True)]
+        manifest = [
+            {"PartNumber": chunk.number, "ETag": part["ETag"]} for chunk, part in zip(chunks, held, strict=True)
+        ]
         try:
             _reachable(
                 lambda: self.client.complete_multipart_upload(
