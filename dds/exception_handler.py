@@ -4,6 +4,7 @@ import logging
 import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
@@ -83,6 +84,11 @@ def _as_dds_error(exc):
         return errors.UnsupportedMediaType()
     if isinstance(exc, drf.Throttled):
         return errors.TooManyRequests()
+    if isinstance(exc, RequestDataTooBig):
+        return errors.PayloadTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        # e.g. TooManyFieldsSent (more form fields than DATA_UPLOAD_MAX_NUMBER_FIELDS); its text names settings.
+        return errors.BadRequest()
     if isinstance(exc, DataError):
         return errors.UnstorableValue()
     if isinstance(exc, (OperationalError, InterfaceError)):

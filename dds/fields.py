@@ -12,3 +12,15 @@ class Timestamp(serializers.DateTimeField):
         if value is None:
             return None
         return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class OnlySometimesMethodField(serializers.SerializerMethodField):
+    """A method field that the representation leaves out for some objects (CONTRACT's "only when …" keys).
+
+    drf-spectacular lists every read-only field as required in a response; this one is not marked read-only so that
+    the schema does not promise a key the body may lack. It is used in output-only serializers.
+    """
+
+    def __init__(self, method_name=None, **kwargs):
+        super().__init__(method_name, **kwargs)
+        self.read_only = False

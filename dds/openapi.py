@@ -64,7 +64,10 @@ def error_responses(*statuses, **descriptions):
 def documented(
     *, ok, errors=(401,), request=None, summary=None, paged=False, parameters=(), operation_id=None, **descriptions
 ):
-    """`extend_schema` with the success responses `ok` (`{status: serializer or None}`) and the envelopes of `errors`."""
+    """`extend_schema` with the success responses `ok` (`{status: serializer or None}`) and the envelopes of `errors`.
+
+    A `many=True` serializer is a collection, whose body is `{"results": [...]}` (see `collections_in_results`).
+    """
     responses = {**ok, **error_responses(*errors, **descriptions)}
     params = [*parameters, *(PAGE_HEADER_PARAMETERS if paged else ())]
     if 404 in errors and "resource_not_consistent" in descriptions.get("e404", ""):
@@ -77,3 +80,80 @@ def documented(
 def strip_optional_slash(endpoints, **kwargs):
     """Preprocessing hook: routes match with or without a trailing slash; document them without it."""
     return [(path.rstrip("/"), regex, method, callback) for path, regex, method, callback in endpoints]
+
+
+def collections_in_results(result, generator, request, public):
+    """Postprocessing hook: every collection answers `{"results": [item, …]}` (dds.pagination.results), never a bare
+    array, so each array a success response documents is wrapped in that object."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if not status.startswith("2"):
+                    continue
+                body = response.get("content", {}).get("application/json")
+                if body and body.get("schema", {}).get("type") == "array":
+                    items = body["schema"]
+                    body["schema"] = {"type": "object", "required": ["results"], "properties": {"results": items}}
+    return result
+
+
+def form_bodies_nest_with_brackets(result, generator, request, public):
+    """Postprocessing hook: form bodies carry objects as Rack-style bracket keys (`hash[value]=…`, CONTRACT §1.2).
+
+    OpenAPI says so with the `deepObject` style for each object property of an `application/x-www-form-urlencoded`
+    body; without it a client (or a fuzzer) would send `value=…&algorithm=…` and the object would be missing.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+
+    def resolve(schema):
+        while isinstance(schema, dict) and "$ref" in schema:
+            schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+        return schema
+
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            form = (operation.get("requestBody") or {}).get("content", {}).get("application/x-www-form-urlencoded")
+            if not form:
+                continue
+            properties = resolve(form.get("schema", {})).get("properties", {})
+            encoding = {
+                name: {"style": "deepObject", "explode": True}
+                for name, schema in properties.items()
+                if resolve(schema).get("type") == "object"
+            }
+            if encoding:
+                form["encoding"] = encoding
+    return result
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def strings_carry_no_nul(result, generator, request, public):
+    """Postprocessing hook: no text the service takes may hold a NUL character (DRF refuses it in a body, PostgreSQL
+    can neither store nor search for it: 400 either way), so every string of a request body or a query parameter
+    that has no pattern of its own says so."""
+
+    def mark(schema):
+        if not isinstance(schema, dict) or "$ref" in schema:
+            return
+        if schema.get("type") == "string" and not ({"pattern", "enum", "format"} & schema.keys()):
+            schema["pattern"] = NO_NUL
+        for key in ("properties",):
+            for child in schema.get(key, {}).values():
+                mark(child)
+        for key in ("items", "additionalProperties"):
+            mark(schema.get(key))
+        for key in ("allOf", "oneOf", "anyOf"):
+            for child in schema.get(key, []):
+                mark(child)
+
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            mark(schema)
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    mark(parameter.get("schema"))
+    return result

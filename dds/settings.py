@@ -124,6 +124,7 @@ MIDDLEWARE = [
     "dds.request_context.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "dds.request_limits.ApiBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -184,6 +185,9 @@ LOGGING = {
 # --- the API ----------------------------------------------------------------------------------------
 
 API_TOKEN_TIME_TO_LIVE = 7200
+# API bodies are small JSON or form objects (file bytes go to signed storage URLs): a larger one answers 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["dds.authentication.ApiTokenAuthentication"],
@@ -205,12 +209,20 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs page are public: a stale token a browser still sends must not lock them.
+    "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["dds.openapi.strip_optional_slash"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "dds.openapi.collections_in_results",
+        "dds.openapi.form_bodies_nest_with_brackets",
+        "dds.openapi.strings_carry_no_nul",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ParentKindEnum": ["dds-project", "dds-folder"],
         "ContainerKindEnum": "files.models.Container.Kind",

@@ -12,6 +12,32 @@ from projects.serializers import ProjectPreviewSerializer
 from uploads.serializers import FingerprintSerializer, StorageProviderPreviewSerializer, TransferSerializer
 
 from .models import Container, FileVersion
+from .services import NAME_MAX_LENGTH
+
+# What files.services._check_name accepts, said in the schema (the service keeps its own wording for refusals):
+# 1 to 255 characters, no `/` and no control character, and not only whitespace (Python's str.isspace).
+_NAME_CHARACTER = r"[^/\u0000-\u001f\u007f]"
+_NOT_SPACE = r"[^/\u0000-\u0020\u007f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+NAME_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": NAME_MAX_LENGTH,
+    "pattern": f"^{_NAME_CHARACTER}*{_NOT_SPACE}{_NAME_CHARACTER}*$",
+}
+
+
+@extend_schema_field(NAME_SCHEMA)
+class NameField(serializers.CharField):
+    """A folder's or a file's name, as a request sends it; the service checks it, a blank one too, after the lookups
+    (a model validation comes last, CONTRACT §5.3)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            return ""
+        return super().run_validation(data)
 
 
 class ParentSerializer(serializers.Serializer):
@@ -77,6 +103,23 @@ class FileSerializer(_ContainerSerializer):
         fields = ["kind", "id", "parent", "name", "audit", "is_deleted", "current_version", "project", "ancestors"]
 
 
+class ChildSerializer(serializers.Serializer):
+    """Documentation only: an item of a children listing, a folder or a file (then with `current_version`).
+
+    `exclude_response_fields` may leave out any of these keys, so none of them is required.
+    """
+
+    kind = serializers.ChoiceField(choices=Container.Kind.choices, required=False)
+    id = serializers.UUIDField(required=False)
+    parent = ParentSerializer(required=False)
+    name = serializers.CharField(required=False)
+    is_deleted = serializers.BooleanField(required=False)
+    audit = AuditSerializer(required=False)
+    project = ProjectPreviewSerializer(required=False)
+    ancestors = AncestorSerializer(many=True, required=False)
+    current_version = VersionPreviewSerializer(required=False, help_text="files only")
+
+
 class FileSummarySerializer(serializers.ModelSerializer):
     """An item of GET /projects/{id}/files: the file, its size, hashes and a fresh download URL (§10.2)."""
 
@@ -137,7 +180,7 @@ class NodeReferenceSerializer(serializers.Serializer):
 
 
 class FolderCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    name = NameField()
     parent = NodeReferenceSerializer()
 
 
@@ -146,7 +189,7 @@ class MoveSerializer(serializers.Serializer):
 
 
 class RenameSerializer(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    name = NameField()
 
 
 class FileCreateSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from uploads.views import api_host
 
 from . import selectors, services
 from .serializers import (
+    ChildSerializer,
     FileCreateSerializer,
     FileSerializer,
     FileSummarySerializer,
@@ -178,7 +179,7 @@ def _children_response(request, *, project, folder=None):
     return paginator.get_paginated_response(nodes_data(page, exclude=exclude))
 
 
-_CHILD = {200: FolderSerializer(many=True)}
+_CHILD = {200: ChildSerializer(many=True)}
 
 
 class ProjectChildrenView(APIView):

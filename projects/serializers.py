@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from dds.accounts.serializers import UserPreviewSerializer
@@ -19,16 +20,20 @@ class ProjectSerializer(serializers.ModelSerializer):
         return "dds-project"
 
 
+# projects.services.SLUG_PATTERN, checked here too so that the schema says it (same `is invalid` as the service's).
+_SLUG = RegexValidator(r"^[a-z0-9_]*$")
+
+
 class ProjectCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255)
     description = serializers.CharField()
-    slug = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
+    slug = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True, validators=[_SLUG])
 
 
 class ProjectUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255, required=False)
     description = serializers.CharField(required=False)
-    slug = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    slug = serializers.CharField(max_length=255, required=False, allow_blank=True, validators=[_SLUG])
 
 
 class ProjectPreviewSerializer(serializers.ModelSerializer):

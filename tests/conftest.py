@@ -214,6 +214,7 @@ def dramatiq_mode(settings):
     settings.ACTIVE_JOB_QUEUE_ADAPTER = "dramatiq"
     broker = dramatiq.get_broker()
     for actor in load_workers().values():
+        broker.get_queue_message_counts(actor.queue_name)  # declares the queue in a brand-new virtual host
         broker.flush(actor.queue_name)
     return broker
 

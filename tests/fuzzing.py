@@ -4,8 +4,8 @@ Shared by tests/test_schema_fuzzing.py (a bounded run inside the suite) and benc
 operation gets a fresh world (`seed_world`): a user who is a system admin (so that no operation is refused only for
 want of a role), his project, a folder, a verified file with two versions, an upload waiting for chunks, a software
 agent and another user, so that generated cases hit rows that exist as well as ids that do not. Path ids are taken
-from that world for half the cases (the rest are whatever Schemathesis generates), and so are the ids in request
-bodies that name a parent, an upload, an auth role or a storage provider.
+from that world for half the cases (the rest are whatever Schemathesis generates), and so are, in positive cases,
+the ids in request bodies that name a parent, an upload, an auth role or a storage provider.
 
 `run_operation` draws cases with Hypothesis under a fixed seed, sends each with the user's raw api_token in
 `Authorization`, and collects every check failure instead of stopping at the first.
@@ -77,7 +77,7 @@ def load_schema():
     global _wsgi
     if _wsgi is None:
         _wsgi = get_wsgi_application()
-    config = schemathesis.Config.from_dict({"generation": {"allow-x00": True}})
+    config = schemathesis.Config.from_dict({"generation": {"with-security-parameters": False}})
     return schemathesis.openapi.from_wsgi(SCHEMA_PATH, _wsgi, config=config)
 
 
@@ -94,6 +94,7 @@ class World:
 def seed_world():
     """The rows every operation's cases may meet (see the module's docstring); their ids and the user's token."""
     from dds.accounts import services as accounts
+    from dds.accounts.models import AuthenticationService
     from dds.audit import Actor
     from dds.authentication import api_token_encode
     from files import services as files
@@ -104,7 +105,9 @@ def seed_world():
     from uploads.storage.filesystem import FilesystemStorage
 
     suffix = uuid.uuid4().hex[:8]
-    user = accounts.user_create(username=f"fuzzer{suffix}", email="fuzzer@example.org", first_name="Fuzz", last_name="Er")
+    user = accounts.user_create(
+        username=f"fuzzer{suffix}", email="fuzzer@example.org", first_name="Fuzz", last_name="Er"
+    )
     other = accounts.user_create(username=f"other{suffix}", email="other@example.org", first_name="Oth", last_name="Er")
     actor = Actor(user=user)
     projects.system_permission_set(actor=actor, user=user, auth_role=AuthRole.objects.get(pk="system_admin"))
@@ -148,7 +151,10 @@ def seed_world():
         chunked=True,
     )
     uploads.upload_storage_initialize(upload_id=waiting.id)
+    auth_provider = AuthenticationService.objects.create(name=f"Fuzzing identity provider {suffix}")
     ids = {
+        "auth_provider": auth_provider.id,
+        "uid": "fuzzer",
         "project": project.id,
         "folder": folder.id,
         "file": data_file.id,
@@ -180,6 +186,7 @@ _PATH_IDS = {
     "users": "user",
     "auth_roles": "auth_role",
     "storage_providers": "storage_provider",
+    "auth_providers": "auth_provider",
 }
 
 
@@ -190,12 +197,19 @@ def known_path_parameters(operation, ids):
         return None
     segments = operation.path.strip("/").split("/")
     if segments[0] == "storage":
-        return {"provider_id": ids["storage_provider"], "project_id": ids["project"], "upload_id": ids["upload"], "number": "1"}
+        return {
+            "provider_id": ids["storage_provider"],
+            "project_id": ids["project"],
+            "upload_id": ids["upload"],
+            "number": "1",
+        }
     head = segments[2] if segments[0] == "api" else segments[0]
     values = {}
     for name in names:
         if name == "user_id":
             values[name] = ids["user"]
+        elif name == "uid":
+            values[name] = ids["uid"]
         elif name == "id" and head in _PATH_IDS:
             values[name] = ids[_PATH_IDS[head]]
         else:
@@ -203,14 +217,20 @@ def known_path_parameters(operation, ids):
     return values
 
 
-def _known_body(body, ids, use):
+def _known_body(body, ids, use, operation):
     """Point the ids a body names (parent, upload, auth_role, storage_provider) at world rows, where `use` says."""
     if not isinstance(body, dict):
         return
+    if "/system/" in operation.path:
+        ids = {**ids, "auth_role": "system_admin"}  # a system permission takes a system role
     parent = body.get("parent")
     if isinstance(parent, dict) and use("parent"):
         parent["id"] = ids["folder"] if parent.get("kind") == "dds-folder" else ids["project"]
-    for key, world_key in (("upload", "spare_upload"), ("auth_role", "auth_role"), ("storage_provider", "storage_provider")):
+    for key, world_key in (
+        ("upload", "spare_upload"),
+        ("auth_role", "auth_role"),
+        ("storage_provider", "storage_provider"),
+    ):
         reference = body.get(key)
         if isinstance(reference, dict) and "id" in reference and use(key):
             reference["id"] = ids[world_key]
@@ -229,15 +249,21 @@ class Outcome:
             self.failures.setdefault(key, report)
 
     def report(self):
-        return "\n\n".join(f"{operation}: {title}\n{report}" for (operation, title), report in sorted(self.failures.items()))
+        return "\n\n".join(
+            f"{operation}: {title}\n{report}" for (operation, title), report in sorted(self.failures.items())
+        )
 
 
-def run_operation(operation, world, *, examples, checks=CHECKS, seed=SEED, modes=(GenerationMode.POSITIVE, GenerationMode.NEGATIVE)):
+def run_operation(
+    operation, world, *, examples, checks=CHECKS, seed=SEED, modes=(GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+):
     """Send `examples` cases of each generation mode to `operation`; what answered and what failed."""
     outcome = Outcome()
     known = known_path_parameters(operation, world.ids)
     headers = {"Authorization": world.token}
     for mode in modes:
+        if mode == GenerationMode.NEGATIVE and not (len(operation.query) or len(operation.body)):
+            continue  # only string path parameters: nothing a URL can carry is invalid for them
         _run_mode(operation, world, mode, known, headers, outcome, examples=examples, checks=checks, seed=seed)
     return outcome
 
@@ -247,38 +273,40 @@ def _run_mode(operation, world, mode, known, headers, outcome, *, examples, chec
     if known is not None:
         strategies.append(operation.as_strategy(generation_mode=mode, path_parameters=known))
     strategy = st.one_of(strategies)
-    if True:
 
-        @hypothesis.seed(seed)
-        @hypothesis.settings(
-            max_examples=examples,
-            database=None,
-            deadline=None,
-            derandomize=False,
-            phases=[hypothesis.Phase.generate],
-            suppress_health_check=list(hypothesis.HealthCheck),
-            verbosity=hypothesis.Verbosity.quiet,
-        )
-        @hypothesis.given(data=st.data())
-        def send(data):
-            case = data.draw(strategy)
-            _known_body(case.body, world.ids, lambda key: data.draw(st.booleans(), label=key))
-            response = case.call(headers=headers)
-            outcome.cases += 1
-            outcome.statuses[response.status_code] += 1
-            try:
-                case.validate_response(response, checks=checks, headers=headers)
-            except FailureGroup as group:
-                for failure in group.exceptions:
-                    key = (operation.label, f"{failure.title} ({mode.value})")
-                    outcome.failures.setdefault(key, _describe(case, response, failure))
-            except Failure as failure:
-                outcome.failures.setdefault((operation.label, f"{failure.title} ({mode.value})"), _describe(case, response, failure))
+    def record(case, response, failure):
+        key = (operation.label, f"{failure.title} ({mode.value})")
+        outcome.failures.setdefault(key, _describe(case, response, failure))
 
+    @hypothesis.seed(seed)
+    @hypothesis.settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        phases=[hypothesis.Phase.generate],
+        suppress_health_check=list(hypothesis.HealthCheck),
+        verbosity=hypothesis.Verbosity.quiet,
+    )
+    @hypothesis.given(data=st.data())
+    def send(data):
+        case = data.draw(strategy)
+        if mode == GenerationMode.POSITIVE:  # a negative body stays as generated: an edit could make it valid
+            _known_body(case.body, world.ids, lambda key: data.draw(st.booleans(), label=key), operation)
+        response = case.call(headers=headers)
+        outcome.cases += 1
+        outcome.statuses[response.status_code] += 1
         try:
-            send()
-        except hypothesis.errors.Unsatisfiable:
-            pass  # nothing in this operation can be made invalid (a GET without parameters): no negative cases
+            case.validate_response(response, checks=checks, headers=headers)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                record(case, response, failure)
+        except Failure as failure:
+            record(case, response, failure)
+
+    try:
+        send()
+    except hypothesis.errors.Unsatisfiable:
+        pass  # Hypothesis found no case of this mode to send
 
 
 def _describe(case, response, failure):

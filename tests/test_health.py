@@ -1,5 +1,4 @@
 import pytest
-from django.db import connection
 
 from uploads.models import StorageProvider
 
@@ -31,10 +30,7 @@ def test_it_counts_work_not_yet_consistent(anonymous, client_for, alice):
     assert pending["oldest_age_seconds"] >= 0
 
 
-def test_it_reports_queue_depths_of_the_broker(settings, anonymous):
-    if connection.vendor == "sqlite":
-        pytest.skip("dramatiq mode is exercised against PostgreSQL")
-    settings.ACTIVE_JOB_QUEUE_ADAPTER = "dramatiq"
+def test_it_reports_queue_depths_of_the_broker(dramatiq_mode, anonymous):
     broker = anonymous.get("/health").json()["broker"]
     assert broker["ok"] is True
     assert "project_storage_provider_initialization" in broker["queue_depths"]

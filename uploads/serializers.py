@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dds.audit import AuditSerializer
-from dds.fields import Timestamp
+from dds.fields import OnlySometimesMethodField, Timestamp
 from projects.serializers import ProjectPreviewSerializer
 
 from .models import HASH_ALGORITHMS, Chunk, Fingerprint, StorageProvider, Upload
@@ -30,9 +30,19 @@ class StorageProviderPreviewSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "description"]
 
 
+@extend_schema_field({"type": "string", "enum": list(HASH_ALGORITHMS)})
+class HashAlgorithmField(serializers.CharField):
+    """A hash algorithm; the service refuses another one (and a chunk's must be its provider's)."""
+
+
+@extend_schema_field({"type": "string", "pattern": "^([0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$"})
+class HashValueField(serializers.CharField):
+    """A hex digest (md5, sha1 or sha256 long); the service checks its length against the algorithm."""
+
+
 class HashSerializer(serializers.Serializer):
-    value = serializers.CharField(max_length=128)
-    algorithm = serializers.CharField(max_length=20)
+    value = HashValueField(max_length=128)
+    algorithm = HashAlgorithmField(max_length=20)
 
 
 class ChunkSerializer(serializers.ModelSerializer):
@@ -93,7 +103,7 @@ class UploadSerializer(serializers.ModelSerializer):
     project = ProjectPreviewSerializer()
     storage_provider = StorageProviderPreviewSerializer()
     hashes = FingerprintSerializer(source="fingerprints", many=True)
-    signed_url = serializers.SerializerMethodField(help_text="non-chunked uploads only, until completed")
+    signed_url = OnlySometimesMethodField(help_text="non-chunked uploads only, until completed")
 
     class Meta:
         model = Upload
@@ -113,7 +123,7 @@ class UploadSerializer(serializers.ModelSerializer):
             "signed_url",
         ]
 
-    @extend_schema_field(TransferSerializer(required=False))
+    @extend_schema_field(TransferSerializer)
     def get_signed_url(self, upload):
         return backend_for(upload.storage_provider).object_url(upload, host=self.context["host"])
 
@@ -145,5 +155,5 @@ class CompleteSerializer(serializers.Serializer):
 
 
 class FingerprintCreateSerializer(serializers.Serializer):
-    value = serializers.CharField(max_length=128)
-    algorithm = serializers.CharField(max_length=20, help_text=f"one of {', '.join(HASH_ALGORITHMS)}")
+    value = HashValueField(max_length=128)
+    algorithm = HashAlgorithmField(max_length=20)

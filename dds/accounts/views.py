@@ -53,7 +53,7 @@ class UserApiTokenView(PublicView):
     @documented(
         summary="Mint an api_token from an identity-provider access token",
         parameters=[
-            OpenApiParameter("access_token", OpenApiTypes.STR, required=True),
+            OpenApiParameter("access_token", {"type": "string", "minLength": 1}, required=True),
             OpenApiParameter("authentication_service_id", OpenApiTypes.STR),
         ],
         ok={200: ApiTokenSerializer},

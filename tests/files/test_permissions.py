@@ -2,7 +2,7 @@
 
 The project is Alice's; Carol is the caller. Each caller's test builds the project once, then sends each request in a
 savepoint rolled back afterwards, so that every request meets the same starting state. The expected status comes from
-the role table below, written out from CONTRACT §5.2, and the required permission of each endpoint from §5.7. A
+the role table of CONTRACT §5.2 (tests/roles.py), and the required permission of each endpoint from §5.7. A
 refused request must change nothing; an accepted PUT, POST or DELETE must change something.
 """
 
@@ -20,26 +20,9 @@ from uploads.models import Upload
 
 from ..client import API
 from ..envelopes import FORBIDDEN, NO_TOKEN, not_found
+from ..roles import EVERY_PROJECT_PERMISSION
+from ..roles import PROJECT_ROLE_PERMISSIONS as ROLE_PERMISSIONS
 from .conftest import stored_file, stored_folder, stored_upload
-
-# CONTRACT §5.2: each role's permissions. system_admin is a system role: on a project it grants nothing by itself.
-ROLE_PERMISSIONS = {
-    "project_admin": {
-        "view_project",
-        "update_project",
-        "delete_project",
-        "manage_project_permissions",
-        "download_file",
-        "create_file",
-        "update_file",
-        "delete_file",
-    },
-    "project_viewer": {"view_project"},
-    "file_downloader": {"view_project", "download_file"},
-    "file_editor": {"view_project", "download_file", "create_file", "update_file", "delete_file"},
-    "file_uploader": {"view_project", "create_file"},
-}
-EVERY_PROJECT_PERMISSION = ROLE_PERMISSIONS["project_admin"]
 
 # Who calls, and the permissions on Alice's project that caller holds (None: no token at all). §5.3: a system admin
 # passes every project check.

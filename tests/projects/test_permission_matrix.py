@@ -1,7 +1,7 @@
 """Every project endpoint that exists × every kind of caller: the status CONTRACT §5.7 implies (§5.2, §5.3).
 
 The project is Alice's; Bob holds file_downloader on it (so his permission can be read, changed and deleted);
-Carol is the caller. The expected status comes from the role table below, written out from §5.2.
+Carol is the caller. The expected status comes from the role table of §5.2 (tests/roles.py).
 """
 
 import pytest
@@ -12,26 +12,7 @@ from projects import services
 from projects.models import AuthRole, Project, ProjectPermission
 
 from ..envelopes import FORBIDDEN, NO_TOKEN
-
-# CONTRACT §5.2: each role's permissions. system_admin is a system role: on a project it grants nothing.
-ROLE_PERMISSIONS = {
-    "project_admin": {
-        "view_project",
-        "update_project",
-        "delete_project",
-        "manage_project_permissions",
-        "download_file",
-        "create_file",
-        "update_file",
-        "delete_file",
-    },
-    "project_viewer": {"view_project"},
-    "file_downloader": {"view_project", "download_file"},
-    "file_editor": {"view_project", "download_file", "create_file", "update_file", "delete_file"},
-    "file_uploader": {"view_project", "create_file"},
-    "system_admin": set(),
-}
-EVERY_PROJECT_PERMISSION = ROLE_PERMISSIONS["project_admin"]
+from ..roles import EVERY_PROJECT_PERMISSION, ROLE_PERMISSIONS
 
 # CONTRACT §5.7 (and §5.5 for permissions): method, path, body, required permission, success status, writes?
 ENDPOINTS = {

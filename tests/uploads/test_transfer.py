@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 
+from files.models import FileVersion
 from uploads.models import Chunk, Upload
 from uploads.storage.filesystem import FilesystemStorage, sign
 
@@ -399,3 +400,72 @@ def test_it_answers_404_for_an_upload_whose_bytes_are_not_assembled(anonymous, u
     response = anonymous.get(download_url(upload["id"], "notes.txt"))
 
     assert refused(response, 404)["reason"] == "Upload Not Found"
+
+
+# --- URLs that outlive what they point at -------------------------------------------------------------------
+
+
+def _file_of(upload):
+    return FileVersion.objects.get(upload_id=upload["id"]).file
+
+
+def test_it_refuses_the_download_url_of_a_file_deleted_since_even_while_its_bytes_remain(
+    client_for, alice, anonymous, verified, storage_root
+):
+    url = download_url(verified["id"], "notes.txt")
+    deleted = client_for(alice, commit=False).delete(f"{API}/files/{_file_of(verified).id}")  # no purge job runs
+    assert deleted.status_code == 204
+    assert (storage_root / verified["storage_provider"]["id"] / verified["project"]["id"] / verified["id"]).exists()
+
+    response = anonymous.get(url)
+
+    assert refused(response, 404)["reason"] == "Upload Not Found"
+    assert DATA not in response.content
+
+
+def test_it_refuses_the_download_url_of_a_version_deleted_since(as_alice, anonymous, verified, uploaded, complete):
+    data_file = _file_of(verified)
+    url = download_url(verified["id"], "notes.txt")
+    newer = uploaded(DATA[::-1], chunk_size=300)
+    complete(as_alice, newer["id"], DATA[::-1])
+    updated = as_alice.put(f"{API}/files/{data_file.id}", {"upload": {"id": newer["id"]}}, format="json")
+    assert updated.status_code == 200
+    first = FileVersion.objects.get(upload_id=verified["id"])
+    assert as_alice.delete(f"{API}/file_versions/{first.id}").status_code == 204
+
+    response = anonymous.get(url)
+
+    assert refused(response, 404)["reason"] == "Upload Not Found"
+    assert DATA not in response.content
+
+
+def test_it_refuses_the_download_url_of_a_project_deleted_since(client_for, alice, anonymous, verified):
+    url = download_url(verified["id"], "notes.txt")
+    assert client_for(alice, commit=False).delete(f"{API}/projects/{verified['project']['id']}").status_code == 204
+
+    response = anonymous.get(url)
+
+    assert refused(response, 404)["reason"] == "Upload Not Found"
+    assert DATA not in response.content
+
+
+def test_it_refuses_a_download_url_moved_onto_another_upload(as_alice, anonymous, verified, uploaded, complete):
+    other = uploaded(b"other bytes", chunk_size=300)
+    complete(as_alice, other["id"], b"other bytes")
+    url = download_url(verified["id"], "notes.txt")
+
+    response = anonymous.get(url.replace(verified["id"], other["id"]))
+
+    assert refused(response, 403) == EXPIRED
+
+
+@pytest.mark.parametrize("trick", ["/..", "/../..", "/%2e%2e", "%2F..%2F..", "/./"])
+def test_it_answers_a_path_trick_on_a_download_url_without_bytes(anonymous, verified, trick):
+    url = download_url(verified["id"], "notes.txt")
+    path, query = url.split("?")
+
+    response = anonymous.get(f"{path}{trick}?{query}")
+
+    assert response.status_code in (403, 404)
+    assert response["Content-Type"] == "application/json"
+    assert DATA not in response.content

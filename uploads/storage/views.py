@@ -105,7 +105,9 @@ def _ranged(path, range_header, filename):
         start, end = int(first), min(int(last), size - 1) if last else size - 1
     if start >= size or start > end:
         raise RangeNotSatisfiable(size)
-    response = StreamingHttpResponse(_file_iterator(path, start, end - start + 1), status=status.HTTP_206_PARTIAL_CONTENT)
+    response = StreamingHttpResponse(
+        _file_iterator(path, start, end - start + 1), status=status.HTTP_206_PARTIAL_CONTENT
+    )
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(end - start + 1)
     response["Content-Type"] = "application/octet-stream"
@@ -166,7 +168,12 @@ class StoredChunkView(APIView):
     permission_classes = [AllowAny]
     parser_classes = []
 
-    @extend_schema(exclude=True)
+    @extend_schema(
+        summary="Refused: chunk URLs are signed for PUT only (403, as object storage answers a wrong verb)",
+        operation_id="storage_chunk_get",
+        responses=error_responses(403),
+        **_SCHEMA,
+    )
     def get(self, request, provider_id, project_id, upload_id, number):
         """Chunk URLs are signed for PUT only: another verb is refused as object storage refuses it (403)."""
         raise ExpiredUrl()

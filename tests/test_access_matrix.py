@@ -1,0 +1,414 @@
+"""Who may do what, on every route there is: each API route of the URL resolver × each kind of caller.
+
+The expected status comes from the contract, not from our code: the role table of §5.2 (tests/roles.py), the
+required permission of each endpoint from §5.7 (and §3.5–3.8, §5.5–5.6 for accounts, permissions and identity
+providers; §1.4 for the signed storage URLs, which only the URL's signature authorizes). The routes are read from the
+resolver (everything under /api/ and /storage/, and /health): a route or a method without a row in MATRIX fails.
+
+The project is Alice's; Bob holds file_downloader on it; Dave is a system admin; Carol is the caller, who holds, as
+each caller says, a role on the project, the role of admin on another project, the system admin role, or a session
+minted from her software agent's key while she is the project's admin. Each caller's test builds the world once and
+sends every request in a savepoint rolled back afterwards, so each meets the same state (no job runs: a purge would
+remove bytes from storage, which no rollback brings back).
+"""
+
+import hashlib
+import json
+import re
+import time
+
+import jwt
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.urls import URLResolver, get_resolver
+
+from dds.accounts import services as accounts
+from dds.accounts.models import AuthenticationService
+from dds.audit import Actor
+from files import services as files
+from projects import services as projects
+from projects.models import AuthRole
+from uploads import services as uploads
+from uploads.models import StorageProvider
+from uploads.storage.filesystem import FilesystemStorage
+
+from .client import API, chunk_body
+from .envelopes import FORBIDDEN, NO_TOKEN
+from .files.conftest import stored_file, stored_folder, stored_upload
+from .roles import EVERY_PROJECT_PERMISSION, PROJECT_ROLE_PERMISSIONS
+
+# What a route requires (besides a project permission, named by itself).
+PUBLIC = "public: no token needed, a token changes nothing"
+AUTHENTICATED = "any valid token"
+NOT_AGENT = "any valid token not minted from agent keys (§3.5, §3.6)"
+AGENT_OWNER = "not agent-backed, and the agent's creator or a system admin (§3.6)"
+SYSTEM_ADMIN = "a system admin (§5.6)"
+SIGNED = "the URL's signature alone (§1.4): the Authorization header is ignored"
+
+# Who calls: the permissions on Alice's project that caller holds, and what else is true of it.
+CALLERS = {
+    "no token": None,
+    "expired token": None,
+    **{f"{role} on the project": PROJECT_ROLE_PERMISSIONS[role] for role in PROJECT_ROLE_PERMISSIONS},
+    "admin of another project": set(),
+    "agent session of a project_admin": PROJECT_ROLE_PERMISSIONS["project_admin"],
+    "system admin": EVERY_PROJECT_PERMISSION,
+}
+
+# (method, route as the resolver has it) -> (path, body, required, success status). Path and body templates name
+# the world's rows: {project}, {raw} (a folder) ⊃ {sub} (a folder) and {reads} (a file, versions {v1} and v2),
+# {carols_upload} (Carol's verified upload, no file yet), {waiting} (Carol's chunked upload, ready for chunks),
+# {bob}, {dave}, {alices_agent}, {provider}, {auth_provider}; and the signed URLs {object_put}, {object_get},
+# {chunk_put}.
+MATRIX = {
+    # §3.3, §3.4: the token endpoints are public.
+    ("POST", "/api/v1/software_agents/api_token"): (
+        "/software_agents/api_token",
+        {"agent_key": "{agent_key}", "user_key": "{user_key}"},
+        PUBLIC,
+        201,
+    ),
+    ("GET", "/api/v1/user/api_token"): ("/user/api_token?access_token=abc", None, PUBLIC, 401),
+    # §3.5
+    ("GET", "/api/v1/current_user"): ("/current_user", None, AUTHENTICATED, 200),
+    ("GET", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 200),
+    ("PUT", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 200),
+    ("DELETE", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 204),
+    ("GET", "/api/v1/current_user/usage"): ("/current_user/usage", None, AUTHENTICATED, 200),
+    # §3.6
+    ("GET", "/api/v1/software_agents"): ("/software_agents", None, NOT_AGENT, 200),
+    ("POST", "/api/v1/software_agents"): ("/software_agents", {"name": "Another agent"}, NOT_AGENT, 201),
+    ("GET", "/api/v1/software_agents/{id}"): ("/software_agents/{alices_agent}", None, NOT_AGENT, 200),
+    ("PUT", "/api/v1/software_agents/{id}"): ("/software_agents/{alices_agent}", {"name": "Renamed"}, AGENT_OWNER, 200),
+    ("DELETE", "/api/v1/software_agents/{id}"): ("/software_agents/{alices_agent}", None, AGENT_OWNER, 204),
+    ("GET", "/api/v1/software_agents/{id}/api_key"): (
+        "/software_agents/{alices_agent}/api_key",
+        None,
+        AGENT_OWNER,
+        200,
+    ),
+    ("PUT", "/api/v1/software_agents/{id}/api_key"): (
+        "/software_agents/{alices_agent}/api_key",
+        None,
+        AGENT_OWNER,
+        200,
+    ),
+    ("DELETE", "/api/v1/software_agents/{id}/api_key"): (
+        "/software_agents/{alices_agent}/api_key",
+        None,
+        AGENT_OWNER,
+        204,
+    ),
+    # §3.7, §3.8: affiliates need a directory, which no provider here has (400 to anyone authenticated).
+    ("GET", "/api/v1/users"): ("/users", None, AUTHENTICATED, 200),
+    ("GET", "/api/v1/users/{id}"): ("/users/{bob}", None, AUTHENTICATED, 200),
+    ("GET", "/api/v1/auth_providers"): ("/auth_providers", None, PUBLIC, 200),
+    ("GET", "/api/v1/auth_providers/{id}"): ("/auth_providers/{auth_provider}", None, PUBLIC, 200),
+    ("GET", "/api/v1/auth_providers/{id}/affiliates"): (
+        "/auth_providers/{auth_provider}/affiliates",
+        None,
+        AUTHENTICATED,
+        400,
+    ),
+    ("GET", "/api/v1/auth_providers/{id}/affiliates/{uid}"): (
+        "/auth_providers/{auth_provider}/affiliates/jdoe",
+        None,
+        AUTHENTICATED,
+        400,
+    ),
+    ("POST", "/api/v1/auth_providers/{id}/affiliates/{uid}/dds_user"): (
+        "/auth_providers/{auth_provider}/affiliates/jdoe/dds_user",
+        None,
+        AUTHENTICATED,
+        400,
+    ),
+    # §5.4–5.6
+    ("GET", "/api/v1/auth_roles"): ("/auth_roles", None, AUTHENTICATED, 200),
+    ("GET", "/api/v1/auth_roles/{id}"): ("/auth_roles/file_editor", None, AUTHENTICATED, 200),
+    ("GET", "/api/v1/projects/{id}/permissions"): ("/projects/{project}/permissions", None, "view_project", 200),
+    ("GET", "/api/v1/projects/{id}/permissions/{user_id}"): (
+        "/projects/{project}/permissions/{bob}",
+        None,
+        "view_project",
+        200,
+    ),
+    ("PUT", "/api/v1/projects/{id}/permissions/{user_id}"): (
+        "/projects/{project}/permissions/{bob}",
+        {"auth_role": {"id": "project_viewer"}},
+        "manage_project_permissions",
+        200,
+    ),
+    ("DELETE", "/api/v1/projects/{id}/permissions/{user_id}"): (
+        "/projects/{project}/permissions/{bob}",
+        None,
+        "manage_project_permissions",
+        204,
+    ),
+    ("GET", "/api/v1/system/permissions"): ("/system/permissions", None, SYSTEM_ADMIN, 200),
+    ("GET", "/api/v1/system/permissions/{user_id}"): ("/system/permissions/{dave}", None, SYSTEM_ADMIN, 200),
+    ("PUT", "/api/v1/system/permissions/{user_id}"): (
+        "/system/permissions/{bob}",
+        {"auth_role": {"id": "system_admin"}},
+        SYSTEM_ADMIN,
+        200,
+    ),
+    ("DELETE", "/api/v1/system/permissions/{user_id}"): ("/system/permissions/{dave}", None, SYSTEM_ADMIN, 204),
+    # §7, §8
+    ("GET", "/api/v1/projects"): ("/projects", None, AUTHENTICATED, 200),
+    ("POST", "/api/v1/projects"): ("/projects", {"name": "New", "description": "d"}, AUTHENTICATED, 202),
+    ("GET", "/api/v1/projects/{id}"): ("/projects/{project}", None, "view_project", 200),
+    ("PUT", "/api/v1/projects/{id}"): ("/projects/{project}", {"name": "Renamed"}, "update_project", 200),
+    ("DELETE", "/api/v1/projects/{id}"): ("/projects/{project}", None, "delete_project", 204),
+    ("GET", "/api/v1/storage_providers"): ("/storage_providers", None, AUTHENTICATED, 200),
+    ("GET", "/api/v1/storage_providers/{id}"): ("/storage_providers/{provider}", None, AUTHENTICATED, 200),
+    # §9, §10
+    ("POST", "/api/v1/folders"): ("/folders", {"name": "new", "parent": "{top}"}, "create_file", 201),
+    ("GET", "/api/v1/folders/{id}"): ("/folders/{raw}", None, "view_project", 200),
+    ("DELETE", "/api/v1/folders/{id}"): ("/folders/{sub}", None, "delete_file", 204),
+    ("PUT", "/api/v1/folders/{id}/move"): ("/folders/{sub}/move", {"parent": "{top}"}, "create_file", 200),
+    ("PUT", "/api/v1/folders/{id}/rename"): ("/folders/{raw}/rename", {"name": "renamed"}, "create_file", 200),
+    ("GET", "/api/v1/folders/{id}/children"): ("/folders/{raw}/children", None, "view_project", 200),
+    ("GET", "/api/v1/projects/{id}/children"): ("/projects/{project}/children", None, "view_project", 200),
+    ("GET", "/api/v1/projects/{id}/files"): ("/projects/{project}/files", None, "download_file", 200),
+    # §11
+    ("GET", "/api/v1/projects/{id}/uploads"): ("/projects/{project}/uploads", None, "view_project", 200),
+    ("POST", "/api/v1/projects/{id}/uploads"): (
+        "/projects/{project}/uploads",
+        {"name": "n.txt", "content_type": "text/plain", "size": 3},
+        "create_file",
+        201,
+    ),
+    ("GET", "/api/v1/uploads/{id}"): ("/uploads/{waiting}", None, "view_project", 200),
+    ("PUT", "/api/v1/uploads/{id}/chunks"): ("/uploads/{waiting}/chunks", "{chunk}", "create_file", 200),
+    ("PUT", "/api/v1/uploads/{id}/complete"): ("/uploads/{waiting}/complete", None, "create_file", 202),
+    ("PUT", "/api/v1/uploads/{id}/hashes"): (
+        "/uploads/{carols_upload}/hashes",
+        {"algorithm": "sha1", "value": "{carols_sha1}"},
+        "update_file",
+        200,
+    ),
+    # §12, §13 (POST /files: the caller created the upload, so the role alone decides)
+    ("POST", "/api/v1/files"): ("/files", {"parent": "{top}", "upload": {"id": "{carols_upload}"}}, "create_file", 201),
+    ("GET", "/api/v1/files/{id}"): ("/files/{reads}", None, "view_project", 200),
+    ("PUT", "/api/v1/files/{id}"): ("/files/{reads}", {"label": "relabelled"}, "update_file", 200),
+    ("DELETE", "/api/v1/files/{id}"): ("/files/{reads}", None, "delete_file", 204),
+    ("PUT", "/api/v1/files/{id}/move"): ("/files/{reads}/move", {"parent": "{top}"}, "create_file", 200),
+    ("PUT", "/api/v1/files/{id}/rename"): ("/files/{reads}/rename", {"name": "renamed"}, "update_file", 200),
+    ("GET", "/api/v1/files/{id}/url"): ("/files/{reads}/url", None, "download_file", 200),
+    ("GET", "/api/v1/files/{id}/versions"): ("/files/{reads}/versions", None, "view_project", 200),
+    ("GET", "/api/v1/file_versions/{id}"): ("/file_versions/{v1}", None, "view_project", 200),
+    ("PUT", "/api/v1/file_versions/{id}"): ("/file_versions/{v1}", {"label": "relabelled"}, "update_file", 200),
+    ("DELETE", "/api/v1/file_versions/{id}"): ("/file_versions/{v1}", None, "delete_file", 204),
+    ("GET", "/api/v1/file_versions/{id}/url"): ("/file_versions/{v1}/url", None, "download_file", 200),
+    ("POST", "/api/v1/file_versions/{id}/current"): ("/file_versions/{v1}/current", None, "update_file", 201),
+    # Documentation and health: public.
+    ("GET", "/api/schema"): ("/api/schema/", None, PUBLIC, 200),
+    ("GET", "/api/docs"): ("/api/docs/", None, PUBLIC, 200),
+    ("GET", "/health"): ("/health", None, PUBLIC, 200),
+    # §1.4: signed transfer URLs of the filesystem backend; a chunk URL is signed for PUT only (GET: 403 always).
+    ("PUT", "/storage/{provider_id}/{project_id}/{upload_id}"): ("{object_put}", b"abc", SIGNED, 201),
+    ("GET", "/storage/{provider_id}/{project_id}/{upload_id}"): ("{object_get}", None, SIGNED, 200),
+    ("PUT", "/storage/{provider_id}/{project_id}/{upload_id}/{number}"): ("{chunk_put}", b"chunk", SIGNED, 201),
+    ("GET", "/storage/{provider_id}/{project_id}/{upload_id}/{number}"): ("{chunk_put}", None, SIGNED, 403),
+}
+
+
+def expected_status(caller, required, success):
+    held = CALLERS[caller]
+    if required in (PUBLIC, SIGNED):
+        return success
+    if caller in ("no token", "expired token"):
+        return 401
+    agent = caller.startswith("agent session")
+    system_admin = caller == "system admin"
+    if required == AUTHENTICATED:
+        return success
+    if required == NOT_AGENT:
+        return 403 if agent else success
+    if required == AGENT_OWNER:
+        return success if system_admin and not agent else 403
+    if required == SYSTEM_ADMIN:
+        return success if system_admin else 403
+    return success if required in held else 403
+
+
+# --- the routes the resolver has ----------------------------------------------------------------------------
+
+
+def _template(pattern):
+    """`api/v1/^projects/(?P<id>[^/]+)/?$` → `/api/v1/projects/{id}`."""
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern)
+    return "/" + path.replace("^", "").replace("/?$", "").replace("$", "").replace("?", "")
+
+
+def resolver_routes():
+    """Every (METHOD, route) of the API views under /api/ and /storage/, and /health."""
+    routes = set()
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, prefix + str(entry.pattern))
+                continue
+            route = _template(prefix + str(entry.pattern))
+            if not route.startswith(("/api/", "/storage/", "/health")):
+                continue
+            view = getattr(entry.callback, "view_class", None) or getattr(entry.callback, "cls", None)
+            if view is None:
+                routes.add(("ANY", route))  # a plain function view: it needs a row too
+                continue
+            for method in ("get", "post", "put", "patch", "delete"):
+                if hasattr(view, method):
+                    routes.add((method.upper(), route))
+
+    walk(get_resolver().url_patterns)
+    return routes
+
+
+def test_every_route_of_the_resolver_has_a_row_and_every_row_a_route():
+    routes = resolver_routes()
+
+    assert sorted(routes - MATRIX.keys()) == [], "routes without a row in MATRIX"
+    assert sorted(MATRIX.keys() - routes) == [], "rows for routes that do not exist"
+
+
+# --- the world -----------------------------------------------------------------------------------------------
+
+
+def _sha1(data):
+    return hashlib.sha1(data).hexdigest()
+
+
+@pytest.fixture
+def world(alice, bob, carol, make_user, project, grant, make_project):
+    actor = Actor(user=alice)
+    grant(project, bob, "file_downloader")
+    dave = make_user("dave")
+    projects.system_permission_set(actor=Actor(user=dave), user=dave, auth_role=AuthRole.objects.get(pk="system_admin"))
+    raw = stored_folder(project, alice, None, "raw")
+    sub = stored_folder(project, alice, raw, "sub")
+    reads = stored_file(project, alice, raw, b"first", "reads", label="run 1")
+    v1 = reads.current_version
+    files.file_update(actor=actor, file=reads, upload=stored_upload(project, alice, b"second"))
+    carols_upload = stored_upload(project, carol, b"carol's", "carol.txt")
+    provider = StorageProvider.objects.get(is_default=True)
+    waiting = uploads.upload_create(
+        actor=Actor(user=carol),
+        project=project,
+        storage_provider=provider,
+        name="w.bin",
+        content_type="application/octet-stream",
+        size=5,
+        chunked=True,
+    )
+    uploads.upload_storage_initialize(upload_id=waiting.id)
+    uploads.chunk_register(
+        upload=waiting, number=1, size=5, hash_value=hashlib.md5(b"chunk").hexdigest(), hash_algorithm="md5"
+    )
+    put_target = uploads.upload_create(
+        actor=Actor(user=carol),
+        project=project,
+        storage_provider=provider,
+        name="p.bin",
+        content_type="application/octet-stream",
+        size=3,
+        chunked=False,
+    )
+    alices_agent = accounts.software_agent_create(actor=actor, name="Alice's agent")
+    carols_agent = accounts.software_agent_create(actor=Actor(user=carol), name="Carol's agent")
+    storage = FilesystemStorage(provider)
+    host = "http://testserver"
+    waiting.refresh_from_db()
+    ids = {
+        "project": project.id,
+        "raw": raw.id,
+        "sub": sub.id,
+        "reads": reads.id,
+        "v1": v1.id,
+        "carols_upload": carols_upload.id,
+        "waiting": waiting.id,
+        "bob": bob.id,
+        "dave": dave.id,
+        "alices_agent": alices_agent.id,
+        "provider": provider.id,
+        "auth_provider": AuthenticationService.objects.create(name="Duke").id,
+        "agent_key": accounts.api_key_ensure(owner=carols_agent).key,
+        "user_key": accounts.api_key_ensure(owner=carol).key,
+        "carols_sha1": _sha1(b"carol's"),
+        "object_put": storage.object_url(put_target, host=host)["url"],
+        "object_get": storage.download_url(reads.current_version.upload, filename="reads", host=host)["url"],
+        "chunk_put": storage.chunk_url(waiting, waiting.chunks.get(number=1), host=host)["url"],
+    }
+    accounts.api_key_ensure(owner=alices_agent)
+    return {"ids": {key: str(value) for key, value in ids.items()}, "carols_agent": carols_agent}
+
+
+@pytest.fixture
+def make_caller(carol, project, grant, make_project, client_for, anonymous, world):
+    def make(caller):
+        if caller == "no token":
+            return anonymous
+        if caller == "expired token":
+            token = jwt.encode(
+                {"id": str(carol.id), "exp": int(time.time()) - 60}, settings.SECRET_KEY, algorithm="HS256"
+            )
+            anonymous.credentials(HTTP_AUTHORIZATION=token)
+            return anonymous
+        if caller.endswith(" on the project"):
+            grant(project, carol, caller.removesuffix(" on the project"))
+        elif caller == "admin of another project":
+            make_project(carol, "Carol's own")
+        elif caller == "system admin":
+            role = AuthRole.objects.get(pk="system_admin")
+            projects.system_permission_set(actor=Actor(user=carol), user=carol, auth_role=role)
+        elif caller == "agent session of a project_admin":
+            grant(project, carol, "project_admin")
+            return client_for(carol, world["carols_agent"], commit=False)
+        return client_for(carol, commit=False)
+
+    return make
+
+
+def fill(template, ids):
+    if isinstance(template, dict):
+        return {key: fill(value, ids) for key, value in template.items()}
+    if template == "{top}":
+        return {"kind": "dds-project", "id": ids["project"]}
+    if template == "{chunk}":
+        return chunk_body(1, b"chunk")
+    return template.format(**ids) if isinstance(template, str) else template
+
+
+def send(client, method, path, body):
+    url = path if path.startswith(("/api/", "/storage/", "/health")) else API + path
+    if isinstance(body, bytes):
+        return client.generic(method, url, body, content_type="application/octet-stream")
+    if body is not None:
+        return client.generic(method, url, json.dumps(body), content_type="application/json")
+    return client.generic(method, url)
+
+
+@pytest.mark.parametrize("caller", list(CALLERS))
+def test_every_route_answers_each_caller_as_the_contract_says(make_caller, world, caller):
+    assert resolver_routes() <= MATRIX.keys(), "a route of the resolver has no row in MATRIX"
+    client = make_caller(caller)
+    expected, answered, wrong_bodies = {}, {}, {}
+
+    for (method, route), (path, body, required, success) in sorted(MATRIX.items()):
+        with transaction.atomic():
+            response = send(client, method, fill(path, world["ids"]), fill(body, world["ids"]))
+            transaction.set_rollback(True)
+        key = f"{method} {route}"
+        expected[key] = expected_status(caller, required, success)
+        answered[key] = response.status_code
+        if expected[key] == 403 and required not in (PUBLIC, SIGNED) and response.json() != FORBIDDEN:
+            wrong_bodies[key] = response.json()
+        if expected[key] == 401 and caller == "no token" and required != PUBLIC and response.json() != NO_TOKEN:
+            wrong_bodies[key] = response.json()
+        expired = caller == "expired token" and required != PUBLIC
+        if expected[key] == 401 and expired and response.json()["reason"] != "expired api_token":
+            wrong_bodies[key] = response.json()
+
+    assert answered == expected
+    assert wrong_bodies == {}
