@@ -28,6 +28,13 @@ def results(data):
     return {"results": data}
 
 
+def paged_response(request, queryset, represent):
+    """The page of `queryset` the request asks for, as `represent(rows)`, with the `X-Total…` headers."""
+    paginator = PagePagination()
+    page = paginator.paginate_queryset(queryset, request)
+    return paginator.get_paginated_response(represent(page))
+
+
 class PagePagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         page = _integer(request, "page")

@@ -1,3 +1,5 @@
+from functools import partial
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
@@ -7,7 +9,7 @@ from rest_framework.views import APIView
 from dds import errors
 from dds.lookups import get_or_404
 from dds.openapi import NOT_CONSISTENT_404, documented
-from dds.pagination import PagePagination, results
+from dds.pagination import paged_response, results
 from dds.permissions import is_system_admin, require_project_permission
 from dds.validation import validated
 from projects.selectors import projects
@@ -171,12 +173,9 @@ def _children_parameters():
 
 def _children_response(request, *, project, folder=None):
     params = request.query_params
-    paginator = PagePagination()
-    page = paginator.paginate_queryset(
-        selectors.children(project=project, folder=folder, name_contains=params.get("name_contains")), request
-    )
+    children = selectors.children(project=project, folder=folder, name_contains=params.get("name_contains"))
     exclude = set(params.get("exclude_response_fields", "").split()) & EXCLUDABLE
-    return paginator.get_paginated_response(nodes_data(page, exclude=exclude))
+    return paged_response(request, children, lambda page: nodes_data(page, exclude=exclude))
 
 
 _CHILD = {200: ChildSerializer(many=True)}
@@ -221,11 +220,14 @@ class ProjectFilesView(APIView):
     def get(self, request, id):
         project = get_or_404(projects().filter(is_deleted=False), "Project", id)
         require_project_permission(request.user, project, "download_file")
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.project_files(project=project), request)
-        urls = {file.pk: _download_url(request, file.current_version.upload, file.name) for file in page}
-        context = {"urls": urls, "ancestors": selectors.ancestors_of(page)}
-        return paginator.get_paginated_response(FileSummarySerializer(page, many=True, context=context).data)
+        return paged_response(request, selectors.project_files(project=project), partial(_file_summaries, request))
+
+
+def _file_summaries(request, page):
+    """The items of a project file listing; the first file whose URL cannot be issued fails the page (§10.2)."""
+    urls = {file.pk: _download_url(request, file.current_version.upload, file.name) for file in page}
+    context = {"urls": urls, "ancestors": selectors.ancestors_of(page)}
+    return FileSummarySerializer(page, many=True, context=context).data
 
 
 class FileListView(APIView):

@@ -8,7 +8,7 @@ from dds import errors
 from dds.accounts.selectors import users
 from dds.lookups import get_or_404
 from dds.openapi import documented
-from dds.pagination import PagePagination, results
+from dds.pagination import paged_response, results
 from dds.permissions import require_project_permission, require_system_admin
 from dds.validation import validated
 
@@ -48,11 +48,8 @@ class ProjectListView(APIView):
         paged=True,
     )
     def get(self, request):
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(
-            selectors.project_list(user=request.user, slug=request.query_params.get("slug", "")), request
-        )
-        return paginator.get_paginated_response(ProjectSerializer(page, many=True).data)
+        projects = selectors.project_list(user=request.user, slug=request.query_params.get("slug", ""))
+        return paged_response(request, projects, lambda page: ProjectSerializer(page, many=True).data)
 
     @documented(
         summary="Create a project (202: its storage is initialized in the background)",
@@ -112,7 +109,9 @@ class AuthRoleView(APIView):
 
 class ProjectPermissionListView(APIView):
     @documented(
-        summary="Every permission on a project", ok={200: ProjectPermissionSerializer(many=True)}, errors=(401, 403, 404)
+        summary="Every permission on a project",
+        ok={200: ProjectPermissionSerializer(many=True)},
+        errors=(401, 403, 404),
     )
     def get(self, request, id):
         project = project_for(request, id, "view_project", live=True)
@@ -127,7 +126,9 @@ class ProjectPermissionView(APIView):
         require_project_permission(request.user, project, permission)
         return project, user
 
-    @documented(summary="A user's permission on a project", ok={200: ProjectPermissionSerializer}, errors=(401, 403, 404))
+    @documented(
+        summary="A user's permission on a project", ok={200: ProjectPermissionSerializer}, errors=(401, 403, 404)
+    )
     def get(self, request, id, user_id):
         project, user = self._target(request, id, user_id, "view_project")
         permission = selectors.project_permissions(project=project).filter(user=user).first()

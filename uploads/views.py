@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from dds import errors
 from dds.lookups import get_or_404
 from dds.openapi import NOT_CONSISTENT_404, documented
-from dds.pagination import PagePagination, results
+from dds.pagination import paged_response, results
 from dds.permissions import require_project_permission
 from dds.validation import validated
 from projects.models import ProjectStorageProvider
@@ -80,10 +80,12 @@ class ProjectUploadListView(APIView):
     def get(self, request, id):
         project = get_or_404(projects().filter(is_deleted=False), "Project", id)
         require_project_permission(request.user, project, "view_project")
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.project_uploads(project=project), request)
-        data = UploadSerializer(page, many=True, context={"host": api_host(request)}).data
-        return paginator.get_paginated_response(data)
+        context = {"host": api_host(request)}
+        return paged_response(
+            request,
+            selectors.project_uploads(project=project),
+            lambda page: UploadSerializer(page, many=True, context=context).data,
+        )
 
     @documented(
         summary="Start an upload (404 resource_not_consistent while the project's storage is being initialized)",

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from dds import errors
 from dds.lookups import get_or_404
 from dds.openapi import documented
-from dds.pagination import PagePagination, results
+from dds.pagination import paged_response, results
 from dds.permissions import NotAgentSession, require_creator_or_system_admin
 from dds.validation import validated
 
@@ -193,9 +193,9 @@ class UserListView(APIView):
     )
     def get(self, request):
         filters = {name: request.query_params.get(name, "") for name in _USER_FILTERS}
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.user_list(**filters), request)
-        return paginator.get_paginated_response(UserSerializer(page, many=True).data)
+        return paged_response(
+            request, selectors.user_list(**filters), lambda page: UserSerializer(page, many=True).data
+        )
 
 
 class UserView(APIView):
@@ -207,15 +207,17 @@ class UserView(APIView):
 class AuthProviderListView(PublicView):
     @documented(summary="Identity providers", ok={200: AuthProviderSerializer(many=True)}, errors=(400,), paged=True)
     def get(self, request):
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.auth_providers(), request)
-        return paginator.get_paginated_response(AuthProviderSerializer(page, many=True).data)
+        return paged_response(
+            request, selectors.auth_providers(), lambda page: AuthProviderSerializer(page, many=True).data
+        )
 
 
 class AuthProviderView(PublicView):
     @documented(summary="An identity provider", ok={200: AuthProviderSerializer}, errors=(404,))
     def get(self, request, id):
-        return Response(AuthProviderSerializer(get_or_404(selectors.auth_providers(), "AuthenticationService", id)).data)
+        return Response(
+            AuthProviderSerializer(get_or_404(selectors.auth_providers(), "AuthenticationService", id)).data
+        )
 
 
 def _no_directory(id):
