@@ -175,12 +175,6 @@ class NotAcceptable(DDSError):
     suggestion = "accept application/json"
 
 
-class Conflict(DDSError):
-    status_code = status.HTTP_409_CONFLICT
-    reason = "conflict"
-    suggestion = "nothing else needs to be done"
-
-
 class PayloadTooLarge(DDSError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     reason = "request body too large"
@@ -201,10 +195,6 @@ class TooManyRequests(DDSError):
 
 class InternalError(DDSError):
     pass
-
-
-class StorageUnavailable(DDSError):
-    reason = "The storage provider is unavailable"
 
 
 class ServiceUnavailable(DDSError):
