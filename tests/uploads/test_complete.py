@@ -183,13 +183,15 @@ def test_it_records_a_size_error_when_chunks_are_missing(as_alice, create_upload
 
 
 def test_it_records_a_hash_error_when_the_whole_file_md5_differs(as_alice, uploaded, storage_root):
+    """The chunks are moved into the object before the whole-file md5 is known: the object keeps what arrived."""
     upload = uploaded(DATA)
 
     as_alice.put(complete_url(upload), {"hash": {"value": md5(b"other"), "algorithm": "md5"}}, format="json")
 
     status = status_of(as_alice, upload)
     assert (status["is_consistent"], status["error_message"]) == (True, HASH_MISMATCH)
-    assert not object_path(storage_root, upload).exists()
+    assert object_path(storage_root, upload).read_bytes() == DATA
+    assert not chunk_folder(storage_root, upload).exists()
 
 
 def test_it_records_a_chunk_hash_error_when_a_chunk_was_registered_again_but_not_sent(as_alice, uploaded):
@@ -273,6 +275,45 @@ def test_it_verifies_again_after_a_crash_between_assembly_and_commit(alice, clie
     assert (status["is_consistent"], status["error_message"]) == (True, None)
     assert Upload.objects.get().stored_md5 == md5(DATA)
     assert object_path(storage_root, upload).read_bytes() == DATA
+
+
+def partial_object(storage_root, upload):
+    target = object_path(storage_root, upload)
+    return target.with_name(f".{target.name}.assembling")
+
+
+@pytest.mark.parametrize("copied", [0, 4, 10, 15], ids=["none", "part of chunk 2", "all of chunk 2", "beyond chunk 2"])
+def test_it_resumes_an_assembly_cut_short_after_moving_chunk_1(alice, client_for, uploaded, storage_root, copied):
+    """Chunk 1 was moved into the object and removed; of chunk 2, `copied` bytes (or none) reached the object."""
+    waiting = client_for(alice, commit=False)
+    upload = uploaded(DATA, chunk_size=10)
+    waiting.put(complete_url(upload), {"hash": {"value": md5(DATA), "algorithm": "md5"}}, format="json")
+    partial_object(storage_root, upload).write_bytes(DATA[: 10 + copied])
+    (chunk_folder(storage_root, upload) / "1").unlink()
+
+    services.upload_verify(upload_id=upload["id"])
+
+    status = status_of(waiting, upload)
+    assert (status["is_consistent"], status["error_message"]) == (True, None)
+    assert Upload.objects.get().stored_md5 == md5(DATA)
+    assert object_path(storage_root, upload).read_bytes() == DATA
+    assert not partial_object(storage_root, upload).exists()
+    assert not chunk_folder(storage_root, upload).exists()
+
+
+def test_it_records_a_size_error_when_a_moved_chunk_is_missing_from_the_partial_object(
+    alice, client_for, uploaded, storage_root
+):
+    waiting = client_for(alice, commit=False)
+    upload = uploaded(DATA, chunk_size=10)
+    waiting.put(complete_url(upload), {"hash": {"value": md5(DATA), "algorithm": "md5"}}, format="json")
+    partial_object(storage_root, upload).write_bytes(DATA[:5])
+    (chunk_folder(storage_root, upload) / "1").unlink()
+
+    services.upload_verify(upload_id=upload["id"])
+
+    assert status_of(waiting, upload)["error_message"] == SIZE_MISMATCH
+    assert sorted(path.name for path in chunk_folder(storage_root, upload).iterdir()) == ["2", "3", "4", "5"]
 
 
 def test_it_does_nothing_for_an_upload_not_completed(uploaded, as_alice):

@@ -1,7 +1,7 @@
 """Bytes in folders under STORAGE_ROOT, moved through signed URLs the service serves itself: one machine only.
 
-Layout: `<STORAGE_ROOT>/<provider>/<project>/<upload>` is an assembled object; its chunks wait in
-`<upload>.chunks/<number>` until the completion job assembles them.
+Layout: `<STORAGE_ROOT>/<provider>/<project>/<upload>` is an upload's object; a chunked upload's chunks wait in
+`<upload>.chunks/<number>` until the completion job moves them into it.
 """
 
 import hashlib
@@ -140,36 +140,44 @@ class FilesystemStorage(StorageBackend):
         return Verification(hashes.size, digests, whole_file_error(upload, fingerprints, hashes.size, digests))
 
     def _assemble(self, upload, chunks, fingerprints, target):
-        """Concatenate the chunks in number order while hashing; the object appears only if everything matches.
+        """Move the chunks, in number order, into the object while hashing it; the object appears whatever the outcome.
 
-        Each chunk's md5 was checked when its bytes arrived (`is_stored`); a chunk registered again since then with
-        another size or hash holds bytes nobody vouched for.
+        Each chunk is removed once the object holds its bytes on disk, so the bytes reach the disk once and the object
+        reuses the chunks' memory. A run cut short resumes: the partial object is cut back to the end of the last
+        chunk removed and hashed again from its start. Each chunk's md5 was checked when its bytes arrived
+        (`is_stored`); a chunk registered again since then with another size or hash holds bytes nobody vouched for.
         """
+        partial = target.with_name(f".{target.name}.assembling")
+        offsets = [0]
+        for chunk in chunks:
+            offsets.append(offsets[-1] + chunk.size)
         paths = [self.chunk_path(upload, chunk.number) for chunk in chunks]
-        stored_size = sum(path.stat().st_size for path in paths if path.exists())
-        if stored_size != upload.size or not all(path.exists() for path in paths):
+        moved = next((index for index, path in enumerate(paths) if path.exists()), len(paths)) if partial.exists() else 0
+        kept = min(partial.stat().st_size, offsets[moved]) if partial.exists() else 0
+        remaining = paths[moved:]
+        stored_size = kept + sum(path.stat().st_size for path in remaining if path.exists())
+        if stored_size != upload.size or kept != offsets[moved] or not all(path.exists() for path in remaining):
             return Verification(stored_size, error=SIZE_MISMATCH)
         if not all(chunk.is_stored for chunk in chunks):
             return Verification(stored_size, error=CHUNK_HASH_MISMATCH)
         hashes = Hashes()
-        assembling = target.with_name(f".{target.name}.assembling")
-        try:
-            with assembling.open("wb") as output:
-                for path in paths:
-                    with path.open("rb") as source:
-                        while block := source.read(READ_BLOCK):
-                            output.write(block)
-                            hashes.update(block)
+        with partial.open("a+b") as output:
+            output.truncate(kept)
+            output.seek(0)
+            while output.tell() < kept and (block := output.read(min(READ_BLOCK, kept - output.tell()))):
+                hashes.update(block)
+            for path in remaining:
+                with path.open("rb") as source:
+                    while block := source.read(READ_BLOCK):
+                        output.write(block)
+                        hashes.update(block)
                 output.flush()
                 os.fsync(output.fileno())
-            digests = hashes.hexdigests()
-            error = whole_file_error(upload, fingerprints, hashes.size, digests)
-            if error is None:
-                os.replace(assembling, target)
-                shutil.rmtree(self.chunk_folder(upload), ignore_errors=True)
-            return Verification(hashes.size, digests, error)
-        finally:
-            assembling.unlink(missing_ok=True)
+                path.unlink()
+        os.replace(partial, target)
+        shutil.rmtree(self.chunk_folder(upload), ignore_errors=True)
+        digests = hashes.hexdigests()
+        return Verification(hashes.size, digests, whole_file_error(upload, fingerprints, hashes.size, digests))
 
     def upload_purge(self, upload):
         self.object_path(upload).unlink(missing_ok=True)
