@@ -5,6 +5,8 @@ import uuid
 import pytest
 
 from files.models import Container, FileVersion
+from uploads import services as uploads
+from uploads.models import Upload
 from uploads.storage.base import HASH_MISMATCH
 
 from ..client import API
@@ -83,6 +85,21 @@ def test_it_answers_404_not_consistent_with_retry_after_while_the_upload_is_unve
     assert response.status_code == 404
     assert response.json() == NOT_CONSISTENT
     assert int(response["Retry-After"]) >= 1
+
+
+def test_it_asks_to_wait_for_the_bytes_queued_for_verification_before_the_upload(as_alice, alice, project):
+    """Retry-After counts the unverified bytes completed up to this upload, at 200 MB a second, rounded up."""
+    earlier = stored_upload(project, alice, verified=False)
+    made = stored_file(project, alice, state="unverified")
+    later = stored_upload(project, alice, verified=False)
+    Upload.objects.filter(pk__in=[earlier.pk, made.current_version.upload_id, later.pk]).update(size=250_000_000)
+
+    queued_behind_one = as_alice.get(file_url(made))
+    uploads.upload_verify(upload_id=earlier.pk)
+    queued_first = as_alice.get(file_url(made))
+
+    assert (queued_behind_one.status_code, queued_behind_one["Retry-After"]) == (404, "3")
+    assert (queued_first.status_code, queued_first["Retry-After"]) == (404, "2")
 
 
 def test_it_answers_400_integrity_once_verification_failed(as_alice, alice, project, url_of):
