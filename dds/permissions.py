@@ -1,8 +1,10 @@
 """Who may do what: the checks every app shares (CONTRACT §5)."""
 
+from django.db.models import OuterRef, Subquery
 from rest_framework.permissions import BasePermission
 
 from dds import errors
+from dds.accounts.models import User
 from projects.models import AuthRole, Project, ProjectPermission, SystemPermission
 
 PROJECT_PERMISSIONS = frozenset(
@@ -29,16 +31,32 @@ def roles_granting(permission):
     return [role.id for role in AuthRole.objects.all() if permission in role.permissions]
 
 
+def _granted(user, **grants):
+    """`{name: the permissions of the auth role that grants[name] gives user}`, in one query.
+
+    Each of `grants` is a queryset of SystemPermission or ProjectPermission rows holding at most one per user. The
+    roles are read with the grants, never kept between requests: the admin may change a role's permissions.
+    """
+    roles = {
+        name: Subquery(rows.filter(user=OuterRef("pk")).values("auth_role__permissions")[:1])
+        for name, rows in grants.items()
+    }
+    row = User.objects.filter(pk=user.pk).values(**roles).first() or {}
+    return {name: frozenset(row.get(name) or ()) for name in grants}
+
+
 def is_system_admin(user):
-    return SystemPermission.objects.filter(user=user, auth_role_id__in=roles_granting(SYSTEM_ADMIN)).exists()
+    return SYSTEM_ADMIN in _granted(user, system=SystemPermission.objects.all())["system"]
 
 
 def project_permissions(user, project):
     """The permissions `user` holds on `project`: every one for a system admin, else those of their role."""
-    if is_system_admin(user):
+    granted = _granted(
+        user, system=SystemPermission.objects.all(), project=ProjectPermission.objects.filter(project=project)
+    )
+    if SYSTEM_ADMIN in granted["system"]:
         return PROJECT_PERMISSIONS
-    row = ProjectPermission.objects.select_related("auth_role").filter(user=user, project=project).first()
-    return frozenset(row.auth_role.permissions) if row else frozenset()
+    return granted["project"]
 
 
 def require_project_permission(user, project, permission):
