@@ -4,9 +4,12 @@ from django.db.models.functions import Coalesce
 from dds import errors
 from dds.lookups import get_or_404
 from projects.models import Project
-from uploads.models import Fingerprint, Upload
+from uploads.models import Fingerprint, StorageProvider, Upload
 
 from .models import Container, FileVersion
+
+# What a download URL needs of an upload: the backends' object address, and what tells whether it may be fetched.
+_UPLOAD_DOWNLOAD_FIELDS = ("project", "storage_provider", "size", "is_consistent", "error_on", "error_message")
 
 
 def _fingerprints():
@@ -66,13 +69,33 @@ def children(*, project, folder=None, name_contains=None):
 
 
 def project_files(*, project):
-    """Every live file of the project, most recently updated first."""
+    """Every live file of the project, most recently updated first, with no more than a listing item reads (§10.2):
+    its name and ancestors, and the upload behind its current version (its provider: `storage_providers_of`).
+
+    Read through `project.containers`, every row gets `project` itself rather than a join and a copy per row.
+    """
+    upload_fields = (f"current_version__upload__{field}" for field in _UPLOAD_DOWNLOAD_FIELDS)
     return (
-        files()
-        .filter(project=project, is_deleted=False)
-        .annotate(updated=Coalesce("last_updated_on", "created_on"))
+        project.containers.filter(kind=Container.Kind.FILE, is_deleted=False)
+        .select_related("current_version__upload")
+        .only("name", "path", "project", *upload_fields)
+        .alias(updated=Coalesce("last_updated_on", "created_on"))
         .order_by("-updated", "id")
     )
+
+
+def storage_providers_of(uploads):
+    """`{provider id: provider}` for a page of uploads, in one query: a handful of rows rather than one per upload."""
+    return StorageProvider.objects.in_bulk({upload.storage_provider_id for upload in uploads})
+
+
+def hashes_of(uploads):
+    """`{upload id: [{"value", "algorithm"}, …]}` in the order reported, for a page of uploads in one query."""
+    hashes = {upload.pk: [] for upload in uploads}
+    fingerprints = Fingerprint.objects.filter(upload__in=uploads).values_list("upload_id", "value", "algorithm")
+    for upload_id, value, algorithm in fingerprints:
+        hashes[upload_id].append({"value": value, "algorithm": algorithm})
+    return hashes
 
 
 def ancestors_of(nodes):

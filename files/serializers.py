@@ -120,32 +120,16 @@ class ChildSerializer(serializers.Serializer):
     current_version = VersionPreviewSerializer(required=False, help_text="files only")
 
 
-class FileSummarySerializer(serializers.ModelSerializer):
+# Documentation only (its docstring is the schema's description): files.views._file_summaries builds the items.
+class FileSummarySerializer(serializers.Serializer):
     """An item of GET /projects/{id}/files: the file, its size, hashes and a fresh download URL (§10.2)."""
 
-    size = serializers.IntegerField(source="current_version.upload.size")
-    file_url = serializers.SerializerMethodField()
-    hashes = serializers.SerializerMethodField()
-    ancestors = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Container
-        fields = ["id", "name", "size", "file_url", "hashes", "ancestors"]
-
-    @extend_schema_field(TransferSerializer)
-    def get_file_url(self, file):
-        return self.context["urls"][file.pk]
-
-    @extend_schema_field(serializers.ListField(child=serializers.DictField(child=serializers.CharField())))
-    def get_hashes(self, file):
-        return [
-            {"value": fingerprint.value, "algorithm": fingerprint.algorithm}
-            for fingerprint in file.current_version.upload.fingerprints.all()
-        ]
-
-    @extend_schema_field(AncestorSerializer(many=True))
-    def get_ancestors(self, file):
-        return self.context["ancestors"][file.pk]
+    id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+    size = serializers.IntegerField()
+    file_url = TransferSerializer(read_only=True)
+    hashes = serializers.ListField(child=serializers.DictField(child=serializers.CharField()), read_only=True)
+    ancestors = AncestorSerializer(many=True, read_only=True)
 
 
 class FileReferenceSerializer(serializers.ModelSerializer):

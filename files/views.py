@@ -12,7 +12,7 @@ from dds.openapi import NOT_CONSISTENT_404, documented
 from dds.pagination import paged_response, results
 from dds.permissions import is_system_admin, require_project_permission
 from dds.validation import validated
-from projects.selectors import projects
+from projects.models import Project
 from uploads.selectors import retry_after, uploads
 from uploads.serializers import TransferSerializer
 from uploads.storage.base import backend_for
@@ -65,6 +65,13 @@ def _version(request, id, permission, *, live=True):
     return version
 
 
+def _project(request, id, permission):
+    """A live project for a listing that reads nothing of it but its id: the bare row, then 403 without `permission`."""
+    project = get_or_404(Project.objects.filter(is_deleted=False), "Project", id)
+    require_project_permission(request.user, project, permission)
+    return project
+
+
 def _parent(request, reference, permission):
     project, folder = selectors.parent_resolve(reference)
     require_project_permission(request.user, project, permission)
@@ -79,9 +86,9 @@ def _downloadable(upload):
         raise errors.ResourceNotConsistent(retry_after=retry_after(upload))
 
 
-def _download_url(request, upload, filename):
+def _download_url(backend, upload, filename, *, host):
     _downloadable(upload)
-    return backend_for(upload.storage_provider).download_url(upload, filename=filename, host=api_host(request))
+    return backend.download_url(upload, filename=filename, host=host)
 
 
 class FolderListView(APIView):
@@ -190,9 +197,7 @@ class ProjectChildrenView(APIView):
         paged=True,
     )
     def get(self, request, id):
-        project = get_or_404(projects().filter(is_deleted=False), "Project", id)
-        require_project_permission(request.user, project, "view_project")
-        return _children_response(request, project=project)
+        return _children_response(request, project=_project(request, id, "view_project"))
 
 
 class FolderChildrenView(APIView):
@@ -218,16 +223,33 @@ class ProjectFilesView(APIView):
         e404=NOT_CONSISTENT_404,
     )
     def get(self, request, id):
-        project = get_or_404(projects().filter(is_deleted=False), "Project", id)
-        require_project_permission(request.user, project, "download_file")
+        project = _project(request, id, "download_file")
         return paged_response(request, selectors.project_files(project=project), partial(_file_summaries, request))
 
 
 def _file_summaries(request, page):
-    """The items of a project file listing; the first file whose URL cannot be issued fails the page (§10.2)."""
-    urls = {file.pk: _download_url(request, file.current_version.upload, file.name) for file in page}
-    context = {"urls": urls, "ancestors": selectors.ancestors_of(page)}
-    return FileSummarySerializer(page, many=True, context=context).data
+    """The items of a project file listing, as FileSummarySerializer documents them, built without DRF's per-field
+    work; the first file whose URL cannot be issued fails the page (§10.2)."""
+    uploads = [file.current_version.upload for file in page]
+    backends = {pk: backend_for(provider) for pk, provider in selectors.storage_providers_of(uploads).items()}
+    host = api_host(request)
+    urls = [
+        _download_url(backends[upload.storage_provider_id], upload, file.name, host=host)
+        for file, upload in zip(page, uploads, strict=True)
+    ]
+    hashes = selectors.hashes_of(uploads)
+    ancestors = selectors.ancestors_of(page)
+    return [
+        {
+            "id": str(file.pk),
+            "name": file.name,
+            "size": upload.size,
+            "file_url": url,
+            "hashes": hashes[upload.pk],
+            "ancestors": ancestors[file.pk],
+        }
+        for file, upload, url in zip(page, uploads, urls, strict=True)
+    ]
 
 
 class FileListView(APIView):
@@ -309,7 +331,8 @@ class FileUrlView(APIView):
     )
     def get(self, request, id):
         file = _node(request, selectors.files(), "DataFile", id, "download_file")
-        return Response(_download_url(request, file.current_version.upload, file.name))
+        upload = file.current_version.upload
+        return Response(_download_url(backend_for(upload.storage_provider), upload, file.name, host=api_host(request)))
 
 
 class FileVersionListView(APIView):
@@ -357,7 +380,8 @@ class FileVersionUrlView(APIView):
     )
     def get(self, request, id):
         version = _version(request, id, "download_file")
-        return Response(_download_url(request, version.upload, version.file.name))
+        backend = backend_for(version.upload.storage_provider)
+        return Response(_download_url(backend, version.upload, version.file.name, host=api_host(request)))
 
 
 class FileVersionCurrentView(APIView):
