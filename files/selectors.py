@@ -99,17 +99,19 @@ def hashes_of(uploads):
 
 
 def ancestors_of(nodes):
-    """`{node id: [project, folder, …]}` root first, for a page of nodes, in one query whatever the depth."""
-    folder_ids = {folder_id for node in nodes for folder_id in node.ancestor_ids}
-    names = dict(Container.objects.filter(pk__in=folder_ids).values_list("pk", "name"))
-    names = {str(key): value for key, value in names.items()}
-    return {
-        node.pk: [
+    """`{node id: [project, folder, …]}` root first, for a page of nodes, in one query whatever the depth; the nodes
+    of one folder share one list."""
+    by_folder = {(node.project_id, node.path): node for node in nodes}
+    folder_ids = {folder_id for node in by_folder.values() for folder_id in node.ancestor_ids}
+    names = {str(pk): name for pk, name in Container.objects.filter(pk__in=folder_ids).values_list("pk", "name")}
+    chains = {
+        folder: [
             {"kind": "dds-project", "id": str(node.project_id), "name": node.project.name},
             *({"kind": "dds-folder", "id": folder_id, "name": names.get(folder_id)} for folder_id in node.ancestor_ids),
         ]
-        for node in nodes
+        for folder, node in by_folder.items()
     }
+    return {node.pk: chains[node.project_id, node.path] for node in nodes}
 
 
 def usage_of(user):
