@@ -11,10 +11,11 @@ from functools import partial
 import dramatiq
 import pytest
 from django.db import connection
-from django.test import TestCase
+from django.test import Client, TestCase
 from rest_framework.test import APIClient
 
 from dds.accounts import services
+from dds.accounts.models import User
 from dds.audit import Actor
 from dds.authentication import api_token_encode
 from dds.jobs.registry import load_workers
@@ -102,6 +103,14 @@ def sysadmin(make_user):
         actor=Actor(user=user), user=user, auth_role=AuthRole.objects.get(pk="system_admin")
     )
     return user
+
+
+@pytest.fixture
+def operator(db):
+    """A Django test client signed in to the admin as a superuser."""
+    client = Client()
+    client.force_login(User.objects.create(username="operator", is_staff=True, is_superuser=True))
+    return client
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """GET /projects/{id}/files: every live file with a fresh download URL, a page failing as a whole (CONTRACT §10.2)."""
 
+import json
 import uuid
 
 import pytest
@@ -193,6 +194,61 @@ def test_it_requires_download_file(client_for, bob, alice, project, grant, role,
         assert response.json() == FORBIDDEN
     else:
         assert names(response) == ["x"]
+
+
+def without_signature(response):
+    """The items with only the path of their file_url: its expiry and signature change with the clock."""
+    return [{**item, "file_url": item["file_url"]["url"].split("?")[0]} for item in response.json()["results"]]
+
+
+def test_it_follows_a_change_of_role_from_one_request_to_the_next(client_for, bob, alice, project, grant):
+    stored_file(project, alice, None, b"x", "x")
+    grant(project, bob, "file_downloader")
+    as_bob = client_for(bob)
+    before = listing(as_bob, project)
+
+    grant(project, bob, "project_viewer")
+    refused = listing(as_bob, project)
+    grant(project, bob, "file_downloader")
+    after = listing(as_bob, project)
+
+    assert (refused.status_code, refused.json()) == (403, FORBIDDEN)
+    assert after.status_code == 200
+    assert without_signature(after) == without_signature(before)
+
+
+def test_it_follows_an_auth_role_the_admin_edits_at_once(client_for, bob, alice, project, grant, operator):
+    stored_file(project, alice, None, b"x", "x")
+    grant(project, bob, "file_downloader")
+    as_bob = client_for(bob)
+    assert names(listing(as_bob, project)) == ["x"]
+
+    def edit_file_downloader(permissions):
+        change = operator.post(
+            "/admin/projects/authrole/file_downloader/change/",
+            {
+                "id": "file_downloader",
+                "name": "File Downloader",
+                "description": "Can download files",
+                "permissions": json.dumps(permissions),
+                "contexts": json.dumps(["project"]),
+            },
+        )
+        assert change.status_code == 302, change.content
+
+    edit_file_downloader(["view_project"])
+    refused = listing(as_bob, project)
+    edit_file_downloader(["view_project", "download_file"])
+    allowed = listing(as_bob, project)
+
+    assert (refused.status_code, refused.json()) == (403, FORBIDDEN)
+    assert names(allowed) == ["x"]
+
+
+def test_it_lists_every_file_for_a_system_admin_without_a_project_role(client_for, sysadmin, alice, project):
+    stored_file(project, alice, None, b"x", "x")
+
+    assert names(listing(client_for(sysadmin), project)) == ["x"]
 
 
 def test_it_answers_404_before_403_and_for_a_deleted_project(as_alice, as_bob, alice, project):
