@@ -9,7 +9,15 @@ from uploads.models import Fingerprint, StorageProvider, Upload
 from .models import Container, FileVersion
 
 # What a download URL needs of an upload: the backends' object address, and what tells whether it may be fetched.
-_UPLOAD_DOWNLOAD_FIELDS = ("project", "storage_provider", "size", "is_consistent", "error_on", "error_message")
+_UPLOAD_DOWNLOAD_FIELDS = (
+    "project",
+    "storage_provider",
+    "size",
+    "completed_on",
+    "is_consistent",
+    "error_on",
+    "error_message",
+)
 
 
 def _fingerprints():
