@@ -80,6 +80,9 @@ def _database(url):
         raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed ({error}): {url!r}") from None
     if config.get("ENGINE") not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
         raise ImproperlyConfigured(f"DATABASE_URL must be a postgres:// or sqlite:// URL, not {url!r}")
+    if config["ENGINE"] == "django.db.backends.postgresql" and _env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # A query run twice on a connection is prepared there: PostgreSQL plans it once, not on every request.
+        config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
     return config
 
 
