@@ -1,5 +1,5 @@
-"""API throughput under load: PUT /uploads/{id}/chunks and GET /projects/{id}/files against GET /api/v1/current_user
-(the authenticated near-no-op baseline: the API has no no-op endpoint), on one gunicorn server in the same run.
+"""API throughput under load: PUT /uploads/{id}/chunks, GET /projects/{id}/files and GET /current_user against a bare
+authenticated no-op endpoint (GET /bench/noop, bench/noop/urls.py), on one gunicorn server in the same run.
 
     .venv/bin/python bench/load.py [--workers 4] [--connections 8] [--duration 20] [--rounds 3] [--files 1000]
                                    [--per-page 100,10] [--profile]
@@ -9,8 +9,10 @@ PostgreSQL on 127.0.0.1; DATABASE_URL (default postgres://postgres@127.0.0.1:543
 created anew. Jobs run inline (none of these requests makes one).
 
 wrk (2 threads, --connections in all, --duration seconds each) runs against each endpoint in turn, the order
-rotating each round; the rates compared are the medians over the rounds, p99 is wrk's. current_user authenticates
-the api_token, loads the user and serializes it: the floor of any authenticated request. PUT …/chunks registers
+rotating each round; the rates compared are the medians over the rounds, p99 is wrk's. The server runs with
+DJANGO_SETTINGS_MODULE=bench.noop.settings: the service plus GET /bench/noop, which authenticates the api_token as every
+endpoint does and answers `{}`. current_user loads the user with their identities and serializes it: the lightest
+endpoint of the API itself. PUT …/chunks registers
 chunk numbers 1…10000 over 16 uploads (each wrk thread its own uploads, so no two requests lock the same chunk row)
 and answers the chunk's signed URL; no bytes are sent. GET /projects/{id}/files pages through a project of --files
 verified files, --per-page at a time (every file with a fresh signed download URL).
@@ -182,12 +184,13 @@ def main():
     env = harness.server_env(database_url, scratch / "storage")
     harness.manage(env, "migrate", "--verbosity", "0")
     harness.django_setup(env)
+    server_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.noop.settings"}
     from dds.authentication import api_token_encode
 
     user, project = harness.build(arguments.files)
     token = api_token_encode(user=user)["api_token"]
     processes = harness.Processes()
-    server = harness.Gunicorn(processes, env, workers=arguments.workers, log=scratch / "gunicorn.log")
+    server = harness.Gunicorn(processes, server_env, workers=arguments.workers, log=scratch / "gunicorn.log")
     api = harness.Api(server.url, token)
     uploads = [
         api.call(
@@ -199,7 +202,8 @@ def main():
         for index in range(UPLOADS)
     ]
     scripts = {
-        "GET /current_user (baseline)": _GET_LUA % {"token": token, "pages": 1, "path": "/api/v1/current_user?_=%d"},
+        "GET /bench/noop (baseline)": _GET_LUA % {"token": token, "pages": 1, "path": "/bench/noop?_=%d"},
+        "GET /current_user": _GET_LUA % {"token": token, "pages": 1, "path": "/api/v1/current_user?_=%d"},
         "PUT /uploads/{id}/chunks": _CHUNKS_LUA
         % {
             "uploads": ", ".join(f'"{upload}"' for upload in uploads),
