@@ -17,10 +17,8 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.test import Client
 from django.utils.dateparse import parse_datetime
 
-from dds.accounts.models import User
 from dds.jobs.models import Job
 from messagelog.indexing import QueueMessage
 from messagelog.models import LoggedMessage, PendingMessage
@@ -448,14 +446,6 @@ def test_dramatiq_progress_names_the_queue_depth(message_log, client_for, alice,
 # --- the admin: the database index searched and filtered ---------------------------------------------------------
 
 CHANGELIST = "/admin/messagelog/loggedmessage/"
-
-
-@pytest.fixture
-def operator(db):
-    user = User.objects.create(username="operator", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

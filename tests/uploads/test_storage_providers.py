@@ -4,9 +4,8 @@ provider in the admin does to existing projects (CONTRACT §14.1)."""
 import uuid
 
 import pytest
-from django.test import Client, TestCase
+from django.test import TestCase
 
-from dds.accounts.models import User
 from dds.audit import Actor
 from dds.jobs.models import Job
 from projects import services
@@ -111,14 +110,6 @@ def test_it_answers_401_without_a_token(anonymous, default, path):
 
 
 # --- adding a provider in the admin ------------------------------------------------------------------
-
-
-@pytest.fixture
-def operator(db):
-    user = User.objects.create(username="operator", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """The operators' view of uploads in the Django admin: filtering by state, and verifying again."""
 
 import pytest
-from django.test import Client
 
-from dds.accounts.models import User
 from dds.jobs.models import Job
 from uploads.models import Upload
 from uploads.storage.base import HASH_MISMATCH, SIZE_MISMATCH
@@ -12,14 +10,6 @@ from ..client import API, chunk_body, md5
 
 CHANGELIST = "/admin/uploads/upload/"
 DATA = b"0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-@pytest.fixture
-def operator(db):
-    user = User.objects.create(username="operator", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
