@@ -17,7 +17,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pika
-from harness import ROOT, print_machine, rabbitmq_vhost, scratch_dir, server_env, django_setup
+from harness import ROOT, django_setup, print_machine, rabbitmq_vhost, scratch_dir, server_env
 
 sys.path.insert(0, str(ROOT))
 
@@ -96,9 +96,8 @@ def main():
 
     bulk_rate, single_rate = bulk_count / bulk_seconds, single_count / single_seconds
     print(f"\n{'way':<28}{'messages':>10}{'seconds':>10}{'messages/s':>12}")
-    print(
-        f"{'bulk, ' + str(arguments.batch_size) + ' a request':<28}{bulk_count:>10}{bulk_seconds:>10.2f}{bulk_rate:>12.0f}"
-    )
+    bulk = f"bulk, {arguments.batch_size} a request"
+    print(f"{bulk:<28}{bulk_count:>10}{bulk_seconds:>10.2f}{bulk_rate:>12.0f}")
     print(f"{'one request per message':<28}{single_count:>10}{single_seconds:>10.2f}{single_rate:>12.0f}")
     ratio = bulk_rate / single_rate
     print(

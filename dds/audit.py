@@ -19,7 +19,9 @@ class Actor:
 
 
 def _user_column():
-    return models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
 
 def _agent_column():
@@ -107,4 +109,3 @@ class AuditSerializer(serializers.Serializer):
             "deleted_on": stamp(instance.deleted_on),
             "deleted_by": _actor(instance.deleted_by, instance.deleted_by_agent),
         }
-

@@ -73,7 +73,10 @@ def _pending():
     for kind, (selector, since) in PENDING.items():
         queryset = selector()
         oldest = queryset.order_by(since).values_list(since, flat=True).first()
-        pending[kind] = {"count": queryset.count(), "oldest_age_seconds": (now - oldest).total_seconds() if oldest else 0}
+        pending[kind] = {
+            "count": queryset.count(),
+            "oldest_age_seconds": (now - oldest).total_seconds() if oldest else 0,
+        }
     return pending
 
 

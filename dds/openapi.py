@@ -56,7 +56,9 @@ PAGE_HEADER_PARAMETERS = [
 def error_responses(*statuses, **descriptions):
     """`{status: envelope response}`; `descriptions` overrides a default text, keyed `e404=…`."""
     return {
-        status: OpenApiResponse(ErrorSerializer, description=descriptions.get(f"e{status}") or _ERROR_DESCRIPTIONS[status])
+        status: OpenApiResponse(
+            ErrorSerializer, description=descriptions.get(f"e{status}") or _ERROR_DESCRIPTIONS[status]
+        )
         for status in statuses
     }
 

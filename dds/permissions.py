@@ -69,9 +69,7 @@ def projects_visible_to(user, queryset=None):
     queryset = Project.objects.all() if queryset is None else queryset
     if is_system_admin(user):
         return queryset
-    return queryset.filter(
-        permissions__user=user, permissions__auth_role_id__in=roles_granting("view_project")
-    )
+    return queryset.filter(permissions__user=user, permissions__auth_role_id__in=roles_granting("view_project"))
 
 
 def require_system_admin(user):

@@ -73,9 +73,7 @@ def _database(url):
         VAR_DIR.mkdir(exist_ok=True)
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "dds.sqlite3"}
     try:
-        config = dj_database_url.parse(
-            url, conn_max_age=_env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
-        )
+        config = dj_database_url.parse(url, conn_max_age=_env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True)
     except Exception as error:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed ({error}): {url!r}") from None
     if config.get("ENGINE") not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):

@@ -215,7 +215,7 @@ class FolderChildrenView(APIView):
 
 class ProjectFilesView(APIView):
     @documented(
-        summary="Every file of a project with a fresh download URL; a page holding an unverified or failed upload fails",
+        summary="Every file of a project with a fresh download URL; a page with an unverified or failed upload fails",
         ok={200: FileSummarySerializer(many=True)},
         errors=(400, 401, 403, 404),
         paged=True,

@@ -6,8 +6,8 @@ JSON media type; request bodies must come as `application/vnd.elasticsearch+json
 `…+x-ndjson` for `_bulk`) and `Accept` must ask for the same compatibility version, else the answer is the 400
 `media_type_header_exception` Elasticsearch gives. It implements what the message-log indexer uses: `GET /` (info),
 `HEAD|GET|PUT /<index>`, `GET /<index>/_mapping`, `POST /_bulk` and `POST /<index>/_bulk` (index/create/delete
-actions), `PUT|GET /<index>/_doc/<id>` (one document, as the original indexer sent them), `GET /<index>/_count`. Anything else is answered as Elasticsearch answers an
-unknown route.
+actions), `PUT|GET /<index>/_doc/<id>` (one document, as the original indexer sent them), `GET /<index>/_count`.
+Anything else is answered as Elasticsearch answers an unknown route.
 
 Every request is recorded (method, path, query, headers, body). Knobs, for the tests:
 

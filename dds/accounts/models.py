@@ -78,7 +78,9 @@ class AuthenticationService(models.Model):
     class Meta:
         ordering = ["-created_on"]
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_auth_service")
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_auth_service"
+            )
         ]
 
     def __str__(self):

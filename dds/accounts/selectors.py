@@ -2,8 +2,10 @@ from .models import AuthenticationService, SoftwareAgent, User
 
 
 def users():
-    return User.objects.filter(is_active=True).prefetch_related("identities__authentication_service").select_related(
-        *User.AUDIT_RELATED
+    return (
+        User.objects.filter(is_active=True)
+        .prefetch_related("identities__authentication_service")
+        .select_related(*User.AUDIT_RELATED)
     )
 
 

@@ -26,9 +26,11 @@ def user_create(*, username, email="", first_name="", last_name="", full_name=""
 @transaction.atomic
 def api_token_create(*, agent_key, user_key):
     """Mint a token for the user of `user_key` acting through the agent of `agent_key` (CONTRACT §3.3)."""
-    agent_row = ApiKey.objects.select_related("software_agent").filter(
-        key=agent_key, software_agent__isnull=False, software_agent__is_deleted=False
-    ).first()
+    agent_row = (
+        ApiKey.objects.select_related("software_agent")
+        .filter(key=agent_key, software_agent__isnull=False, software_agent__is_deleted=False)
+        .first()
+    )
     user_row = ApiKey.objects.select_related("user").filter(key=user_key, user__is_active=True).first()
     if agent_row is None or user_row is None:
         raise errors.InvalidKey()
@@ -91,7 +93,9 @@ def software_agent_delete(*, actor, agent):
 @transaction.atomic
 def client_credentials_ensure(*, user, agent_name, rotate=False):
     """A user key and the key of the user's software agent `agent_name`: what a DDS client config holds."""
-    agent = SoftwareAgent.objects.filter(created_by=user, name=agent_name, is_deleted=False).order_by("created_on").first()
+    agent = (
+        SoftwareAgent.objects.filter(created_by=user, name=agent_name, is_deleted=False).order_by("created_on").first()
+    )
     if agent is None:
         agent = software_agent_create(actor=Actor(user=user), name=agent_name)
     ensure = api_key_rotate if rotate else api_key_ensure

@@ -26,7 +26,9 @@ class Job(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     request_id = models.CharField(max_length=64, blank=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_on = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_on = models.DateTimeField(null=True, blank=True)
     started_on = models.DateTimeField(null=True, blank=True)

@@ -152,7 +152,9 @@ class FilesystemStorage(StorageBackend):
         for chunk in chunks:
             offsets.append(offsets[-1] + chunk.size)
         paths = [self.chunk_path(upload, chunk.number) for chunk in chunks]
-        moved = next((index for index, path in enumerate(paths) if path.exists()), len(paths)) if partial.exists() else 0
+        moved = (
+            next((index for index, path in enumerate(paths) if path.exists()), len(paths)) if partial.exists() else 0
+        )
         kept = min(partial.stat().st_size, offsets[moved]) if partial.exists() else 0
         remaining = paths[moved:]
         stored_size = kept + sum(path.stat().st_size for path in remaining if path.exists())

@@ -47,8 +47,8 @@ class Command(BaseCommand):
             )
             if verbosity > 0:
                 self.stdout.write(
-                    f"done: indexed {progress.indexed} messages in {progress.elapsed():.1f} s ({progress.rate():.0f}/s), "
-                    f"queue depth {source.depth()}"
+                    f"done: indexed {progress.indexed} messages in {progress.elapsed():.1f} s "
+                    f"({progress.rate():.0f}/s), queue depth {source.depth()}"
                 )
         except IndexingFailed as error:
             raise CommandError(f"indexing stopped, the batch stays queued: {error}") from error
