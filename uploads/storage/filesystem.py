@@ -9,6 +9,7 @@ import hmac
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -28,6 +29,9 @@ from .base import (
 )
 
 URL_PREFIX = "/storage"
+
+# Assembly writes a block while the caller hashes it (a write of a large block releases the GIL).
+_ASSEMBLY_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assembly-writer")
 
 
 class Rejected(Exception):
@@ -171,8 +175,9 @@ class FilesystemStorage(StorageBackend):
             for path in remaining:
                 with path.open("rb") as source:
                     while block := source.read(READ_BLOCK):
-                        output.write(block)
+                        written = _ASSEMBLY_WRITER.submit(output.write, block)
                         hashes.update(block)
+                        written.result()
                 output.flush()
                 os.fsync(output.fileno())
                 path.unlink()
