@@ -25,8 +25,8 @@ class StorageUnreachable(Exception):
     """Storage did not answer: a job retries, a health check reports it; never an integrity failure."""
 
 
-# hashlib releases the GIL on large blocks: the other digests of a block run here while the caller computes the first.
-_DIGEST_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest")
+# hashlib and file writes release the GIL on large blocks: work on a block runs here beside the caller's own.
+BLOCK_THREADS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="block")
 
 
 class Hashes:
@@ -41,7 +41,7 @@ class Hashes:
     def update(self, block):
         self.size += len(block)
         first, *others = self._hashes.values()
-        pending = [_DIGEST_THREADS.submit(digest.update, block) for digest in others]
+        pending = [BLOCK_THREADS.submit(digest.update, block) for digest in others]
         first.update(block)
         for future in pending:
             future.result()

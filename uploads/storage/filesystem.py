@@ -9,12 +9,13 @@ import hmac
 import os
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
+from itertools import accumulate
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
 
 from .base import (
+    BLOCK_THREADS,
     CHUNK_HASH_MISMATCH,
     NOT_IN_STORE,
     READ_BLOCK,
@@ -29,9 +30,6 @@ from .base import (
 )
 
 URL_PREFIX = "/storage"
-
-# Assembly writes a block while the caller hashes it (a write of a large block releases the GIL).
-_ASSEMBLY_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assembly-writer")
 
 
 class Rejected(Exception):
@@ -152,9 +150,7 @@ class FilesystemStorage(StorageBackend):
         (`is_stored`); a chunk registered again since then with another size or hash holds bytes nobody vouched for.
         """
         partial = target.with_name(f".{target.name}.assembling")
-        offsets = [0]
-        for chunk in chunks:
-            offsets.append(offsets[-1] + chunk.size)
+        offsets = [0, *accumulate(chunk.size for chunk in chunks)]
         paths = [self.chunk_path(upload, chunk.number) for chunk in chunks]
         moved = (
             next((index for index, path in enumerate(paths) if path.exists()), len(paths)) if partial.exists() else 0
@@ -175,7 +171,7 @@ class FilesystemStorage(StorageBackend):
             for path in remaining:
                 with path.open("rb") as source:
                     while block := source.read(READ_BLOCK):
-                        written = _ASSEMBLY_WRITER.submit(output.write, block)
+                        written = BLOCK_THREADS.submit(output.write, block)
                         hashes.update(block)
                         written.result()
                 output.flush()
