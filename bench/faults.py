@@ -35,7 +35,9 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import harness
+
+ROOT = harness.ROOT
 sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dds.settings")
@@ -45,24 +47,8 @@ SECRET_KEY = "bench-faults-secret-key-not-for-production"
 CHUNK = 1024
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def run(*command, check=True, env=None):
     return subprocess.run(command, check=check, capture_output=True, text=True, env=env, cwd=ROOT)
-
-
-def wait_for(predicate, timeout, what, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError(f"not true after {timeout} s: {what}")
 
 
 # --- the stack ------------------------------------------------------------------------------------------------
@@ -73,7 +59,7 @@ class Relay:
     endpoint refuses connections), `up()` listens again on the same port. The S3 server keeps its data."""
 
     def __init__(self, target_port):
-        self.target_port, self.port = target_port, free_port()
+        self.target_port, self.port = target_port, harness.free_port()
         self.connections, self.lock, self.listener = [], threading.Lock(), None
         self.up()
 
@@ -132,7 +118,7 @@ class Stack:
     def __init__(self, storage_root):
         self.processes, self.workers = [], []
         self.logs = Path(tempfile.mkdtemp(prefix="dds-faults-logs-"))
-        self.api_port = free_port()
+        self.api_port = harness.free_port()
         self.url = f"http://127.0.0.1:{self.api_port}"
         self.env = {
             **os.environ,
@@ -156,10 +142,12 @@ class Stack:
         return process
 
     def start_s3(self):
-        port = free_port()
+        port = harness.free_port()
         env = {**os.environ, "S3_UPLOAD_PART_MIN_SIZE": "256"}
         self.s3 = self.start("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], env)
-        wait_for(lambda: _answers(f"http://127.0.0.1:{port}/moto-api/"), 30, "the S3 server answers")
+        harness.wait_until(
+            lambda: _answers(f"http://127.0.0.1:{port}/moto-api/"), timeout=30, what="the S3 server answers"
+        )
         self.relay = Relay(port)
         self.s3_endpoint = f"http://127.0.0.1:{self.relay.port}"
 
@@ -180,13 +168,19 @@ class Stack:
             "60",
         ]
         process = self.start(f"api-{port}", command, env)
-        wait_for(lambda: _answers(f"http://127.0.0.1:{port}/api/v1/nope", process), 30, "the API answers")
+        harness.wait_until(
+            lambda: _answers(f"http://127.0.0.1:{port}/api/v1/nope", process), timeout=30, what="the API answers"
+        )
         return process
 
     def start_worker(self):
         name = f"worker-{len(self.workers)}"
         process = self.start(name, [sys.executable, "manage.py", "run_workers", "--threads", "4"])
-        wait_for(lambda: "running workers" in process.log.read_text() or process.poll() is not None, 60, "worker up")
+        harness.wait_until(
+            lambda: "running workers" in process.log.read_text() or process.poll() is not None,
+            timeout=60,
+            what="worker up",
+        )
         if process.poll() is not None:
             raise RuntimeError(process.log.read_text())
         self.workers.append(process)
@@ -221,21 +215,6 @@ def _answers(url, process=None):
         return True
     except requests.RequestException:
         return False
-
-
-def prepare_database_and_vhost():
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(os.environ["DATABASE_URL"])
-    with psycopg.connect(
-        host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"], dbname="postgres", autocommit=True
-    ) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{config["NAME"]}"')
-    run("rabbitmqctl", "-q", "delete_vhost", VHOST, check=False)
-    run("rabbitmqctl", "-q", "add_vhost", VHOST)
-    run("rabbitmqctl", "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*")
 
 
 # --- uploads --------------------------------------------------------------------------------------------------
@@ -335,7 +314,7 @@ def worker_kill(stack, token, project_id, count):
     stack.stop_workers()
     sent = upload_many(stack, token, project_id, count)
     victim = stack.start_worker()
-    wait_for(lambda: count_consistent(sent) >= 1, 120, "a first upload verified", interval=0.01)
+    harness.wait_until(lambda: count_consistent(sent) >= 1, timeout=120, what="a first upload verified", interval=0.01)
     victim.kill()
     victim.wait()
     done_at_kill = count_consistent(sent)
@@ -344,7 +323,7 @@ def worker_kill(stack, token, project_id, count):
     stack.start_worker()
     stack.start_worker()
     try:
-        wait_for(lambda: count_consistent(sent) == count, 180, "every upload verified")
+        harness.wait_until(lambda: count_consistent(sent) == count, timeout=180, what="every upload verified")
     except TimeoutError:
         pass
     return verdict(
@@ -372,13 +351,17 @@ def broker_cut(stack, token, project_id, count):
     sent = upload_many(stack, token, project_id, count, threads=4)
     thread.join()
     try:
-        wait_for(lambda: count_consistent(sent) == count, 30, "every upload verified before reconcile")
+        harness.wait_until(
+            lambda: count_consistent(sent) == count, timeout=30, what="every upload verified before reconcile"
+        )
     except TimeoutError:
         pass
     before = count - count_consistent(sent)
     result = run(sys.executable, "manage.py", "reconcile", "--older-than", "0", env=stack.env)
     try:
-        wait_for(lambda: count_consistent(sent) == count, 180, "every upload verified after reconcile")
+        harness.wait_until(
+            lambda: count_consistent(sent) == count, timeout=180, what="every upload verified after reconcile"
+        )
     except TimeoutError:
         pass
     print(f"    not consistent before reconcile: {before}; reconcile: {result.stdout.strip().replace(chr(10), '; ')}")
@@ -427,12 +410,12 @@ def s3_down(stack, token, project_id, count, outage=10):
     )
     from projects.models import ProjectStorageProvider
 
-    wait_for(
+    harness.wait_until(
         lambda: ProjectStorageProvider.objects.filter(
             project_id=project_id, storage_provider=provider, is_initialized=True
         ).exists(),
-        60,
-        "the project's S3 storage initialized",
+        timeout=60,
+        what="the project's S3 storage initialized",
     )
     from tests.client import DDSClient
 
@@ -480,7 +463,9 @@ def s3_down(stack, token, project_id, count, outage=10):
     print(f"    during the outage: {waiting}/{count} not consistent and without error, {retrying} jobs retrying")
     stack.relay.up()
     try:
-        wait_for(lambda: count_consistent(sent) == count, 240, "every S3 upload verified after the outage")
+        harness.wait_until(
+            lambda: count_consistent(sent) == count, timeout=240, what="every S3 upload verified after the outage"
+        )
     except TimeoutError:
         pass
     return verdict("S3 endpoint down", sent, injected=f"1 outage of {outage} s", extra_checks=[lambda: failed_early])
@@ -490,8 +475,8 @@ def db_down(stack, requests_count=50):
     import requests
 
     print(f"db-down: {requests_count} requests to an API process whose database is a closed port")
-    port = free_port()
-    env = {**stack.env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/dds"}
+    port = harness.free_port()
+    env = {**stack.env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{harness.free_port()}/dds"}
     process = stack.start_api(port, env)
     import jwt
 
@@ -543,7 +528,8 @@ def main():
 
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dds_bench_faults")
     storage_root = Path(tempfile.mkdtemp(prefix="dds-faults-storage-"))
-    prepare_database_and_vhost()
+    harness.recreate_database(os.environ["DATABASE_URL"])
+    harness.rabbitmq_vhost(VHOST)
     stack = Stack(storage_root)
     os.environ.update({k: v for k, v in stack.env.items() if k not in ("LOG_LEVEL",)})
     os.environ["LOG_LEVEL"] = "ERROR"

@@ -20,6 +20,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import harness
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dds.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dds_bench_fuzz")
@@ -28,25 +30,13 @@ os.environ.setdefault("STORAGE_ROOT", tempfile.mkdtemp(prefix="dds-fuzz-"))
 os.environ.pop("CLOUDAMQP_URL", None)
 
 
-def recreate_database():
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(os.environ["DATABASE_URL"])
-    with psycopg.connect(
-        host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"], dbname="postgres", autocommit=True
-    ) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{config["NAME"]}"')
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", type=int, default=60, help="cases per operation and generation mode")
     parser.add_argument("--seed", type=int, default=None, help="Hypothesis seed (default: the suite's)")
     arguments = parser.parse_args()
 
-    recreate_database()
+    harness.recreate_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

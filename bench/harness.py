@@ -278,7 +278,7 @@ def wait_until(predicate, *, timeout, what, interval=0.1):
         if value:
             return value
         if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out after {timeout} s waiting for {what}")
+            raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
 
 
