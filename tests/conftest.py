@@ -167,6 +167,34 @@ def grant():
 
 
 @pytest.fixture
+def carol_as(carol, project, grant, make_project, client_for, anonymous):
+    """`carol_as(caller)`: a client for one of the callers the permission matrices name, with Carol as the user:
+    "no token", "<role> on the project", "admin of another project", "system admin", "agent session of a
+    project_admin" (through `agent=`, else an agent made for it). `commit=` as for client_for."""
+
+    def make(caller, *, agent=None, commit=True):
+        if caller == "no token":
+            return anonymous
+        actor = Actor(user=carol)
+        if caller.endswith(" on the project"):
+            grant(project, carol, caller.removesuffix(" on the project"))
+        elif caller == "admin of another project":
+            make_project(carol, "Carol's own")
+        elif caller == "system admin":
+            role = AuthRole.objects.get(pk="system_admin")
+            project_services.system_permission_set(actor=actor, user=carol, auth_role=role)
+        elif caller == "agent session of a project_admin":
+            grant(project, carol, "project_admin")
+            agent = agent or services.software_agent_create(actor=actor, name="DukeDSClient")
+            return client_for(carol, agent, commit=commit)
+        else:
+            raise ValueError(f"no such caller: {caller!r}")
+        return client_for(carol, commit=commit)
+
+    return make
+
+
+@pytest.fixture
 def default_provider(db):
     return StorageProvider.objects.get(is_default=True)
 

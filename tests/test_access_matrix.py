@@ -345,27 +345,15 @@ def world(alice, bob, carol, make_user, project, grant, make_project):
 
 
 @pytest.fixture
-def make_caller(carol, project, grant, make_project, client_for, anonymous, world):
+def make_caller(carol, carol_as, anonymous, world):
     def make(caller):
-        if caller == "no token":
-            return anonymous
         if caller == "expired token":
             token = jwt.encode(
                 {"id": str(carol.id), "exp": int(time.time()) - 60}, settings.SECRET_KEY, algorithm="HS256"
             )
             anonymous.credentials(HTTP_AUTHORIZATION=token)
             return anonymous
-        if caller.endswith(" on the project"):
-            grant(project, carol, caller.removesuffix(" on the project"))
-        elif caller == "admin of another project":
-            make_project(carol, "Carol's own")
-        elif caller == "system admin":
-            role = AuthRole.objects.get(pk="system_admin")
-            projects.system_permission_set(actor=Actor(user=carol), user=carol, auth_role=role)
-        elif caller == "agent session of a project_admin":
-            grant(project, carol, "project_admin")
-            return client_for(carol, world["carols_agent"], commit=False)
-        return client_for(carol, commit=False)
+        return carol_as(caller, agent=world["carols_agent"], commit=False)
 
     return make
 

@@ -6,10 +6,7 @@ Carol is the caller. The expected status comes from the role table of §5.2 (tes
 
 import pytest
 
-from dds.accounts import services as accounts
-from dds.audit import Actor
-from projects import services
-from projects.models import AuthRole, Project, ProjectPermission
+from projects.models import Project, ProjectPermission
 
 from ..envelopes import FORBIDDEN, NO_TOKEN
 from ..roles import EVERY_PROJECT_PERMISSION, ROLE_PERMISSIONS
@@ -64,27 +61,6 @@ def expected_status(caller, endpoint):
     return success if required in held else 403
 
 
-@pytest.fixture
-def make_caller(carol, project, grant, make_project, client_for, anonymous):
-    def make(caller):
-        if caller == "no token":
-            return anonymous
-        if caller.endswith(" on the project"):
-            grant(project, carol, caller.removesuffix(" on the project"))
-        elif caller == "admin of another project":
-            make_project(carol, "Carol's own")
-        elif caller == "system admin":
-            system_admin = AuthRole.objects.get(pk="system_admin")
-            services.system_permission_set(actor=Actor(user=carol), user=carol, auth_role=system_admin)
-        elif caller == "agent session of a project_admin":
-            grant(project, carol, "project_admin")
-            agent = accounts.software_agent_create(actor=Actor(user=carol), name="DukeDSClient")
-            return client_for(carol, agent)
-        return client_for(carol)
-
-    return make
-
-
 def state(project):
     project = Project.objects.get(pk=project.pk)
     roles = ProjectPermission.objects.filter(project=project).values_list("user__username", "auth_role_id")
@@ -93,9 +69,9 @@ def state(project):
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
 @pytest.mark.parametrize("caller", list(CALLERS))
-def test_it_answers_each_caller_as_its_permissions_imply(make_caller, project, bob, grant, caller, endpoint):
+def test_it_answers_each_caller_as_its_permissions_imply(carol_as, project, bob, grant, caller, endpoint):
     grant(project, bob, "file_downloader")
-    client = make_caller(caller)
+    client = carol_as(caller)
     before = state(project)
     method, path, body, _, _, writes = ENDPOINTS[endpoint]
     path = "/api/v1" + path.format(project=project.id, bob=bob.id)
