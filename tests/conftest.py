@@ -23,7 +23,7 @@ from projects import services as project_services
 from projects.models import AuthRole
 from uploads.models import StorageProvider
 
-from .workers import ROOT, wait_until
+from .workers import ROOT, serve, stop, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -256,20 +256,45 @@ def dramatiq_mode(settings):
     return broker
 
 
+def _service_env(storage_root, **environment):
+    """The environment of a service process sharing this test's PostgreSQL database and storage."""
+    if connection.vendor == "sqlite":
+        pytest.skip("processes sharing the test database need a database server, not an in-memory SQLite database")
+    database = connection.settings_dict
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "STORAGE_ROOT": str(storage_root),
+        "JOB_SWEEP_EVERY": "1",
+        **environment,
+    }
+
+
+@pytest.fixture
+def start_server(storage_root, tmp_path):
+    """`start_server(RECONCILE_OLDER_THAN="5")`: the embedded server (bin/serve) in a child process on this test's
+    database, inline mode, its sweeper passing every second; `.url` is its base URL, `.log` its log."""
+    processes = []
+
+    def start(**environment):
+        env = _service_env(storage_root, ACTIVE_JOB_QUEUE_ADAPTER="inline", **environment)
+        process = serve(tmp_path / f"server-{len(processes)}.log", env)
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        stop(process)
+
+
 @pytest.fixture
 def start_worker(storage_root, tmp_path):
-    """`start_worker("initialize_project_storage", JOB_MAX_RETRIES="1")`: run_workers in a child process."""
+    """`start_worker("initialize_project_storage", JOB_MAX_RETRIES="1")`: run_workers in a child process, its sweeper
+    passing every second."""
     processes = []
 
     def start(*names, **environment):
-        database = connection.settings_dict
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-            "ACTIVE_JOB_QUEUE_ADAPTER": "dramatiq",
-            "STORAGE_ROOT": str(storage_root),
-            **environment,
-        }
+        env = _service_env(storage_root, ACTIVE_JOB_QUEUE_ADAPTER="dramatiq", **environment)
         log = tmp_path / f"worker-{len(processes)}.log"
         with log.open("w") as output:
             process = subprocess.Popen(
