@@ -166,13 +166,17 @@ def project_update(*, actor, project, **changes):
 
 @transaction.atomic
 def project_delete(*, actor, project):
-    """Delete a project with all its folders, files and versions; their bytes are removed by jobs."""
+    """Delete a project with all its folders, files and versions (their bytes are removed by jobs), and cancel its
+    pending transfer."""
     from files.services import project_contents_delete
+
+    from .transfers.services import project_transfers_cancel_pending
 
     project.is_deleted = True
     project.stamp_deleted(actor)
     project.save()
     project_contents_delete(actor=actor, project=project)
+    project_transfers_cancel_pending(actor=actor, project=project)
 
 
 @transaction.atomic
