@@ -1,5 +1,5 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,14 +27,6 @@ def _transfer_response(transfer, status_code=status.HTTP_200_OK):
 
 def _transfers_response(transfers):
     return Response(results(ProjectTransferSerializer(transfers, many=True).data))
-
-
-def _close(request, id, require, close):
-    """Validate the optional comment, find the transfer (404), check `require` (403), then `close` it."""
-    data = validated(StatusCommentSerializer, request.data)
-    transfer = get_or_404(selectors.project_transfers(), "ProjectTransfer", id)
-    require(request.user, transfer)
-    return _transfer_response(close(actor=request.auth, transfer=transfer, status_comment=data.get("status_comment")))
 
 
 class ProjectTransferListView(APIView):
@@ -84,34 +76,35 @@ class ProjectTransferView(APIView):
         return Response(ProjectTransferSerializer(transfer).data)
 
 
-class ProjectTransferAcceptView(APIView):
+class _StatusChangeView(APIView):
+    """Validate the optional comment, find the transfer (404), check `require` (403), then `change` its status."""
+
+    require = change = None
+
     @documented(
-        summary="Accept a pending transfer: the recipients become project_admin, the sender project_viewer",
+        summary="Change a pending transfer's status",
         request=StatusCommentSerializer,
         ok={200: ProjectTransferSerializer},
         errors=(400, 401, 403, 404),
     )
     def put(self, request, id):
-        return _close(request, id, require_transfer_recipient, services.project_transfer_accept)
+        data = validated(StatusCommentSerializer, request.data)
+        transfer = get_or_404(selectors.project_transfers(), "ProjectTransfer", id)
+        self.require(request.user, transfer)
+        transfer = self.change(actor=request.auth, transfer=transfer, status_comment=data.get("status_comment"))
+        return _transfer_response(transfer)
 
 
-class ProjectTransferRejectView(APIView):
-    @documented(
-        summary="Reject a pending transfer",
-        request=StatusCommentSerializer,
-        ok={200: ProjectTransferSerializer},
-        errors=(400, 401, 403, 404),
-    )
-    def put(self, request, id):
-        return _close(request, id, require_transfer_recipient, services.project_transfer_reject)
+@extend_schema_view(put=extend_schema(summary="Accept: the recipients become project_admin, the sender project_viewer"))
+class ProjectTransferAcceptView(_StatusChangeView):
+    require, change = staticmethod(require_transfer_recipient), staticmethod(services.project_transfer_accept)
 
 
-class ProjectTransferCancelView(APIView):
-    @documented(
-        summary="Cancel a pending transfer",
-        request=StatusCommentSerializer,
-        ok={200: ProjectTransferSerializer},
-        errors=(400, 401, 403, 404),
-    )
-    def put(self, request, id):
-        return _close(request, id, require_transfer_manager, services.project_transfer_cancel)
+@extend_schema_view(put=extend_schema(summary="Reject a pending transfer"))
+class ProjectTransferRejectView(_StatusChangeView):
+    require, change = staticmethod(require_transfer_recipient), staticmethod(services.project_transfer_reject)
+
+
+@extend_schema_view(put=extend_schema(summary="Cancel a pending transfer"))
+class ProjectTransferCancelView(_StatusChangeView):
+    require, change = staticmethod(require_transfer_manager), staticmethod(services.project_transfer_cancel)

@@ -9,6 +9,7 @@ from projects.models import ProjectTransfer
 
 from ..client import FORM
 from ..envelopes import FORBIDDEN, NO_TOKEN, TIMESTAMP, has_no_paging_headers, invalid, not_found, user_preview
+from .transfers import CALLERS, managers_only
 
 PENDING_EXISTS = invalid(("status", "Pending transfer already exists"))
 UNKNOWN_RECIPIENT = invalid(("project_transfer_users", "is invalid"))
@@ -168,19 +169,10 @@ def test_it_answers_not_found_for_an_unknown_or_deleted_project(as_alice, bob, p
     assert response.json() == not_found("Project")
 
 
-@pytest.mark.parametrize(
-    ("caller", "expected"),
-    [
-        ("no token", 401),
-        ("project_admin on the project", 201),
-        ("file_editor on the project", 403),
-        ("project_viewer on the project", 403),
-        ("admin of another project", 403),
-        ("system admin", 201),
-        ("agent session of a project_admin", 201),
-    ],
-)
-def test_it_lets_only_those_who_manage_the_permissions_offer_a_project(carol_as, bob, project, caller, expected):
+@pytest.mark.parametrize("caller", CALLERS)
+def test_it_lets_only_those_who_manage_the_permissions_offer_a_project(carol_as, bob, project, caller):
+    expected = managers_only(caller, 201)
+
     response = offer(carol_as(caller), project, bob)
 
     assert response.status_code == expected
@@ -359,19 +351,9 @@ def test_it_shows_a_transfer_to_its_sender_and_recipients(
     assert has_no_paging_headers(answers[0])
 
 
-@pytest.mark.parametrize(
-    ("caller", "expected"),
-    [
-        ("no token", 401),
-        ("project_admin on the project", 200),
-        ("file_editor on the project", 403),
-        ("project_viewer on the project", 403),
-        ("admin of another project", 403),
-        ("system admin", 200),
-        ("agent session of a project_admin", 200),
-    ],
-)
-def test_it_shows_a_transfer_to_those_who_manage_the_project(carol_as, bob, project, make_transfer, caller, expected):
+@pytest.mark.parametrize("caller", CALLERS)
+def test_it_shows_a_transfer_to_those_who_manage_the_project(carol_as, bob, project, make_transfer, caller):
+    expected = managers_only(caller, 200)
     transfer = make_transfer(project, bob)
 
     response = carol_as(caller).get(transfer_url(transfer))
