@@ -40,7 +40,8 @@ def record_pending(message):
 
 def store_pending(log_entry):
     """Inline mode: the entry waits in the database, written in the caller's transaction."""
-    from .models import PendingMessage
+    # django-dramatiq imports this module for its middleware before Django's models are loaded.
+    from .models import PendingMessage  # noqa: PLC0415
 
     PendingMessage.objects.create(message_id=log_entry["message_id"], entry=log_entry)
 

@@ -4,9 +4,8 @@ from django.utils.html import format_html
 
 from dds import errors
 from dds.audit import Actor
-from dds.jobs.services import job_enqueue
 
-from .actors import initialize_project_storage
+from . import services
 from .models import AuthRole, Project, ProjectPermission, ProjectStorageProvider, ProjectTransfer, SystemPermission
 from .transfers.services import project_transfer_cancel
 
@@ -49,7 +48,7 @@ class ProjectAdmin(admin.ModelAdmin):
 @admin.action(description="Initialize again (enqueue the storage job)")
 def initialize_again(modeladmin, request, queryset):
     for storage in queryset.filter(is_initialized=False):
-        job_enqueue(initialize_project_storage, storage.project_id, storage.storage_provider_id)
+        services.project_storage_initialize_again(storage=storage)
     messages.success(request, "Enqueued storage initialization for the storage not yet initialized.")
 
 
