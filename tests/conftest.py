@@ -21,6 +21,7 @@ from dds.authentication import api_token_encode
 from dds.jobs.registry import load_workers
 from projects import services as project_services
 from projects.models import AuthRole
+from projects.transfers.services import project_transfer_create
 from uploads.models import StorageProvider
 
 from .workers import ROOT, serve, stop, wait_until
@@ -164,6 +165,20 @@ def grant():
         )
 
     return give
+
+
+@pytest.fixture
+def make_transfer():
+    """`make_transfer(project, bob, carol)`: the project offered to those users by its creator (or `sender=`)."""
+
+    def make(project, *recipients, sender=None):
+        return project_transfer_create(
+            actor=Actor(user=sender or project.created_by),
+            project=project,
+            to_user_ids=[user.id for user in recipients],
+        )
+
+    return make
 
 
 @pytest.fixture
