@@ -69,18 +69,13 @@ def _directory(service):
 def affiliate_list(*, service, username="", email="", full_name_contains=""):
     """The people of `service`'s directory matching every given filter; none without a filter (CONTRACT §3.8).
 
-    Only the local service has a directory: its users. `full_name_contains` needs at least 3 characters.
+    Only the local service has a directory: its users, matched as `GET /users` matches them, so that a person a
+    client did not find there is not found here either. `full_name_contains` needs at least 3 characters.
     """
-    people = _directory(service)
+    _directory(service)
     if not (username or email or len(full_name_contains) >= 3):
-        return people.none()
-    if username:
-        people = people.filter(username=username)
-    if email:
-        people = people.filter(email__iexact=email)
-    if full_name_contains:
-        people = people.filter(full_name__icontains=full_name_contains)
-    return people.order_by("username", "id")
+        return User.objects.none()
+    return user_list(username=username, email=email, full_name_contains=full_name_contains)
 
 
 def affiliate_get(*, service, uid):
