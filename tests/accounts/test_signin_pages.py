@@ -40,8 +40,9 @@ def config_on(page):
     return found.groups() if found else None
 
 
-def test_it_sends_the_browser_to_the_issuer_with_pkce(browser, identity_provider, openid_service):
-    response = browser.get("/login")
+@pytest.mark.parametrize("path", ["/login", "/login/"])
+def test_it_sends_the_browser_to_the_issuer_with_pkce(browser, identity_provider, openid_service, path):
+    response = browser.get(path)
 
     assert response.status_code == 302
     location = urlsplit(response["Location"])

@@ -233,6 +233,16 @@ def test_it_signs_no_one_in_through_the_local_users_service(anonymous, db):
     }
 
 
+def test_it_says_when_no_identity_provider_is_configured(anonymous, db):
+    response = anonymous.get(URL, {"access_token": "abc"})
+
+    assert response.status_code == 401
+    assert response.json() == {
+        **INVALID_ACCESS_TOKEN,
+        "suggestion": "no identity provider is configured here: an operator adds one in the admin",
+    }
+
+
 def test_it_needs_no_api_token(anonymous, openid_service):
     anonymous.credentials(HTTP_AUTHORIZATION="garbage")
 
