@@ -138,12 +138,13 @@ def _claim(claims, name):
 
 
 def _profile(service, claims):
-    """The user fields the claims give; a claim the issuer did not send leaves its field as it is."""
+    """The user fields the claims give; a claim the issuer did not send leaves its field as it is, and so does an
+    email the issuer says it has not verified (clients find people by email)."""
     profile = {
         "first_name": _claim(claims, service.first_name_claim),
         "last_name": _claim(claims, service.last_name_claim),
         "full_name": _claim(claims, service.full_name_claim),
-        "email": _claim(claims, service.email_claim),
+        "email": _claim(claims, service.email_claim) if claims.get("email_verified") is not False else None,
     }
     return {field: value for field, value in profile.items() if value is not None}
 

@@ -110,6 +110,18 @@ def test_it_updates_names_and_email_when_the_person_returns(anonymous, identity_
     assert UserIdentity.objects.count() == 1
 
 
+def test_it_keeps_the_email_when_the_issuer_has_not_verified_a_new_one(
+    anonymous, identity_provider, openid_service, jane
+):
+    mint(anonymous, openid_service, identity_provider.sign_in(jane)["access_token"])
+    identity_provider.set_account("jdoe", name="Jane Doe", email="someone.else@example.edu", email_verified=False)
+
+    again = mint(anonymous, openid_service, identity_provider.sign_in(jane)["access_token"])
+
+    assert again.status_code == 200
+    assert User.objects.get(username="jdoe").email == "jane.doe@example.edu"
+
+
 def test_it_checks_a_jwt_access_token_against_the_issuers_keys(anonymous, identity_provider, db, jane):
     service = openid_service_for(identity_provider, audience=AUDIENCE)
     access_token = identity_provider.sign_in(jane, resource=AUDIENCE)["access_token"]

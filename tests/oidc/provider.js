@@ -5,10 +5,10 @@
 // Serves http://127.0.0.1:PORT with a fresh signing key and one client, whose redirect URI is
 // http://127.0.0.1:<any port>/login/callback (a native client's loopback redirect, RFC 8252 §7.3). People sign in
 // through the package's own login form (its development interactions: any login, which becomes the account id);
-// their claims come from ACCOUNTS_FILE, a JSON object {login: {name, given_name, family_name, email}} read again on
-// every sign-in. An authorization
-// request with `resource=<url>` gets a JWT access token for that audience; without one, an opaque access token
-// for the userinfo endpoint. PUT /-/clock with a number of seconds shifts the provider's clock, so that a test
+// their claims come from ACCOUNTS_FILE, a JSON object {login: {name, given_name, family_name, email,
+// email_verified}} read again on every sign-in. An authorization request with `resource=<url>` gets a JWT access
+// token for that audience; without one, an opaque access token for the userinfo endpoint. PUT /-/clock with a
+// number of seconds shifts the provider's clock, so that a test
 // can be issued a token that has already expired.
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ const provider = new Provider(issuer, {
   claims: {
     openid: ['sub'],
     profile: ['name', 'given_name', 'family_name', 'preferred_username'],
-    email: ['email'],
+    email: ['email', 'email_verified'],
   },
   scopes: ['openid', 'profile', 'email'],
   pkce: { required: () => true },
