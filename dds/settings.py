@@ -307,3 +307,11 @@ if STORAGE_PROVIDER == "s3" and not (S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY):
 
 ELASTICSEARCH_URL = _env_url("ELASTICSEARCH_URL", ("http", "https"))
 MESSAGE_LOG_WORK_DURATION = _env_int("MESSAGE_LOG_WORK_DURATION", 300, minimum=1)
+
+# --- sign-in through identity providers -------------------------------------------------------------------
+
+# Seconds DDS waits for an OpenID Connect issuer (discovery, keys, token, userinfo) before answering 503.
+OIDC_TIMEOUT = _env_int("OIDC_TIMEOUT", 10, minimum=1)
+# The public base URL of this service (`https://dds.example.org`): the redirect URI /login registers with the
+# issuer and the `url` of the client config it shows. Unset: taken from each request's Host.
+SIGNIN_BASE_URL = (_env_url("SIGNIN_BASE_URL", ("http", "https")) or "").rstrip("/") or None
