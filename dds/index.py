@@ -1,16 +1,23 @@
 """`/` and `/api/v1`: where a person or a client who opens the service's address learns where everything is.
 
-API clients get JSON; a browser (Accept: text/html) gets the same links as a small page.
+API clients get JSON; a browser (Accept: text/html) gets the same links as a small page. Also the icon browsers
+ask every page's host for, `/favicon.ico`.
 """
 
+from pathlib import Path
+
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.cache import cache_control
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+_FAVICON = (Path(__file__).parent / "favicon.ico").read_bytes()
 
 _TITLES = {
     "api": "API base (Duke Data Service REST API v1)",
@@ -80,3 +87,8 @@ class IndexView(APIView):
 @extend_schema_view(get=extend_schema(operation_id="root_index"))
 class RootIndexView(IndexView):
     """The same index at `/`."""
+
+
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    return HttpResponse(_FAVICON, content_type="image/x-icon")

@@ -67,3 +67,12 @@ def test_an_unknown_path_still_answers_route_not_found(anonymous, path):
 
     assert response.status_code == 404
     assert response.json()["reason"] == "Route Not Found"
+
+
+def test_it_answers_the_icon_browsers_ask_for(anonymous):
+    response = anonymous.get("/favicon.ico")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"
+    assert "max-age=86400" in response["Cache-Control"]
