@@ -246,7 +246,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "DDS API",
     "DESCRIPTION": (
         "Duke Data Service REST API v1, eventually consistent (DDS-872). Authenticate with the raw api_token "
-        "from POST /api/v1/software_agents/api_token in the Authorization header (no Bearer prefix)."
+        "from POST /api/v1/software_agents/api_token in the Authorization header (no Bearer prefix). Errors, "
+        "eventual consistency (`resource_not_consistent` with `Retry-After`), what DDS adds to the original service "
+        "and where it differs, and what each `ddsclient` command calls: `docs/api/README.md` in the DDS repository."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
