@@ -5,8 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from dds import exception_handler
 from dds.health import HealthView
+from dds.index import IndexView, RootIndexView, favicon
 
 urlpatterns = [
+    re_path(r"^$", RootIndexView.as_view(), name="index"),
+    re_path(r"^api/v1/?$", IndexView.as_view(), name="api-index"),
+    path("favicon.ico", favicon, name="favicon"),
     path("api/v1/", include("dds.accounts.urls")),
     path("api/v1/", include("projects.urls")),
     path("api/v1/", include("uploads.urls")),

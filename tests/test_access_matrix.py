@@ -227,7 +227,8 @@ MATRIX = {
     ("DELETE", "/api/v1/file_versions/{id}"): ("/file_versions/{v1}", None, "delete_file", 204),
     ("GET", "/api/v1/file_versions/{id}/url"): ("/file_versions/{v1}/url", None, "download_file", 200),
     ("POST", "/api/v1/file_versions/{id}/current"): ("/file_versions/{v1}/current", None, "update_file", 201),
-    # Documentation and health: public.
+    # The index, documentation and health: public.
+    ("GET", "/api/v1"): ("/api/v1", None, PUBLIC, 200),
     ("GET", "/api/schema"): ("/api/schema/", None, PUBLIC, 200),
     ("GET", "/api/docs"): ("/api/docs/", None, PUBLIC, 200),
     ("GET", "/health"): ("/health", None, PUBLIC, 200),

@@ -1,22 +1,27 @@
 """`manage.py create_client_config`: a user's ready-made DDS client config, printed as YAML."""
 
 import re
+import stat
 from io import StringIO
 
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
+from dds.accounts.management.commands.create_client_config import Command
 from dds.accounts.models import ApiKey, SoftwareAgent, User
 
 pytestmark = pytest.mark.django_db
 
 
+DEFAULT_URL_NOTE = "url: the default http://127.0.0.1:8000/api/v1; pass --url when the service answers elsewhere\n"
+
+
 def run(*args):
-    """The config the command printed, after checking it printed YAML on stdout and nothing on stderr."""
+    """The config the command printed, after checking it printed YAML on stdout and on stderr only the URL note."""
     stdout, stderr = StringIO(), StringIO()
     call_command("create_client_config", *args, stdout=stdout, stderr=stderr)
-    assert stderr.getvalue() == ""
+    assert stderr.getvalue() == ("" if "--url" in args else DEFAULT_URL_NOTE)
     return yaml.safe_load(stdout.getvalue())
 
 
@@ -138,3 +143,45 @@ def test_it_refuses_an_email_that_is_not_one(alice):
 
     alice.refresh_from_db()
     assert alice.email == "alice@example.org"
+
+
+def test_it_says_on_stderr_when_it_used_the_default_url():
+    stderr = StringIO()
+    call_command("create_client_config", "jdoe", "--create-user", stdout=StringIO(), stderr=stderr)
+
+    assert stderr.getvalue() == DEFAULT_URL_NOTE
+
+
+def test_it_says_in_its_help_that_the_url_is_a_default():
+    help_text = Command().create_parser("manage.py", "create_client_config").format_help()
+
+    assert "default http://127.0.0.1:8000/api/v1" in " ".join(help_text.split())
+
+
+def test_it_writes_the_config_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "ddsclient"
+    path.write_text("old config")
+    path.chmod(0o644)
+    stdout = StringIO()
+
+    call_command(
+        "create_client_config",
+        "jdoe",
+        "--create-user",
+        "--url",
+        "http://dds:8123/api/v1",
+        "--output",
+        str(path),
+        stdout=stdout,
+    )
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    config = yaml.safe_load(path.read_text())
+    assert config["url"] == "http://dds:8123/api/v1"
+    assert config["user_key"] == ApiKey.objects.get(user__username="jdoe").key
+    assert stdout.getvalue() == f"wrote {path} (mode 0600)\n"
+
+
+def test_it_refuses_a_file_it_cannot_write(tmp_path):
+    with pytest.raises(CommandError, match="cannot write .*No such file or directory"):
+        run("jdoe", "--create-user", "--url", "http://dds/api/v1", "--output", str(tmp_path / "missing" / "ddsclient"))
