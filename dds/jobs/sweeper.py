@@ -12,6 +12,7 @@ import logging
 import threading
 from datetime import timedelta
 
+import dramatiq
 from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.db.models import Q
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from .models import Job
 from .registry import job_lease_seconds, load_pending
-from .services import job_enqueue, job_run, job_send, job_supersede
+from .services import job_enqueue, job_run, job_send, job_supersede, jobs_abandoned_here
 
 logger = logging.getLogger(__name__)
 
@@ -37,26 +38,43 @@ def jobs_unsent():
 
 
 def _jobs_due_inline():
+    """Retries that are due, jobs this process abandoned, and jobs another process claimed and never finished."""
     now = timezone.now()
     lease = now - timedelta(seconds=job_lease_seconds())
-    return Job.objects.filter(
+    due = Job.objects.filter(
         Q(state=Job.State.RETRYING, run_after__lte=now)
         | Q(state=Job.State.RETRYING, run_after__isnull=True)
         | Q(state=Job.State.IN_PROGRESS, started_on__lt=lease)
-    ).order_by("created_on")
+    )
+    return due.union(jobs_abandoned_here()).order_by("created_on")
 
 
-def _is_lost(job, *, now, cutoff):
+class _Queues:
+    """Whether a queue (with its delayed queue) holds messages, asked of the broker at most once a pass."""
+
+    def __init__(self):
+        self._holding = {}
+
+    def holding(self, queue):
+        if queue not in self._holding:
+            ready, delayed, _ = dramatiq.get_broker().get_queue_message_counts(queue)
+            self._holding[queue] = ready + delayed > 0
+        return self._holding[queue]
+
+
+def _is_lost(job, *, now, cutoff, queues):
+    """A job whose message can no longer bring its work about. A message still waiting in its queue (workers down or
+    behind) is not lost: sending it again would only do the work twice."""
     if job.state == Job.State.INITIALIZED:
-        return job.sent_on is not None and job.sent_on < cutoff
+        return job.sent_on is not None and job.sent_on < cutoff and not queues.holding(job.queue)
     if job.state == Job.State.IN_PROGRESS:
         return job.started_on < now - timedelta(seconds=job_lease_seconds())
     if job.state == Job.State.RETRYING:
-        return job.run_after is not None and job.run_after < cutoff
+        return job.run_after is not None and job.run_after < cutoff and not queues.holding(job.queue)
     return job.state == Job.State.COMPLETE and job.finished_on < cutoff
 
 
-def _resend_lost(name, pending, *, older_than):
+def _resend_lost(name, pending, *, older_than, queues):
     now = timezone.now()
     cutoff = now - older_than
     waiting = pending.selector().filter(**{f"{pending.since}__lt": cutoff}).values_list(*pending.args)[:BATCH]
@@ -72,7 +90,7 @@ def _resend_lost(name, pending, *, older_than):
     resent = 0
     for args in waiting:
         job = newest.get(tuple(args))
-        if job is not None and not _is_lost(job, now=now, cutoff=cutoff):
+        if job is not None and not _is_lost(job, now=now, cutoff=cutoff, queues=queues):
             continue
         with transaction.atomic():
             replacement = job_enqueue(name, *args)
@@ -98,9 +116,10 @@ def sweep(*, workers=None, older_than=None):
             Job.objects.filter(id=job_id, state=Job.State.IN_PROGRESS).update(state=Job.State.RETRYING, run_after=None)
             job_run(job_id)
             counts["run"] += 1
+    queues = _Queues()
     for name, pending in load_pending().items():
         if workers is None or name in workers:
-            counts["resent"] += _resend_lost(name, pending, older_than=older_than)
+            counts["resent"] += _resend_lost(name, pending, older_than=older_than, queues=queues)
     return counts
 
 
