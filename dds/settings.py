@@ -117,6 +117,7 @@ LOCAL_APPS = [
     "files",
     "uploads",
     "messagelog",
+    "provenance",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
