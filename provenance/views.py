@@ -123,7 +123,7 @@ class _ActivityRelationView(APIView):
         activity = _activity(data["activity"]["id"], live=True)
         entity = get_or_404(file_versions(), "FileVersion", data["entity"]["id"])
         if activity.created_by_id != request.user.pk and not is_system_admin(request.user):
-            raise errors.Forbidden(suggestion="only the activity's creator can relate it to file versions")
+            raise errors.Forbidden()
         require_project_permission(request.user, entity.file.project, self.permission)
         return _created(request, self.create(actor=request.auth, activity=activity, entity=entity))
 
