@@ -106,6 +106,7 @@ class Nodes:
         self._cache = {}
         self._activity = ActivitySerializer()
         self._version = FileVersionSerializer()
+        self._audit = AuditSerializer()
 
     def kind(self, pk):
         return ACTIVITY_KIND if pk in self.activities else VERSION_KIND
@@ -126,7 +127,7 @@ class Nodes:
         return {
             "kind": relation.kind,
             "id": str(relation.pk),
-            "audit": AuditSerializer(relation).data,
+            "audit": self._audit.to_representation(relation),
             "from": self.properties(relation.from_id),
             "to": self.properties(relation.to_id),
         }
@@ -161,18 +162,23 @@ def _text(**kwargs):
     return serializers.CharField(allow_null=True, allow_blank=True, trim_whitespace=False, **kwargs)
 
 
-def _moment():
-    help_text = "ISO-8601; a date alone is midnight UTC"
-    return serializers.DateTimeField(
-        required=False, allow_null=True, input_formats=_DATETIME_FORMATS, help_text=help_text
-    )
+class MomentField(serializers.DateTimeField):
+    """ISO-8601, or a date alone (midnight UTC); null, or an empty form value, for none."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_null=True, input_formats=_DATETIME_FORMATS, **kwargs)
+
+    def validate_empty_values(self, data):
+        if data == "":
+            return True, None
+        return super().validate_empty_values(data)
 
 
 class ActivityCreateSerializer(serializers.Serializer):
     name = _text(max_length=ACTIVITY_NAME_MAX_LENGTH)
     description = _text(required=False)
-    started_on = _moment()
-    ended_on = _moment()
+    started_on = MomentField()
+    ended_on = MomentField()
 
 
 class ActivityUpdateSerializer(ActivityCreateSerializer):
@@ -181,16 +187,16 @@ class ActivityUpdateSerializer(ActivityCreateSerializer):
 
 class ActivityRelationCreateSerializer(serializers.Serializer):
     activity = ReferenceSerializer()
-    entity = NodeReferenceSerializer(help_text="a file version; `kind` is not checked (DukeDSClient sends dds-file)")
+    entity = NodeReferenceSerializer()  # a file version, whatever `kind` says: DukeDSClient sends dds-file
 
 
 class DerivationCreateSerializer(serializers.Serializer):
-    used_entity = NodeReferenceSerializer(help_text="the file version derived from (`kind` is not checked)")
-    generated_entity = NodeReferenceSerializer(help_text="the file version derived (`kind` is not checked)")
+    used_entity = NodeReferenceSerializer()
+    generated_entity = NodeReferenceSerializer()
 
 
 class ProvenanceSearchSerializer(serializers.Serializer):
-    start_node = NodeReferenceSerializer(help_text="`kind`: dds-activity or dds-file-version")
+    start_node = NodeReferenceSerializer()  # kind: dds-activity or dds-file-version
     max_hops = serializers.IntegerField(
         required=False, allow_null=True, help_text="how far from the start node (below 1 means 1); absent: no limit"
     )
