@@ -1,9 +1,9 @@
 """Search the provenance of a long chain and print each search's latency and query count.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dds_bench .venv/bin/python bench/provenance_search.py \
-        [--activities 1000] [--per-activity 10]
+    .venv/bin/python bench/provenance_search.py [--activities 1000] [--per-activity 10]
 
-The database named in DATABASE_URL is dropped and created anew (PostgreSQL), so point it at a scratch database.
+The database named in DATABASE_URL (default dds_bench_provenance) is dropped and created anew (PostgreSQL), so point
+it at a scratch database.
 Activity i generated `--per-activity` file versions and used those of activity i-1 (tests/provenance/chain.py).
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent))  # after the project: bench/ must not shadow its apps
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dds.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dds_bench")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dds_bench_provenance")
 os.environ["ACTIVE_JOB_QUEUE_ADAPTER"] = "inline"
 os.environ.pop("CLOUDAMQP_URL", None)
 
