@@ -34,7 +34,7 @@ result = {
 """
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_records_and_reads_back_a_workflow_runs_provenance(live_server, alice, client_keys, tmp_path):
     user_key, agent_key = client_keys(alice)
     url = f"{live_server.url}/api/v1"
