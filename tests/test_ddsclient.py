@@ -5,7 +5,7 @@ import pytest
 from .ddsclient import ddsc_api
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_signs_in_and_reads_the_current_user(live_server, alice, client_keys):
     user_key, agent_key = client_keys(alice)
 
