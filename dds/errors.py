@@ -146,6 +146,16 @@ class AffiliateNotFound(DDSError):
     suggestion = "you may have mistyped the uid"
 
 
+class UnsupportedKind(DDSError):
+    """A `kind` the route cannot take: the reference names it in the reason (`object_kind dds-x Not Supported`)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    suggestion = "Please supply a supported object_kind"
+
+    def __init__(self, kind):
+        super().__init__(f"object_kind {kind} Not Supported")
+
+
 class InvalidKey(DDSError):
     status_code = status.HTTP_404_NOT_FOUND
     reason = "invalid key"

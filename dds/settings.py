@@ -169,6 +169,7 @@ LOCAL_APPS = [
     "files",
     "uploads",
     "messagelog",
+    "provenance",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
