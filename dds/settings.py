@@ -193,7 +193,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["dds.authentication.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "dds.parsers.NestedFormParser"],
+    "DEFAULT_PARSER_CLASSES": ["dds.parsers.NestingLimitedJSONParser", "dds.parsers.NestedFormParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
