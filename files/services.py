@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
+from dds.names import has_control_character
 from uploads.models import Upload
 
 from .models import Container, FileVersion
@@ -17,7 +18,7 @@ def _check_name(name):
         raise errors.ValidationFailed.field("name", "can't be blank")
     if len(name) > NAME_MAX_LENGTH:
         raise errors.ValidationFailed.field("name", f"is too long (maximum is {NAME_MAX_LENGTH} characters)")
-    if "/" in name or any(ord(character) < 32 or ord(character) == 127 for character in name):
+    if "/" in name or has_control_character(name):
         raise errors.ValidationFailed.field("name", "is invalid (no '/' and no control characters)")
 
 
