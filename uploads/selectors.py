@@ -1,6 +1,6 @@
 import math
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Count, Max, Prefetch, Sum
 
 from .models import Chunk, Fingerprint, StorageProvider, Upload
 
@@ -35,6 +35,19 @@ def uploads_to_change():
 
 def project_uploads(*, project):
     return uploads().filter(project=project).order_by("-created_on", "id")
+
+
+# A page of GET /projects/{id}/uploads embeds at most this many chunks (about 1.1 MB of them), or one upload's when a
+# single upload has more (a provider's chunk_max_number can exceed it).
+LISTED_CHUNKS_PER_PAGE = 10_000
+
+
+def project_uploads_per_page(*, project):
+    """The largest page of the project's uploads that keeps the chunks it embeds within LISTED_CHUNKS_PER_PAGE: pages
+    are cut by the upload with the most chunks, so every page of the listing has the same size."""
+    per_upload = Chunk.objects.filter(upload__project=project).values("upload").annotate(count=Count("id"))
+    most = per_upload.aggregate(most=Max("count"))["most"] or 1
+    return max(1, LISTED_CHUNKS_PER_PAGE // most)
 
 
 def uploads_awaiting_storage():
