@@ -285,5 +285,9 @@ S3_REGION = _env("S3_REGION", "us-east-1")
 if STORAGE_PROVIDER == "s3" and not (S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY):
     raise ImproperlyConfigured("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set when STORAGE_PROVIDER is s3")
 
+# Bytes nobody can reach are freed: an upload not made into a file version this many days after it started is purged
+# (an errored upload, and every upload of a deleted project, without waiting).
+UPLOAD_RETENTION_DAYS = _env_int("UPLOAD_RETENTION_DAYS", 7, minimum=1)
+
 ELASTICSEARCH_URL = _env_url("ELASTICSEARCH_URL", ("http", "https"))
 MESSAGE_LOG_WORK_DURATION = _env_int("MESSAGE_LOG_WORK_DURATION", 300, minimum=1)

@@ -4,9 +4,9 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from dds import errors
-from dds.jobs.services import job_enqueue
 from dds.names import has_control_character
 from uploads.models import Upload
+from uploads.services import upload_purge_request
 
 from .models import Container, FileVersion
 
@@ -39,16 +39,9 @@ def _check_upload(upload, *, file=None):
         raise errors.ValidationFailed.field("upload", "has already been used by another file")
 
 
-def _purge_later(upload_ids):
-    """Queue the removal of uploads' bytes; the job keeps any upload a live version still references."""
-    from uploads.actors import purge_upload
-
-    for upload_id in sorted(set(upload_ids), key=str):
-        job_enqueue(purge_upload, upload_id)
-
-
-def _delete(actor, nodes):
-    """Mark folders and files deleted together with every version of those files, and queue their bytes' removal."""
+def _delete(actor, nodes, *, purge=True):
+    """Mark folders and files deleted together with every version of those files, and queue their bytes' removal
+    unless `purge` is false."""
     now = timezone.now()
     stamp = {"is_deleted": True, "deleted_on": now, "deleted_by": actor.user, "deleted_by_agent": actor.agent}
     ids = list(nodes.values_list("pk", flat=True))
@@ -56,7 +49,8 @@ def _delete(actor, nodes):
     versions = FileVersion.objects.filter(file__in=ids, is_deleted=False)
     upload_ids = list(versions.values_list("upload_id", flat=True))
     versions.update(**stamp)
-    _purge_later(upload_ids)
+    if purge:
+        upload_purge_request(upload_ids=upload_ids)
 
 
 @transaction.atomic
@@ -85,7 +79,9 @@ def folder_delete(*, actor, folder):
 
 @transaction.atomic
 def project_contents_delete(*, actor, project):
-    _delete(actor, Container.objects.filter(project=project, is_deleted=False))
+    """Mark the project's folders, files and versions deleted; their bytes go with every other upload of the project
+    (projects.services.project_delete)."""
+    _delete(actor, Container.objects.filter(project=project, is_deleted=False), purge=False)
 
 
 @transaction.atomic
@@ -192,7 +188,7 @@ def file_version_delete(*, actor, version):
     version.is_deleted = True
     version.stamp_deleted(actor)
     version.save()
-    _purge_later([version.upload_id])
+    upload_purge_request(upload_ids=[version.upload_id])
 
 
 @transaction.atomic

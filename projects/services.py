@@ -166,13 +166,15 @@ def project_update(*, actor, project, **changes):
 
 @transaction.atomic
 def project_delete(*, actor, project):
-    """Delete a project with all its folders, files and versions; their bytes are removed by jobs."""
+    """Delete a project with all its folders, files and versions; the bytes of all its uploads are removed by jobs."""
     from files.services import project_contents_delete
+    from uploads.services import project_uploads_purge_request
 
     project.is_deleted = True
     project.stamp_deleted(actor)
     project.save()
     project_contents_delete(actor=actor, project=project)
+    project_uploads_purge_request(project=project)
 
 
 @transaction.atomic

@@ -28,6 +28,8 @@ def start(**environment):
         ("CLOUDAMQP_URL", "localhost:5672"),
         ("MESSAGE_LOG_WORK_DURATION", "soon"),
         ("DEBUG", "maybe"),
+        ("UPLOAD_RETENTION_DAYS", "a week"),
+        ("UPLOAD_RETENTION_DAYS", "0"),
     ],
 )
 def test_it_refuses_a_bad_value_naming_the_variable(variable, value):

@@ -80,7 +80,7 @@ def upload_storage_initialize(*, upload_id):
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
-    if upload is None or upload.ready_for_chunks:
+    if upload is None or upload.ready_for_chunks or upload.purge_requested_on is not None:
         return
     upload.multipart_upload_id = backend_for(upload.storage_provider).upload_initialize(upload)
     upload.ready_for_chunks = True
@@ -230,18 +230,54 @@ def upload_storage_reconcile(*, older_than):
     return resent
 
 
+# Purges one sweep enqueues at most: a sweep stays one short transaction however many uploads expire at once.
+RETENTION_SWEEP_BATCH = 500
+
+
+@transaction.atomic
+def upload_purge_request(*, upload_ids):
+    """Enqueue the removal of uploads' bytes (sent after commit); the job keeps any upload a live version references."""
+    from .actors import purge_upload
+
+    upload_ids = sorted(set(upload_ids), key=str)
+    Upload.objects.filter(pk__in=upload_ids).update(purge_requested_on=timezone.now())
+    for upload_id in upload_ids:
+        job_enqueue(purge_upload, upload_id)
+
+
+@transaction.atomic
+def project_uploads_purge_request(*, project):
+    """A deleted project frees all its bytes: every upload not purged yet is queued for removal."""
+    upload_purge_request(upload_ids=project.uploads.filter(purged_on__isnull=True).values_list("id", flat=True))
+
+
+@transaction.atomic
+def upload_retention_sweep(*, limit=RETENTION_SWEEP_BATCH):
+    """Enqueue purges for the uploads the retention policy frees (selectors.uploads_to_purge), at most `limit` per
+    call; returns how many. Safe to run often and side by side: an upload is requested once,
+    and concurrent sweeps skip the rows another one holds."""
+    from .selectors import uploads_to_purge
+
+    batch = list(
+        uploads_to_purge()
+        .select_for_update(of=("self",), no_key=True, skip_locked=True)
+        .values_list("id", flat=True)[:limit]
+    )
+    upload_purge_request(upload_ids=batch)
+    return len(batch)
+
+
 @transaction.atomic
 def upload_purge(*, upload_id):
     """The removal job: drop an upload's bytes once no live file version references it. Safe to run again."""
-    from files.models import FileVersion
+    from .selectors import uploads_with_live_versions
 
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
     if upload is None or upload.purged_on is not None:
         return
-    live = FileVersion.objects.filter(upload=upload, is_deleted=False, file__is_deleted=False)
-    if live.exists():
+    if uploads_with_live_versions().filter(pk=upload.pk).exists():
         return
     backend_for(upload.storage_provider).upload_purge(upload)
     upload.purged_on = timezone.now()
