@@ -55,8 +55,8 @@ def project_uploads_per_page(*, project):
 
 
 def uploads_awaiting_storage():
-    """Chunked uploads whose storage (an S3 multipart upload) a job has not prepared yet."""
-    return Upload.objects.filter(is_chunked=True, ready_for_chunks=False, project__is_deleted=False)
+    """Chunked uploads whose storage (an S3 multipart upload) a job has not prepared yet (and never will: purged)."""
+    return Upload.objects.filter(is_chunked=True, ready_for_chunks=False, project__is_deleted=False, purged_on=None)
 
 
 def uploads_awaiting_verification():
@@ -75,14 +75,18 @@ def retry_after(upload):
     return max(1, math.ceil((queued.aggregate(total=Sum("size"))["total"] or 0) / VERIFIED_BYTES_PER_SECOND))
 
 
-def uploads_with_live_versions():
-    """Uploads a live file version references: their bytes are never purged."""
+def _live_versions():
+    """The live file versions (not deleted, of a file and a project not deleted) of the upload `OuterRef("pk")`."""
     from files.models import FileVersion
 
-    live = FileVersion.objects.filter(
+    return FileVersion.objects.filter(
         upload=OuterRef("pk"), is_deleted=False, file__is_deleted=False, file__project__is_deleted=False
     )
-    return Upload.objects.filter(Exists(live))
+
+
+def uploads_with_live_versions():
+    """Uploads a live file version references: their bytes are never purged."""
+    return Upload.objects.filter(Exists(_live_versions()))
 
 
 def uploads_to_purge():
@@ -91,11 +95,9 @@ def uploads_to_purge():
     version references is never among them."""
     expired = timezone.now() - timedelta(days=settings.UPLOAD_RETENTION_DAYS)
     unreachable = Q(error_on__isnull=False) | Q(project__is_deleted=True) | Q(created_on__lt=expired)
-    return (
-        Upload.objects.filter(unreachable, purged_on__isnull=True, purge_requested_on__isnull=True)
-        .exclude(pk__in=uploads_with_live_versions())
-        .order_by("created_on", "id")
-    )
+    return Upload.objects.filter(
+        unreachable, ~Exists(_live_versions()), purged_on__isnull=True, purge_requested_on__isnull=True
+    ).order_by("created_on", "id")
 
 
 def uploads_awaiting_purge():

@@ -2,17 +2,20 @@
 errored uploads, and uploads not made into a file version within UPLOAD_RETENTION_DAYS — on the filesystem and in
 S3; the bytes of a file's live version never are."""
 
+import threading
 from datetime import timedelta
 
 import boto3
 import pytest
 import requests
+from django.db import connection, transaction
 from django.test import TestCase
 from django.utils import timezone
 
 from dds.jobs.models import Job
 from uploads import services
 from uploads.models import Upload
+from uploads.selectors import uploads_awaiting_storage
 
 from ..client import API, chunk_body, md5
 
@@ -203,6 +206,39 @@ def test_it_enqueues_at_most_one_batch_per_sweep(create_upload):
     assert Upload.objects.filter(purged_on=None).count() == 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_it_leaves_an_upload_another_sweep_holds_to_that_sweep(create_upload):
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite has no row locks")
+    uploads = [create_upload(size=1, name=f"old {n}") for n in range(3)]
+    for upload in uploads:
+        started_days_ago(upload["id"], 30)
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                Upload.objects.select_for_update().get(pk=uploads[0]["id"])
+                held.set()
+                release.wait(timeout=60)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(timeout=60)
+    try:
+        first = sweep()
+    finally:
+        release.set()
+        holder.join()
+
+    assert first == 2
+    assert not purged(uploads[0]["id"])
+    assert sweep() == 1
+    assert all(purged(upload["id"]) for upload in uploads)
+
+
 def test_it_shows_bytes_held_and_what_waits_to_be_purged_in_the_admin(
     operator, as_alice, project, default_provider, uploaded, complete, bad_upload, file_from
 ):
@@ -312,3 +348,20 @@ def test_it_purges_an_errored_s3_upload_and_keeps_a_live_one(as_alice, s3, s3_pr
 
     assert s3_holds(s3, s3_project) == ([good], [])
     assert purged(errored) and not purged(good)
+
+
+def test_it_prepares_no_multipart_upload_for_an_upload_purged_before_its_storage_was(
+    alice, client_for, s3, s3_project, s3_provider
+):
+    waiting = client_for(alice, commit=False)
+    body = {"name": "s3.bin", "content_type": "application/octet-stream", "size": 3}
+    body["storage_provider"] = {"id": str(s3_provider.id)}
+    upload_id = waiting.post(f"{API}/projects/{s3_project.id}/uploads", body, format="json").json()["id"]
+    started_days_ago(upload_id, 30)
+
+    assert sweep() == 1
+    services.upload_storage_initialize(upload_id=upload_id)
+
+    assert s3_holds(s3, s3_project) == ([], [])
+    assert not uploads_awaiting_storage().filter(pk=upload_id).exists()
+    assert services.upload_storage_reconcile(older_than=timedelta(0)) == 0
