@@ -4,9 +4,9 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from dds import errors
+from dds.jobs.services import job_enqueue
 from dds.names import has_control_character
 from uploads.models import Upload
-from uploads.services import upload_purge_request
 
 from .models import Container, FileVersion
 
@@ -37,6 +37,16 @@ def _check_upload(upload, *, file=None):
         used_elsewhere = used_elsewhere.exclude(file=file)
     if used_elsewhere.exists():
         raise errors.ValidationFailed.field("upload", "has already been used by another file")
+
+
+@transaction.atomic
+def upload_purge_request(*, upload_ids):
+    """Queue the removal of uploads' bytes (sent after commit), noting when on each upload; the job keeps any upload a
+    live version still references. (Here, not in uploads.services, which imports this app's services.)"""
+    upload_ids = sorted(set(upload_ids), key=str)
+    Upload.objects.filter(pk__in=upload_ids).update(purge_requested_on=timezone.now())
+    for upload_id in upload_ids:
+        job_enqueue("purge_upload", upload_id)
 
 
 def _delete(actor, nodes, *, purge=True):
@@ -79,9 +89,10 @@ def folder_delete(*, actor, folder):
 
 @transaction.atomic
 def project_contents_delete(*, actor, project):
-    """Mark the project's folders, files and versions deleted; their bytes go with every other upload of the project
-    (projects.services.project_delete)."""
+    """Mark the project's folders, files and versions deleted, and queue the removal of every upload's bytes of the
+    project, whether or not it became a file version: a deleted project frees all its bytes."""
     _delete(actor, Container.objects.filter(project=project, is_deleted=False), purge=False)
+    upload_purge_request(upload_ids=Upload.objects.filter(project=project, purged_on=None).values_list("id", flat=True))
 
 
 @transaction.atomic

@@ -35,7 +35,8 @@ def entry(message):
 
 def record_pending(message):
     """Inline mode: the entry waits in the database, written in the caller's transaction."""
-    from .models import PendingMessage
+    # django-dramatiq imports this module for its middleware before Django's models are loaded.
+    from .models import PendingMessage  # noqa: PLC0415
 
     PendingMessage.objects.create(message_id=message.message_id, entry=entry(message))
 

@@ -3,11 +3,10 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 
-from dds.jobs.services import job_enqueue
 from uploads.models import Upload
 from uploads.selectors import HELD_BYTES, held_bytes
 
-from .actors import initialize_project_storage
+from . import services
 from .models import AuthRole, Project, ProjectPermission, ProjectStorageProvider, SystemPermission
 
 
@@ -61,7 +60,7 @@ class ProjectAdmin(admin.ModelAdmin):
 @admin.action(description="Initialize again (enqueue the storage job)")
 def initialize_again(modeladmin, request, queryset):
     for storage in queryset.filter(is_initialized=False):
-        job_enqueue(initialize_project_storage, storage.project_id, storage.storage_provider_id)
+        services.project_storage_initialize_again(storage=storage)
     messages.success(request, "Enqueued storage initialization for the storage not yet initialized.")
 
 

@@ -295,3 +295,15 @@ def start_worker(storage_root, tmp_path):
         if process.poll() is None:
             process.terminate()
             process.wait(timeout=30)
+
+
+@pytest.fixture
+def client_keys():
+    """`client_keys(user)`: the (user_key, agent_key) pair of `user`'s DukeDSClient agent, as create_client_config
+    makes them."""
+
+    def make(user):
+        user_key, agent_key = services.client_credentials_ensure(user=user, agent_name="DukeDSClient")
+        return user_key.key, agent_key.key
+
+    return make

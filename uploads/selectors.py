@@ -6,6 +6,8 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from files.models import FileVersion
+
 from .models import Chunk, Fingerprint, StorageProvider, Upload
 
 
@@ -77,8 +79,6 @@ def retry_after(upload):
 
 def _live_versions():
     """The live file versions (not deleted, of a file and a project not deleted) of the upload `OuterRef("pk")`."""
-    from files.models import FileVersion
-
     return FileVersion.objects.filter(
         upload=OuterRef("pk"), is_deleted=False, file__is_deleted=False, file__project__is_deleted=False
     )

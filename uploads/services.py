@@ -7,8 +7,11 @@ from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
+from files.services import upload_purge_request
+from projects.services import project_storage_add_everywhere
 
 from .models import HASH_ALGORITHMS, Chunk, Fingerprint, Upload
+from .selectors import uploads_to_purge, uploads_with_live_versions
 from .storage.base import StorageUnreachable, backend_for
 
 _HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
@@ -39,8 +42,6 @@ def _check_hash(field, algorithm, value, *, allowed=HASH_ALGORITHMS):
 @transaction.atomic
 def storage_provider_save(*, provider, is_new):
     """Save an operator's provider; a new one gets storage for every live project, initialized by jobs."""
-    from projects.services import project_storage_add_everywhere
-
     provider.save()
     if is_new and not provider.is_deprecated:
         project_storage_add_everywhere(storage_provider=provider)
@@ -68,9 +69,7 @@ def upload_create(*, actor, project, storage_provider, name, content_type, size,
     upload.stamp_created(actor)
     upload.save()
     if chunked and not upload.ready_for_chunks:
-        from .actors import initialize_upload_storage
-
-        job_enqueue(initialize_upload_storage, upload.id)
+        job_enqueue("initialize_upload_storage", upload.id)
     return upload
 
 
@@ -143,9 +142,7 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     upload.etag = _new_etag()
     upload.stamp_updated(actor)
     upload.save()
-    from .actors import complete_upload
-
-    job_enqueue(complete_upload, upload.id)
+    job_enqueue("complete_upload", upload.id)
     return upload
 
 
@@ -187,9 +184,7 @@ def upload_reverify(*, upload):
     Upload.objects.filter(pk=upload.pk, completed_on__isnull=False).update(
         is_consistent=None, error_on=None, error_message=None
     )
-    from .actors import complete_upload
-
-    job_enqueue(complete_upload, upload.id)
+    job_enqueue("complete_upload", upload.id)
 
 
 @transaction.atomic
@@ -207,57 +202,15 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     return fingerprint
 
 
-def upload_storage_reconcile(*, older_than):
-    """Enqueue again the initialization and verification of uploads overdue by `older_than`."""
-    from dds.jobs.models import Job
-
-    from .actors import complete_upload, initialize_upload_storage
-    from .selectors import uploads_awaiting_storage, uploads_awaiting_verification
-
-    cutoff = timezone.now() - older_than
-    resent = 0
-    for actor, pending in (
-        (initialize_upload_storage, uploads_awaiting_storage().filter(created_on__lt=cutoff)),
-        (complete_upload, uploads_awaiting_verification().filter(completed_on__lt=cutoff)),
-    ):
-        recent = Job.objects.filter(worker=actor.actor_name, created_on__gte=cutoff).values_list(
-            "resource_id", flat=True
-        )
-        for upload_id in pending.exclude(id__in=[value for value in recent]).values_list("id", flat=True):
-            with transaction.atomic():
-                job_enqueue(actor, upload_id)
-            resent += 1
-    return resent
-
-
 # Purges one sweep enqueues at most: a sweep stays one short transaction however many uploads expire at once.
 RETENTION_SWEEP_BATCH = 500
 
 
 @transaction.atomic
-def upload_purge_request(*, upload_ids):
-    """Enqueue the removal of uploads' bytes (sent after commit); the job keeps any upload a live version references."""
-    from .actors import purge_upload
-
-    upload_ids = sorted(set(upload_ids), key=str)
-    Upload.objects.filter(pk__in=upload_ids).update(purge_requested_on=timezone.now())
-    for upload_id in upload_ids:
-        job_enqueue(purge_upload, upload_id)
-
-
-@transaction.atomic
-def project_uploads_purge_request(*, project):
-    """A deleted project frees all its bytes: every upload not purged yet is queued for removal."""
-    upload_purge_request(upload_ids=project.uploads.filter(purged_on__isnull=True).values_list("id", flat=True))
-
-
-@transaction.atomic
 def upload_retention_sweep(*, limit=RETENTION_SWEEP_BATCH):
     """Enqueue purges for the uploads the retention policy frees (selectors.uploads_to_purge), at most `limit` per
-    call; returns how many. Safe to run often and side by side: an upload is requested once,
-    and concurrent sweeps skip the rows another one holds."""
-    from .selectors import uploads_to_purge
-
+    call; returns how many. Safe to run often and side by side: an upload is requested once, and concurrent sweeps
+    skip the rows another one holds."""
     batch = list(
         uploads_to_purge()
         .select_for_update(of=("self",), no_key=True, skip_locked=True)
@@ -270,8 +223,6 @@ def upload_retention_sweep(*, limit=RETENTION_SWEEP_BATCH):
 @transaction.atomic
 def upload_purge(*, upload_id):
     """The removal job: drop an upload's bytes once no live file version references it. Safe to run again."""
-    from .selectors import uploads_with_live_versions
-
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )

@@ -364,4 +364,3 @@ def test_it_prepares_no_multipart_upload_for_an_upload_purged_before_its_storage
 
     assert s3_holds(s3, s3_project) == ([], [])
     assert not uploads_awaiting_storage().filter(pk=upload_id).exists()
-    assert services.upload_storage_reconcile(older_than=timedelta(0)) == 0

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='upload',
             name='purge_requested_on',
-            field=models.DateTimeField(blank=True, help_text='when a purge job was enqueued', null=True),
+            field=models.DateTimeField(blank=True, help_text='when a purge job was last enqueued', null=True),
         ),
     ]

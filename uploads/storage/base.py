@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from django.utils.module_loading import import_string
 
+from dds.jobs.retries import TransientError
+
 BACKENDS = {
     "filesystem": "uploads.storage.filesystem.FilesystemStorage",
     "s3": "uploads.storage.s3.S3Storage",
@@ -21,7 +23,11 @@ SIGNED_URL_SECONDS = 15 * 60
 READ_BLOCK = 1024 * 1024
 
 
-class StorageUnreachable(Exception):
+class UnknownStorageKind(ValueError):
+    """A provider of a kind no backend serves: a configuration error, which retrying does not mend."""
+
+
+class StorageUnreachable(TransientError):
     """Storage did not answer: a job retries, a health check reports it; never an integrity failure."""
 
 
@@ -84,7 +90,7 @@ class StorageBackend:
         self.provider = provider
 
     def check(self):
-        """Raise StorageUnreachable unless the storage answers."""
+        """Raise StorageUnreachable unless the storage answers and takes bytes; returns facts worth reporting."""
         raise NotImplementedError
 
     def project_initialize(self, project_id):
@@ -120,5 +126,5 @@ class StorageBackend:
 def backend_for(provider):
     path = BACKENDS.get(provider.kind)
     if path is None:
-        raise StorageUnreachable(f"no storage backend for providers of kind {provider.kind!r}")
+        raise UnknownStorageKind(f"no storage backend for providers of kind {provider.kind!r}")
     return import_string(path)(provider)
