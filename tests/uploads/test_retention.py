@@ -206,7 +206,7 @@ def test_it_enqueues_at_most_one_batch_per_sweep(create_upload):
     assert Upload.objects.filter(purged_on=None).count() == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_leaves_an_upload_another_sweep_holds_to_that_sweep(create_upload):
     if connection.vendor == "sqlite":
         pytest.skip("SQLite has no row locks")
