@@ -150,6 +150,14 @@ class UnknownContext(DDSError):
     suggestion = "Context should be either project or system"
 
 
+class UnknownStatus(DDSError):
+    """`GET /project_transfers?status=` with a status transfers never have (the reference's wording, its list too)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    reason = "Unknown Status"
+    suggestion = 'Status should be one of the following: ["pending", "rejected", "accepted", "canceled"]'
+
+
 class RouteNotFound(DDSError):
     status_code = status.HTTP_404_NOT_FOUND
     reason = "Route Not Found"

@@ -291,6 +291,12 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 
 STORAGE_ROOT = Path(_env("STORAGE_ROOT", str(VAR_DIR / "storage"))).resolve()
 STORAGE_MIN_FREE_MB = _env_int("STORAGE_MIN_FREE_MB", 1024)
+# The class serving each kind of storage provider (dotted paths); every kind a provider can have needs one, which
+# every management command (migrate, run_workers, check) verifies at start-up.
+STORAGE_BACKENDS = {
+    "filesystem": "uploads.storage.filesystem.FilesystemStorage",
+    "s3": "uploads.storage.s3.S3Storage",
+}
 STORAGE_PROVIDER = _env_choice("STORAGE_PROVIDER", "filesystem", {"filesystem", "s3"})
 S3_ENDPOINT_URL = _env_url("S3_ENDPOINT_URL", ("http", "https"))
 S3_ACCESS_KEY_ID = _env("S3_ACCESS_KEY_ID")

@@ -11,6 +11,7 @@ from uploads.selectors import active_storage_providers
 from uploads.storage.base import backend_for
 
 from .models import Project, ProjectPermission, ProjectStorageProvider, SystemPermission
+from .transfers.services import project_transfers_cancel_pending
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9_]*$")
 SLUG_MAX_LENGTH = Project._meta.get_field("slug").max_length
@@ -144,11 +145,13 @@ def project_update(*, actor, project, **changes):
 
 @transaction.atomic
 def project_delete(*, actor, project):
-    """Delete a project with all its folders, files and versions; their bytes are removed by jobs."""
+    """Delete a project with all its folders, files and versions (their bytes are removed by jobs), and cancel its
+    pending transfer."""
     project.is_deleted = True
     project.stamp_deleted(actor)
     project.save()
     project_contents_delete(actor=actor, project=project)
+    project_transfers_cancel_pending(actor=actor, project=project)
 
 
 @transaction.atomic

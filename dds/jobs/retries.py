@@ -18,6 +18,10 @@ class TransientError(Exception):
     """A failure that passes by itself (storage not answering): the job is retried for as long as it lasts."""
 
 
+class PermanentError(Exception):
+    """A failure no retry can mend (a provider of a kind no backend serves): the job fails at once, for a human."""
+
+
 # A database error other than these two (an IntegrityError, a DataError) is a defect, not a passing fault. OSError
 # covers a full disk, which passes once space is freed.
 _TRANSIENT = (TransientError, OperationalError, InterfaceError, OSError, TimeoutError)
@@ -29,6 +33,8 @@ def is_transient(error):
 
 def should_retry(retries, error):
     """Dramatiq's `retry_when`: `retries` failures came before this one."""
+    if isinstance(error, PermanentError):
+        return False
     return is_transient(error) or retries < settings.JOB_MAX_RETRIES
 
 

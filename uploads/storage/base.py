@@ -4,14 +4,10 @@ import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.module_loading import import_string
 
-from dds.jobs.retries import TransientError
-
-BACKENDS = {
-    "filesystem": "uploads.storage.filesystem.FilesystemStorage",
-    "s3": "uploads.storage.s3.S3Storage",
-}
+from dds.jobs.retries import PermanentError, TransientError
 
 # CONTRACT §2.4: clients compare these strings; keep them byte for byte.
 SIZE_MISMATCH = "reported size does not match size computed by StorageProvider"
@@ -23,7 +19,7 @@ SIGNED_URL_SECONDS = 15 * 60
 READ_BLOCK = 1024 * 1024
 
 
-class UnknownStorageKind(ValueError):
+class UnknownStorageKind(PermanentError):
     """A provider of a kind no backend serves: a configuration error, which retrying does not mend."""
 
 
@@ -123,8 +119,18 @@ class StorageBackend:
         raise NotImplementedError
 
 
+def backend_classes():
+    """STORAGE_BACKENDS' classes by provider kind, imported once."""
+    if not _BACKEND_CLASSES:
+        _BACKEND_CLASSES.update({kind: import_string(path) for kind, path in settings.STORAGE_BACKENDS.items()})
+    return _BACKEND_CLASSES
+
+
+_BACKEND_CLASSES = {}
+
+
 def backend_for(provider):
-    path = BACKENDS.get(provider.kind)
-    if path is None:
+    backend = backend_classes().get(provider.kind)
+    if backend is None:
         raise UnknownStorageKind(f"no storage backend for providers of kind {provider.kind!r}")
-    return import_string(path)(provider)
+    return backend(provider)
