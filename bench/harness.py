@@ -282,7 +282,8 @@ def wait_until(predicate, *, timeout, what, interval=0.1):
         time.sleep(interval)
 
 
-def _answers(url):
+def answers(url):
+    """Whether anything answers HTTP at `url`."""
     try:
         urllib.request.urlopen(url, timeout=2)
         return True
@@ -295,7 +296,7 @@ def _answers(url):
 class Gunicorn:
     """`gunicorn dds.wsgi` on 127.0.0.1 with `workers` sync workers."""
 
-    def __init__(self, processes, env, *, workers, log, threads=1, timeout=300):
+    def __init__(self, processes, env, *, workers, log, threads=1, timeout=300, access_log=False):
         if not (Path(PYTHON).parent / "gunicorn").exists():
             sys.exit("gunicorn is missing: bin/install requirements/production.txt (it pins gunicorn)")
         self.port = free_port()
@@ -315,9 +316,11 @@ class Gunicorn:
         ]
         if threads > 1:
             args += ["--threads", str(threads)]
+        if access_log:  # one line per request, into `log`
+            args += ["--access-logfile", "-"]
         self.process = processes.start(args, env=env, log=log)
         self.processes = processes
-        wait_until(lambda: self._check() and _answers(f"{self.url}/health"), timeout=60, what="gunicorn")
+        wait_until(lambda: self._check() and answers(f"{self.url}/health"), timeout=60, what="gunicorn")
         wait_until(lambda: len(self.worker_pids()) == workers, timeout=60, what="gunicorn workers")
 
     def _check(self):
@@ -367,7 +370,7 @@ def start_moto(processes, log, *, part_min_size=None):
     def up():
         if process.poll() is not None:
             raise RuntimeError(f"moto exited: {Path(log).read_text()[-3000:]}")
-        return _answers(f"{endpoint}/moto-api/")
+        return answers(f"{endpoint}/moto-api/")
 
     wait_until(up, timeout=60, what="moto")
     process.endpoint = endpoint

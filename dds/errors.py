@@ -87,6 +87,11 @@ class MissingKeys(BadRequest):
     suggestion = "api_key and user_key are required"
 
 
+class NoDirectory(BadRequest):
+    reason = "authentication provider does not support affilate searches"
+    suggestion = "perhaps you are using the wrong authentication provider"
+
+
 class MissingAccessToken(BadRequest):
     reason = "no access_token"
     suggestion = "you might need to login through an authentication service"
@@ -123,6 +128,10 @@ class InvalidAccessToken(NotAuthenticated):
     suggestion = "token not properly signed"
 
 
+class UnknownAuthenticationService(InvalidAccessToken):
+    suggestion = "authentication service not registered"
+
+
 class Forbidden(DDSError):
     status_code = status.HTTP_403_FORBIDDEN
     reason = "Unauthorized"
@@ -136,6 +145,12 @@ class NotFound(DDSError):
 
     def __init__(self, model="Resource", suggestion=None):
         super().__init__(f"{model} Not Found", suggestion or f"you may have mistyped the {model} id")
+
+
+class AffiliateNotFound(DDSError):
+    status_code = status.HTTP_404_NOT_FOUND
+    reason = "Affiliate Not Found"
+    suggestion = "you may have mistyped the uid"
 
 
 class InvalidKey(DDSError):
@@ -184,6 +199,12 @@ class MethodNotAllowed(DDSError):
     suggestion = "check the allowed methods in the API documentation at /api/docs/"
 
 
+class AffiliateExists(DDSError):
+    status_code = status.HTTP_409_CONFLICT
+    reason = "Affiliate already registered"
+    suggestion = "nothing else needs to be done"
+
+
 class NotAcceptable(DDSError):
     status_code = status.HTTP_406_NOT_ACCEPTABLE
     reason = "not acceptable"
@@ -216,6 +237,11 @@ class ServiceUnavailable(DDSError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     reason = "service unavailable"
     suggestion = "try again in a few minutes, or contact the systems administrators"
+
+
+class IdentityProviderUnavailable(ServiceUnavailable):
+    reason = "identity provider communication failure"
+    suggestion = "please try again in a few minutes, or report an issue"
 
 
 class Unhealthy(ServiceUnavailable):

@@ -5,6 +5,7 @@ indexed in the database). A wrong value stops start-up with a message naming the
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -16,6 +17,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 _DEVELOPMENT_SECRET_KEY = "dds-development-only-secret-key-do-not-use-in-production"
+_LOG_LEVELS = {"critical", "error", "warning", "info", "debug"}
 
 
 def _env(name, default=None):
@@ -58,6 +60,40 @@ def _env_list(name, default=""):
     return [item.strip() for item in _env(name, default).split(",") if item.strip()]
 
 
+def _env_hosts(name, default):
+    hosts = _env_list(name, default)
+    for host in hosts:
+        if not re.fullmatch(r"\.?[\w.*:\[\]-]+", host):
+            raise ImproperlyConfigured(f"{name} must list host names (no scheme or path), not {host!r}")
+    return hosts
+
+
+def _env_origins(name):
+    origins = _env_list(name)
+    for origin in origins:
+        parsed = urlparse(origin)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.path or parsed.query:
+            raise ImproperlyConfigured(f"{name} must list origins like https://app.example.org, not {origin!r}")
+    return origins
+
+
+def _env_pattern(name, default, pattern, meaning):
+    value = _env(name, default)
+    if not re.fullmatch(pattern, value):
+        raise ImproperlyConfigured(f"{name} must be {meaning}, not {value!r}")
+    return value
+
+
+def _env_directory(name, default):
+    """A folder the service writes to: made when missing; a file in its place or an unwritable parent is refused."""
+    path = Path(_env(name, str(default))).resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(f"{name} must be a folder the service can create: {error}") from None
+    return path
+
+
 def _env_url(name, schemes):
     value = _env(name)
     if value is None:
@@ -78,18 +114,21 @@ _SQLITE_OPTIONS = {
 
 
 def _database(url):
+    # Read whatever the engine, so that a wrong value is refused on SQLite too, naming its own variable.
+    conn_max_age = _env_int("DATABASE_CONN_MAX_AGE", 60)
+    prepared_statements = _env_bool("DATABASE_PREPARED_STATEMENTS", True)
     if url is None:
         VAR_DIR.mkdir(exist_ok=True)
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "dds.sqlite3", "OPTIONS": _SQLITE_OPTIONS}
     try:
-        config = dj_database_url.parse(url, conn_max_age=_env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True)
+        config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
     except Exception as error:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed ({error}): {url!r}") from None
     if config.get("ENGINE") not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
         raise ImproperlyConfigured(f"DATABASE_URL must be a postgres:// or sqlite:// URL, not {url!r}")
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = _SQLITE_OPTIONS
-    elif _env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    elif prepared_statements:
         # A query run twice on a connection is prepared there: PostgreSQL plans it once, not on every request.
         config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
     return config
@@ -103,7 +142,9 @@ if SECRET_KEY is None:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = _DEVELOPMENT_SECRET_KEY
-ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "*")
+elif SECRET_KEY == _DEVELOPMENT_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured("SECRET_KEY must not be the development key when DEBUG is off")
+ALLOWED_HOSTS = _env_hosts("ALLOWED_HOSTS", "*")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
 
 DJANGO_APPS = [
@@ -174,8 +215,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(_env("STATIC_ROOT", str(VAR_DIR / "static")))
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT = _env_directory("STATIC_ROOT", VAR_DIR / "static")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -187,7 +227,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO").upper()},
+    "root": {"handlers": ["console"], "level": _env_choice("LOG_LEVEL", "info", _LOG_LEVELS).upper()},
     "loggers": {
         "pika": {"level": "WARNING"},
         "elastic_transport": {"level": "ERROR"},
@@ -217,7 +257,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "DDS API",
     "DESCRIPTION": (
         "Duke Data Service REST API v1, eventually consistent (DDS-872). Authenticate with the raw api_token "
-        "from POST /api/v1/software_agents/api_token in the Authorization header (no Bearer prefix)."
+        "from POST /api/v1/software_agents/api_token in the Authorization header (no Bearer prefix). Errors, "
+        "eventual consistency (`resource_not_consistent` with `Retry-After`), what DDS adds to the original service "
+        "and where it differs, and what each `ddsclient` command calls: `docs/api/README.md` in the DDS repository."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -241,7 +283,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CORS_ALLOWED_ORIGINS = _env_list("CORS_ALLOWED_ORIGINS")
+CORS_ALLOWED_ORIGINS = _env_origins("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT")
@@ -289,7 +331,7 @@ DRAMATIQ_BROKER = {
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 
-STORAGE_ROOT = Path(_env("STORAGE_ROOT", str(VAR_DIR / "storage"))).resolve()
+STORAGE_ROOT = _env_directory("STORAGE_ROOT", VAR_DIR / "storage")
 STORAGE_MIN_FREE_MB = _env_int("STORAGE_MIN_FREE_MB", 1024)
 # The class serving each kind of storage provider (dotted paths); every kind a provider can have needs one, which
 # every management command (migrate, run_workers, check) verifies at start-up.
@@ -301,7 +343,7 @@ STORAGE_PROVIDER = _env_choice("STORAGE_PROVIDER", "filesystem", {"filesystem", 
 S3_ENDPOINT_URL = _env_url("S3_ENDPOINT_URL", ("http", "https"))
 S3_ACCESS_KEY_ID = _env("S3_ACCESS_KEY_ID")
 S3_SECRET_ACCESS_KEY = _env("S3_SECRET_ACCESS_KEY")
-S3_REGION = _env("S3_REGION", "us-east-1")
+S3_REGION = _env_pattern("S3_REGION", "us-east-1", r"[a-z0-9-]+", "a region name like us-east-1")
 if STORAGE_PROVIDER == "s3" and not (S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY):
     raise ImproperlyConfigured("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set when STORAGE_PROVIDER is s3")
 
@@ -311,3 +353,11 @@ UPLOAD_RETENTION_DAYS = _env_int("UPLOAD_RETENTION_DAYS", 7, minimum=1)
 
 ELASTICSEARCH_URL = _env_url("ELASTICSEARCH_URL", ("http", "https"))
 MESSAGE_LOG_WORK_DURATION = _env_int("MESSAGE_LOG_WORK_DURATION", 300, minimum=1)
+
+# --- sign-in through identity providers -------------------------------------------------------------------
+
+# Seconds DDS waits for an OpenID Connect issuer (discovery, keys, token, userinfo) before answering 503.
+OIDC_TIMEOUT = _env_int("OIDC_TIMEOUT", 10, minimum=1)
+# The public base URL of this service (`https://dds.example.org`): the redirect URI /login registers with the
+# issuer and the `url` of the client config it shows. Unset: taken from each request's Host.
+SIGNIN_BASE_URL = (_env_url("SIGNIN_BASE_URL", ("http", "https")) or "").rstrip("/") or None

@@ -5,8 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from dds import exception_handler
 from dds.health import HealthView
+from dds.index import IndexView, RootIndexView, favicon
 
 urlpatterns = [
+    re_path(r"^$", RootIndexView.as_view(), name="index"),
+    re_path(r"^api/v1/?$", IndexView.as_view(), name="api-index"),
+    path("favicon.ico", favicon, name="favicon"),
     path("api/v1/", include("dds.accounts.urls")),
     path("api/v1/", include("projects.urls")),
     path("api/v1/", include("uploads.urls")),
@@ -16,6 +20,7 @@ urlpatterns = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
     path("storage/", include("uploads.storage.urls")),
     path("admin/", admin.site.urls),
+    path("", include("dds.accounts.signin_urls")),
     # Any other path is an unknown route: a JSON 404 whatever DEBUG says.
     re_path(r"", csrf_exempt(exception_handler.handler404)),
 ]

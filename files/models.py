@@ -19,6 +19,10 @@ class Container(Audited):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="containers")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    # In the trash an item sits at the project's top level; this is the folder it was deleted from.
+    deleted_from_parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     path = models.TextField(blank=True, default="")
     name = models.CharField(max_length=255)
     is_deleted = models.BooleanField(default=False)

@@ -54,11 +54,12 @@ def parent_resolve(reference):
     if reference.get("kind") == "dds-project":
         return get_or_404(Project.objects.filter(is_deleted=False), "Project", reference.get("id")), None
     folder = get_or_404(
-        Container.objects.select_related("project").filter(kind=Container.Kind.FOLDER, is_deleted=False),
-        "Folder",
-        reference.get("id"),
+        Container.objects.select_related("project").filter(kind=Container.Kind.FOLDER), "Folder", reference.get("id")
     )
+    # A deleted project's folders are deleted with it: the project is what is missing (as the original answers).
     if folder.project.is_deleted:
+        raise errors.NotFound("Project")
+    if folder.is_deleted:
         raise errors.NotFound("Folder")
     return folder.project, folder
 

@@ -78,6 +78,26 @@ def folder_create(*, actor, project, parent, name):
     return folder
 
 
+def _repath_subtree(folder, old_subtree):
+    """After `folder` moved, give everything below it the `path` of its new place."""
+    if old_subtree != folder.subtree_path:
+        Container.objects.filter(project=folder.project_id, path__startswith=old_subtree).update(
+            path=Concat(Value(folder.subtree_path), Substr("path", len(old_subtree) + 1))
+        )
+
+
+def _move_to_trash(node):
+    """As in the original's trash: a deleted item leaves its folder for the project's top level, remembering the
+    folder it left; what is below a deleted folder stays in it."""
+    if node.parent_id is None:
+        return
+    old_subtree = node.subtree_path
+    node.deleted_from_parent_id, node.parent, node.path = node.parent_id, None, ""
+    Container.objects.filter(pk=node.pk).update(deleted_from_parent=node.deleted_from_parent_id, parent=None, path="")
+    if node.is_folder:
+        _repath_subtree(node, old_subtree)
+
+
 @transaction.atomic
 def folder_delete(*, actor, folder):
     """Delete a folder and its whole subtree at once: no listing ever shows a descendant of a deleted folder."""
@@ -85,6 +105,7 @@ def folder_delete(*, actor, folder):
         Q(pk=folder.pk) | Q(path__startswith=folder.subtree_path), is_deleted=False
     )
     _delete(actor, subtree)
+    _move_to_trash(folder)
 
 
 @transaction.atomic
@@ -111,10 +132,8 @@ def container_move(*, actor, node, project, parent):
     node.path = parent.subtree_path if parent else ""
     node.stamp_updated(actor)
     node.save()
-    if node.is_folder and old_subtree != node.subtree_path:
-        Container.objects.filter(project=node.project_id, path__startswith=old_subtree).update(
-            path=Concat(Value(node.subtree_path), Substr("path", len(old_subtree) + 1))
-        )
+    if node.is_folder:
+        _repath_subtree(node, old_subtree)
     return node
 
 
@@ -181,6 +200,7 @@ def file_update(*, actor, file, upload=None, label=_UNCHANGED):
 @transaction.atomic
 def file_delete(*, actor, file):
     _delete(actor, Container.objects.filter(pk=file.pk))
+    _move_to_trash(file)
 
 
 @transaction.atomic

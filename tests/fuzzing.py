@@ -154,7 +154,9 @@ def seed_world():
     )
     uploads.upload_storage_initialize(upload_id=waiting.id)
     transfer = project_transfer_create(actor=actor, project=project, to_user_ids=[other.id])
-    auth_provider = AuthenticationService.objects.create(name=f"Fuzzing identity provider {suffix}")
+    # An OpenID Connect provider without a directory. Deprecated, so that GET /user/api_token without a service id
+    # asks no issuer: none runs here, and the 503 that an unreachable one rightly gives would read as a server error.
+    auth_provider = AuthenticationService.objects.create(name=f"Fuzzing identity provider {suffix}", is_deprecated=True)
     ids = {
         "auth_provider": auth_provider.id,
         "uid": "fuzzer",

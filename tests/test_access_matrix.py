@@ -71,7 +71,7 @@ MATRIX = {
         PUBLIC,
         201,
     ),
-    ("GET", "/api/v1/user/api_token"): ("/user/api_token?access_token=abc", None, PUBLIC, 401),
+    ("GET", "/api/v1/user/api_token"): ("/user/api_token?access_token=", None, PUBLIC, 401),
     # §3.5
     ("GET", "/api/v1/current_user"): ("/current_user", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 200),
@@ -102,7 +102,7 @@ MATRIX = {
         AGENT_OWNER,
         204,
     ),
-    # §3.7, §3.8: affiliates need a directory, which no provider here has (400 to anyone authenticated).
+    # §3.7, §3.8: affiliates need a directory, which an OpenID Connect provider has not (400 to anyone authenticated).
     ("GET", "/api/v1/users"): ("/users", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/users/{id}"): ("/users/{bob}", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/auth_providers"): ("/auth_providers", None, PUBLIC, 200),
@@ -227,7 +227,8 @@ MATRIX = {
     ("DELETE", "/api/v1/file_versions/{id}"): ("/file_versions/{v1}", None, "delete_file", 204),
     ("GET", "/api/v1/file_versions/{id}/url"): ("/file_versions/{v1}/url", None, "download_file", 200),
     ("POST", "/api/v1/file_versions/{id}/current"): ("/file_versions/{v1}/current", None, "update_file", 201),
-    # Documentation and health: public.
+    # The index, documentation and health: public.
+    ("GET", "/api/v1"): ("/api/v1", None, PUBLIC, 200),
     ("GET", "/api/schema"): ("/api/schema/", None, PUBLIC, 200),
     ("GET", "/api/docs"): ("/api/docs/", None, PUBLIC, 200),
     ("GET", "/health"): ("/health", None, PUBLIC, 200),

@@ -23,11 +23,28 @@ def start(**environment):
     [
         ("DATABASE_URL", "not a url"),
         ("DATABASE_URL", "mysql://root@localhost/dds"),
-        ("STORAGE_PROVIDER", "ftp"),
-        ("ACTIVE_JOB_QUEUE_ADAPTER", "celery"),
-        ("CLOUDAMQP_URL", "localhost:5672"),
-        ("MESSAGE_LOG_WORK_DURATION", "soon"),
+        ("DATABASE_CONN_MAX_AGE", "abc"),
+        ("DATABASE_CONN_MAX_AGE", "-1"),
+        ("DATABASE_PREPARED_STATEMENTS", "sometimes"),
         ("DEBUG", "maybe"),
+        ("ALLOWED_HOSTS", "https://dds.example.org"),
+        ("CORS_ALLOWED_ORIGINS", "app.example.org"),
+        ("CLOUDAMQP_URL", "localhost:5672"),
+        ("ACTIVE_JOB_QUEUE_ADAPTER", "celery"),
+        ("JOB_MAX_RETRIES", "many"),
+        ("JOB_SWEEP_EVERY", "often"),
+        ("RECONCILE_OLDER_THAN", "0"),
+        ("HEALTH_QUEUE_STALL_SECONDS", "0"),
+        ("STORAGE_MIN_FREE_MB", "1GB"),
+        ("STORAGE_PROVIDER", "ftp"),
+        ("S3_ENDPOINT_URL", "minio:9000"),
+        ("S3_REGION", "US East"),
+        ("ELASTICSEARCH_URL", "localhost:9200"),
+        ("MESSAGE_LOG_WORK_DURATION", "soon"),
+        ("LOG_LEVEL", "LOUD"),
+        ("OIDC_TIMEOUT", "soon"),
+        ("OIDC_TIMEOUT", "0"),
+        ("SIGNIN_BASE_URL", "dds.example.org"),
         ("UPLOAD_RETENTION_DAYS", "a week"),
         ("UPLOAD_RETENTION_DAYS", "0"),
     ],
@@ -37,6 +54,49 @@ def test_it_refuses_a_bad_value_naming_the_variable(variable, value):
     assert result.returncode != 0
     assert variable in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("variable", ["DATABASE_CONN_MAX_AGE", "DATABASE_PREPARED_STATEMENTS"])
+@pytest.mark.parametrize("database", ["postgres://postgres@127.0.0.1:5432/dds", "sqlite:///{tmp_path}/dds.sqlite3"])
+def test_it_blames_a_bad_database_value_on_itself_on_either_engine(variable, database, tmp_path):
+    result = start(DATABASE_URL=database.format(tmp_path=tmp_path), **{variable: "abc"})
+    assert result.returncode != 0
+    assert variable in result.stderr
+    assert "DATABASE_URL" not in result.stderr
+
+
+@pytest.mark.parametrize("variable", ["STORAGE_ROOT", "STATIC_ROOT"])
+def test_it_refuses_a_folder_it_cannot_make(variable, tmp_path):
+    (tmp_path / "a-file").write_text("")
+    result = start(**{variable: str(tmp_path / "a-file" / "folder")})
+    assert result.returncode != 0
+    assert variable in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_it_refuses_the_development_secret_key_when_debug_is_off():
+    result = start(DEBUG="false", SECRET_KEY="dds-development-only-secret-key-do-not-use-in-production")
+    assert result.returncode != 0
+    assert "SECRET_KEY must not be the development key" in result.stderr
+
+
+def test_it_refuses_s3_storage_without_keys():
+    result = start(STORAGE_PROVIDER="s3", S3_ACCESS_KEY_ID="", S3_SECRET_ACCESS_KEY="")
+    assert result.returncode != 0
+    assert "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY" in result.stderr
+
+
+def test_it_refuses_to_run_workers_an_unknown_exception_names():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "run_workers"],
+        cwd=ROOT,
+        env={**os.environ, "WORKERS_ALL_RUN_EXCEPT": "complete_uploads"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "WORKERS_ALL_RUN_EXCEPT names an unknown worker complete_uploads" in result.stderr
 
 
 def test_it_refuses_to_run_without_a_secret_key_when_debug_is_off():

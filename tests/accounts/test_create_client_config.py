@@ -1,22 +1,27 @@
 """`manage.py create_client_config`: a user's ready-made DDS client config, printed as YAML."""
 
 import re
+import stat
 from io import StringIO
 
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
+from dds.accounts.management.commands.create_client_config import Command
 from dds.accounts.models import ApiKey, SoftwareAgent, User
 
 pytestmark = pytest.mark.django_db
 
 
+DEFAULT_URL_NOTE = "url: the default http://127.0.0.1:8000/api/v1; pass --url when the service answers elsewhere\n"
+
+
 def run(*args):
-    """The config the command printed, after checking it printed YAML on stdout and nothing on stderr."""
+    """The config the command printed, after checking it printed YAML on stdout and on stderr only the URL note."""
     stdout, stderr = StringIO(), StringIO()
     call_command("create_client_config", *args, stdout=stdout, stderr=stderr)
-    assert stderr.getvalue() == ""
+    assert stderr.getvalue() == ("" if "--url" in args else DEFAULT_URL_NOTE)
     return yaml.safe_load(stdout.getvalue())
 
 
@@ -111,3 +116,72 @@ def test_it_prints_rotated_keys_that_mint_a_token_and_old_ones_that_do_not(anony
 
     assert mint(new) == 201
     assert mint(old) == 404
+
+
+def test_it_creates_a_user_with_their_email_and_names():
+    run("jdoe", "--create-user", "--email", "jane@example.edu", "--first-name", "Jane", "--last-name", "Doe")
+
+    user = User.objects.get(username="jdoe")
+    assert (user.email, user.first_name, user.last_name, user.full_name) == (
+        "jane@example.edu",
+        "Jane",
+        "Doe",
+        "Jane Doe",
+    )
+
+
+def test_it_sets_the_email_and_names_of_an_existing_user(alice):
+    run("alice", "--email", "alice@wonderland.example", "--full-name", "Alice L.")
+
+    alice.refresh_from_db()
+    assert (alice.email, alice.full_name, alice.first_name) == ("alice@wonderland.example", "Alice L.", "Alice")
+
+
+def test_it_refuses_an_email_that_is_not_one(alice):
+    with pytest.raises(CommandError, match="email: Enter a valid email address."):
+        run("alice", "--email", "not an email")
+
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.org"
+
+
+def test_it_says_on_stderr_when_it_used_the_default_url():
+    stderr = StringIO()
+    call_command("create_client_config", "jdoe", "--create-user", stdout=StringIO(), stderr=stderr)
+
+    assert stderr.getvalue() == DEFAULT_URL_NOTE
+
+
+def test_it_says_in_its_help_that_the_url_is_a_default():
+    help_text = Command().create_parser("manage.py", "create_client_config").format_help()
+
+    assert "default http://127.0.0.1:8000/api/v1" in " ".join(help_text.split())
+
+
+def test_it_writes_the_config_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "ddsclient"
+    path.write_text("old config")
+    path.chmod(0o644)
+    stdout = StringIO()
+
+    call_command(
+        "create_client_config",
+        "jdoe",
+        "--create-user",
+        "--url",
+        "http://dds:8123/api/v1",
+        "--output",
+        str(path),
+        stdout=stdout,
+    )
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    config = yaml.safe_load(path.read_text())
+    assert config["url"] == "http://dds:8123/api/v1"
+    assert config["user_key"] == ApiKey.objects.get(user__username="jdoe").key
+    assert stdout.getvalue() == f"wrote {path} (mode 0600)\n"
+
+
+def test_it_refuses_a_file_it_cannot_write(tmp_path):
+    with pytest.raises(CommandError, match="cannot write .*No such file or directory"):
+        run("jdoe", "--create-user", "--url", "http://dds/api/v1", "--output", str(tmp_path / "missing" / "ddsclient"))

@@ -246,6 +246,19 @@ def test_it_still_shows_a_deleted_file_as_deleted(as_alice, alice, project):
     assert body["audit"]["deleted_by"] == user_preview(alice)
 
 
+def test_a_deleted_file_leaves_its_folder_for_the_top_of_the_project_as_in_the_original_trash(as_alice, alice, project):
+    raw = stored_folder(project, alice, None, "raw")
+    data_file = stored_file(project, alice, raw)
+
+    assert as_alice.delete(f"{API}/files/{data_file.id}").status_code == 204
+
+    body = as_alice.get(f"{API}/files/{data_file.id}").json()
+    assert body["parent"] == {"kind": "dds-project", "id": str(project.id)}
+    assert body["ancestors"] == [{"kind": "dds-project", "id": str(project.id), "name": project.name}]
+    assert Container.objects.get(pk=data_file.id).deleted_from_parent == raw
+    assert as_alice.get(f"{API}/folders/{raw.id}/children").json()["results"] == []
+
+
 @pytest.mark.parametrize("file_id", [str(uuid.uuid4()), "nope"])
 def test_it_answers_404_for_an_unknown_file(as_alice, project, file_id):
     response = as_alice.get(f"{API}/files/{file_id}")

@@ -170,6 +170,18 @@ def test_it_answers_404_for_an_unknown_or_deleted_project(as_alice, alice, make_
     assert not Container.objects.exists()
 
 
+def test_it_answers_project_not_found_under_a_folder_of_a_deleted_project(as_alice, alice, make_project):
+    deleted = make_project(alice, "Deleted")
+    raw = stored_folder(deleted, alice, None, "raw")
+    assert as_alice.delete(f"{API}/projects/{deleted.id}").status_code == 204
+
+    response = create(as_alice, "sub", inside(raw))
+
+    assert response.status_code == 404
+    assert response.json() == not_found("Project")
+    assert not Container.objects.filter(name="sub").exists()
+
+
 def test_it_creates_folders_while_the_project_storage_is_initializing(as_alice, alice, make_project):
     pending = make_project(alice, "Pending", initialized=False)
 
@@ -423,3 +435,17 @@ def test_it_refuses_a_rename_without_a_proper_name(as_alice, subtree, body, erro
     assert response.status_code == 400
     assert response.json() == invalid(error)
     assert Container.objects.get(pk=subtree["raw"]["id"]).name == "raw"
+
+
+def test_a_deleted_folder_moves_to_the_top_of_the_trash_and_its_contents_stay_in_it(as_alice, project, subtree):
+    as_alice.delete(f"{API}/folders/{subtree['lane']['id']}")
+
+    lane = Container.objects.get(pk=subtree["lane"]["id"])
+    assert (lane.parent, str(lane.deleted_from_parent_id)) == (None, subtree["raw"]["id"])
+    deep = Container.objects.get(pk=subtree["deep"]["id"])
+    assert str(deep.parent_id) == subtree["lane"]["id"]
+    c_txt = as_alice.get(f"{API}/files/{subtree['c']['id']}").json()
+    assert c_txt["is_deleted"] is True
+    assert [item["name"] for item in c_txt["ancestors"]] == [project.name, "lane", "deep"]
+    raw_listing = as_alice.get(f"{API}/folders/{subtree['raw']['id']}/children").json()["results"]
+    assert [item["name"] for item in raw_listing] == ["a.txt"]

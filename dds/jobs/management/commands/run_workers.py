@@ -12,9 +12,11 @@ from dds.jobs.sweeper import Sweeper
 def selected_workers(names, *, except_names):
     """The worker names to run: `names`, or all but `except_names`. An unknown name is an error listing the valid."""
     workers = load_workers()
-    unknown = sorted(set(names) - set(workers)) or sorted(set(except_names) - set(workers))
-    if unknown:
-        raise CommandError(f"unknown worker {', '.join(unknown)}; valid names: {', '.join(sorted(workers))}")
+    valid = f"valid names: {', '.join(sorted(workers))}"
+    if unknown := sorted(set(names) - set(workers)):
+        raise CommandError(f"unknown worker {', '.join(unknown)}; {valid}")
+    if unknown := sorted(set(except_names) - set(workers)):
+        raise CommandError(f"WORKERS_ALL_RUN_EXCEPT names an unknown worker {', '.join(unknown)}; {valid}")
     return [name for name in workers if name in names] if names else [n for n in workers if n not in except_names]
 
 
