@@ -68,6 +68,13 @@ class MalformedBody(BadRequest):
     suggestion = "send a JSON object or a form-encoded body"
 
 
+class NestedTooDeep(BadRequest):
+    reason = "request body nested too deeply"
+
+    def __init__(self, limit):
+        super().__init__(suggestion=f"nest objects and arrays at most {limit} levels deep")
+
+
 class UnstorableValue(BadRequest):
     """The database refused a value from the request (a NUL character, a number out of range)."""
 

@@ -64,7 +64,16 @@ def error_responses(*statuses, **descriptions):
 
 
 def documented(
-    *, ok, errors=(401,), request=None, summary=None, paged=False, parameters=(), operation_id=None, **descriptions
+    *,
+    ok,
+    errors=(401,),
+    request=None,
+    summary=None,
+    description=None,
+    paged=False,
+    parameters=(),
+    operation_id=None,
+    **descriptions,
 ):
     """`extend_schema` with the success responses `ok` (`{status: serializer or None}`) and the envelopes of `errors`.
 
@@ -75,7 +84,12 @@ def documented(
     if 404 in errors and "resource_not_consistent" in descriptions.get("e404", ""):
         params.append(RETRY_AFTER)
     return extend_schema(
-        request=request, responses=responses, summary=summary, parameters=params or None, operation_id=operation_id
+        request=request,
+        responses=responses,
+        summary=summary,
+        description=description,
+        parameters=params or None,
+        operation_id=operation_id,
     )
 
 

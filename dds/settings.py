@@ -245,7 +245,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["dds.authentication.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "dds.parsers.NestedFormParser"],
+    "DEFAULT_PARSER_CLASSES": ["dds.parsers.NestingLimitedJSONParser", "dds.parsers.NestedFormParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -347,6 +347,10 @@ S3_SECRET_ACCESS_KEY = _env("S3_SECRET_ACCESS_KEY")
 S3_REGION = _env_pattern("S3_REGION", "us-east-1", r"[a-z0-9-]+", "a region name like us-east-1")
 if STORAGE_PROVIDER == "s3" and not (S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY):
     raise ImproperlyConfigured("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set when STORAGE_PROVIDER is s3")
+
+# Bytes nobody can reach are freed: an upload not made into a file version this many days after it started is purged
+# (an errored upload, and every upload of a deleted project, without waiting).
+UPLOAD_RETENTION_DAYS = _env_int("UPLOAD_RETENTION_DAYS", 7, minimum=1)
 
 ELASTICSEARCH_URL = _env_url("ELASTICSEARCH_URL", ("http", "https"))
 MESSAGE_LOG_WORK_DURATION = _env_int("MESSAGE_LOG_WORK_DURATION", 300, minimum=1)

@@ -70,6 +70,7 @@ class Upload(Audited):
     ready_for_chunks = models.BooleanField(default=False)
     completed_on = models.DateTimeField(null=True, blank=True, db_index=True)
     is_consistent = models.BooleanField(null=True, blank=True, db_index=True)
+    purge_requested_on = models.DateTimeField(null=True, blank=True, help_text="when a purge job was last enqueued")
     purged_on = models.DateTimeField(null=True, blank=True)
     error_on = models.DateTimeField(null=True, blank=True)
     error_message = models.TextField(null=True, blank=True)

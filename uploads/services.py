@@ -7,10 +7,11 @@ from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
-from files.models import FileVersion
+from files.services import upload_purge_request
 from projects.services import project_storage_add_everywhere
 
 from .models import HASH_ALGORITHMS, Chunk, Fingerprint, Upload
+from .selectors import uploads_to_purge, uploads_with_live_versions
 from .storage.base import StorageUnreachable, backend_for
 
 _HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
@@ -78,7 +79,7 @@ def upload_storage_initialize(*, upload_id):
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
-    if upload is None or upload.ready_for_chunks:
+    if upload is None or upload.ready_for_chunks or upload.purged_on is not None:
         return
     upload.multipart_upload_id = backend_for(upload.storage_provider).upload_initialize(upload)
     upload.ready_for_chunks = True
@@ -201,6 +202,24 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     return fingerprint
 
 
+# Purges one sweep enqueues at most: a sweep stays one short transaction however many uploads expire at once.
+RETENTION_SWEEP_BATCH = 500
+
+
+@transaction.atomic
+def upload_retention_sweep(*, limit=RETENTION_SWEEP_BATCH):
+    """Enqueue purges for the uploads the retention policy frees (selectors.uploads_to_purge), at most `limit` per
+    call; returns how many. Safe to run often and side by side: an upload is requested once, and concurrent sweeps
+    skip the rows another one holds."""
+    batch = list(
+        uploads_to_purge()
+        .select_for_update(of=("self",), no_key=True, skip_locked=True)
+        .values_list("id", flat=True)[:limit]
+    )
+    upload_purge_request(upload_ids=batch)
+    return len(batch)
+
+
 @transaction.atomic
 def upload_purge(*, upload_id):
     """The removal job: drop an upload's bytes once no live file version references it. Safe to run again."""
@@ -209,8 +228,7 @@ def upload_purge(*, upload_id):
     )
     if upload is None or upload.purged_on is not None:
         return
-    live = FileVersion.objects.filter(upload=upload, is_deleted=False, file__is_deleted=False)
-    if live.exists():
+    if uploads_with_live_versions().filter(pk=upload.pk).exists():
         return
     backend_for(upload.storage_provider).upload_purge(upload)
     upload.purged_on = timezone.now()

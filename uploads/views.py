@@ -73,6 +73,11 @@ def _upload(id):
 class ProjectUploadListView(APIView):
     @documented(
         summary="A project's uploads, newest first",
+        description=(
+            f"A page embeds at most {selectors.LISTED_CHUNKS_PER_PAGE:,} chunks: `per_page` is lowered to "
+            f"{selectors.LISTED_CHUNKS_PER_PAGE:,} divided by the chunk count of the project's upload with the most "
+            "chunks (at least 1), and `X-Per-Page` tells the size used. Each upload lists all its chunks."
+        ),
         ok={200: UploadSerializer(many=True)},
         errors=(400, 401, 403, 404),
         paged=True,
@@ -85,6 +90,7 @@ class ProjectUploadListView(APIView):
             request,
             selectors.project_uploads(project=project),
             lambda page: UploadSerializer(page, many=True, context=context).data,
+            max_per_page=selectors.project_uploads_per_page(project=project),
         )
 
     @documented(

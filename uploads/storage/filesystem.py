@@ -195,5 +195,12 @@ class FilesystemStorage(StorageBackend):
         return Verification(hashes.size, digests, whole_file_error(upload, fingerprints, hashes.size, digests))
 
     def upload_purge(self, upload):
-        self.object_path(upload).unlink(missing_ok=True)
+        """Remove the object, the chunk folder, and what a transfer or an assembly cut short left beside them."""
+        target = self.object_path(upload)
+        try:
+            target.unlink(missing_ok=True)
+            for leftover in target.parent.glob(f".{upload.id}.*"):
+                leftover.unlink(missing_ok=True)
+        except OSError as error:
+            raise StorageUnreachable(f"{target}: {error.strerror}") from error
         shutil.rmtree(self.chunk_folder(upload), ignore_errors=True)
