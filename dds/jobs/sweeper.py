@@ -4,7 +4,8 @@ Each pass (every JOB_SWEEP_EVERY seconds in `run_workers` and, in inline mode, i
 1. sends the jobs recorded but never sent (the broker was unreachable, the process died after its commit);
 2. inline mode: runs the jobs whose retry is due, and those whose process died before or while running them;
 3. re-enqueues the work of resources still not consistent after RECONCILE_OLDER_THAN seconds whose job was lost (a
-   message gone with a deleted queue, a job done while its resource still waits), closing the lost job as superseded.
+   message gone with a deleted queue, a job done while its resource still waits), closing the lost job as superseded;
+4. asks each worker's finder for work nobody requests (uploads the retention policy frees).
 A job that failed for good is left to a human: the admin and /health show it.
 """
 
@@ -19,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import Job
-from .registry import job_lease_seconds, load_pending
+from .registry import job_lease_seconds, load_finders, load_pending
 from .services import job_enqueue, job_run, job_send, job_supersede, jobs_abandoned_here
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def _resend_lost(name, pending, *, older_than, queues):
 def sweep(*, workers=None, older_than=None):
     """One pass. `workers`: the names whose lost work this process re-enqueues (those it runs; None: all)."""
     older_than = timedelta(seconds=settings.RECONCILE_OLDER_THAN if older_than is None else older_than)
-    counts = {"sent": 0, "run": 0, "resent": 0}
+    counts = {"sent": 0, "run": 0, "resent": 0, "found": 0}
     inline = settings.ACTIVE_JOB_QUEUE_ADAPTER == "inline"
     for job_id in jobs_unsent().values_list("id", flat=True)[:BATCH]:
         if inline:
@@ -120,6 +121,9 @@ def sweep(*, workers=None, older_than=None):
     for name, pending in load_pending().items():
         if workers is None or name in workers:
             counts["resent"] += _resend_lost(name, pending, older_than=older_than, queues=queues)
+    for name, find in load_finders().items():
+        if workers is None or name in workers:
+            counts["found"] += find()
     return counts
 
 

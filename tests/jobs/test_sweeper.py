@@ -54,8 +54,8 @@ def test_it_sends_a_job_that_was_recorded_but_never_sent_exactly_once(dramatiq_m
     a_project(alice)
     age(created_on=10)
 
-    assert sweep() == {"sent": 1, "run": 0, "resent": 0}
-    assert sweep() == {"sent": 0, "run": 0, "resent": 0}
+    assert sweep() == {"sent": 1, "run": 0, "resent": 0, "found": 0}
+    assert sweep() == {"sent": 0, "run": 0, "resent": 0, "found": 0}
 
     job = Job.objects.get()
     assert (job.state, job.last_error) == (Job.State.INITIALIZED, "")
@@ -86,7 +86,7 @@ def test_it_re_enqueues_work_whose_message_was_lost_and_closes_the_lost_job(dram
 
 def test_it_leaves_recent_work_and_sent_messages_alone(dramatiq_mode, alice):
     a_project(alice)
-    assert sweep() == {"sent": 0, "run": 0, "resent": 0}  # the request that made it may still be sending it
+    assert sweep() == {"sent": 0, "run": 0, "resent": 0, "found": 0}  # the request that made it may still be sending it
     assert Job.objects.get().sent_on is None
 
 

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.test import TestCase
 from django.utils import timezone
 
+from dds.jobs import sweeper
 from dds.jobs.models import Job
 from uploads import services
 from uploads.models import Upload
@@ -31,9 +32,10 @@ def started_days_ago(upload_id, days):
 
 
 def sweep(**limit):
-    """One call of the retention sweep, its jobs run after its commit (inline mode), as the sweeper's would."""
+    """One pass of the sweeper, which asks the retention sweep for purges (with `limit=`, that call alone); its jobs
+    run after its commit (inline mode). Returns how many purges it enqueued."""
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return services.upload_retention_sweep(**limit)
+        return services.upload_retention_sweep(**limit) if limit else sweeper.sweep()["found"]
 
 
 def purged(upload_id):
