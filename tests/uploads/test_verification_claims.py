@@ -60,15 +60,18 @@ class Pipe:
         os.mkfifo(self.path)
         self.fd = None
 
+    def _open_if_read(self):
+        try:
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as error:
+            if error.errno != errno.ENXIO:
+                raise
+        return self.fd is not None
+
     def open(self):
         def reader_opened():
             """a verification reads the object"""
-            try:
-                self.fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError as error:
-                if error.errno != errno.ENXIO:
-                    raise
-            return self.fd is not None
+            return self._open_if_read()
 
         wait_until(reader_opened)
         os.set_blocking(self.fd, True)
@@ -77,7 +80,23 @@ class Pipe:
         os.write(self.fd, data)
 
     def close(self):
-        os.close(self.fd)
+        if self.fd is not None or self._open_if_read():
+            os.close(self.fd)
+        self.fd = None
+
+
+@pytest.fixture
+def pipe_of():
+    """`pipe_of(upload)`: a Pipe closed at the end of the test, so that a verification still reading it ends."""
+    pipes = []
+
+    def make(upload):
+        pipes.append(Pipe(upload))
+        return pipes[-1]
+
+    yield make
+    for pipe in pipes:
+        pipe.close()
 
 
 def verify_in_thread(upload, *, idle_timeout=None):
@@ -113,8 +132,10 @@ def postgresql():
         pytest.skip("the verification's database session is observed in pg_stat_activity")
 
 
-def test_it_holds_no_transaction_while_it_reads_and_outlives_the_idle_in_transaction_timeout(postgresql, completed):
-    pipe = Pipe(completed)
+def test_it_holds_no_transaction_while_it_reads_and_outlives_the_idle_in_transaction_timeout(
+    postgresql, completed, pipe_of
+):
+    pipe = pipe_of(completed)
     verification, pid = verify_in_thread(completed, idle_timeout="100ms")
     pipe.open()
     pipe.write(DATA[:1000])
@@ -140,9 +161,9 @@ def test_it_holds_no_transaction_while_it_reads_and_outlives_the_idle_in_transac
     ("reported", "error"), [(hashlib.sha256(DATA).hexdigest(), None), ("0" * 64, HASH_MISMATCH)], ids=["right", "wrong"]
 )
 def test_a_fingerprint_reported_while_the_bytes_are_read_is_checked_by_the_verdict(
-    postgresql, completed, as_alice, reported, error
+    postgresql, completed, pipe_of, as_alice, reported, error
 ):
-    pipe = Pipe(completed)
+    pipe = pipe_of(completed)
     verification, _ = verify_in_thread(completed)
     pipe.open()
     pipe.write(DATA[:1000])
@@ -160,8 +181,8 @@ def test_a_fingerprint_reported_while_the_bytes_are_read_is_checked_by_the_verdi
     assert upload.stored_sha256 == hashlib.sha256(DATA).hexdigest()
 
 
-def test_a_second_verification_while_the_first_reads_neither_waits_nor_reads(postgresql, completed):
-    pipe = Pipe(completed)
+def test_a_second_verification_while_the_first_reads_neither_waits_nor_reads(postgresql, completed, pipe_of):
+    pipe = pipe_of(completed)
     first, _ = verify_in_thread(completed)
     pipe.open()
     with connection.cursor() as cursor:
