@@ -42,11 +42,14 @@ def _session_ended(session):
 
 
 def claim_is_free(upload):
+    """Free, or left by a verification that cannot be running: this session's own (a connection verifies one upload
+    at a time), a session that has ended, or one older than the lease."""
     if not upload.verification_claim:
         return True
     if upload.verification_claimed_on < timezone.now() - VERIFICATION_LEASE:
         return True
-    return _session_ended(upload.verification_session)
+    session = upload.verification_session
+    return _session_ended(session) or (session != "" and session == _database_session())
 
 
 def claim_take(upload):

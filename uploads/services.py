@@ -3,7 +3,7 @@ import re
 import secrets
 from contextlib import suppress
 
-from django.db import DatabaseError, transaction
+from django.db import Error, transaction
 from django.utils import timezone
 
 from dds import errors
@@ -254,7 +254,7 @@ def upload_verify(*, upload_id):
     try:
         verification = backend_for(upload.storage_provider).upload_verify(upload, chunks)
     except BaseException:
-        with suppress(DatabaseError):
+        with suppress(Error):
             _verification_release(upload_id, token)
         raise
     _verification_record(upload_id, token, verification)

@@ -8,7 +8,6 @@ bytes into, so the job blocks inside its read loop for as long as the test wants
 
 import errno
 import hashlib
-import io
 import os
 from datetime import timedelta
 
@@ -16,14 +15,14 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from dds.audit import Actor
 from uploads import services
 from uploads.claims import VERIFICATION_LEASE
-from uploads.models import StorageProvider, Upload
+from uploads.models import Upload
 from uploads.storage.base import HASH_MISMATCH, StorageUnreachable
 from uploads.storage.filesystem import FilesystemStorage
 
 from ..client import API, md5
+from ..files.conftest import stored_upload
 from ..races import in_thread, second_connection
 from ..workers import wait_until
 
@@ -35,20 +34,7 @@ DATA = os.urandom(64 * 1024)
 @pytest.fixture
 def completed(project, alice, dramatiq_mode):
     """A non-chunked upload of DATA, completed with its md5; its verification job waits in RabbitMQ."""
-    actor = Actor(user=alice)
-    provider = StorageProvider.objects.get(is_default=True)
-    upload = services.upload_create(
-        actor=actor,
-        project=project,
-        storage_provider=provider,
-        name="data.bin",
-        content_type="application/octet-stream",
-        size=len(DATA),
-        chunked=False,
-    )
-    FilesystemStorage(provider).object_receive(upload, io.BytesIO(DATA))
-    services.upload_complete(actor=actor, upload=upload, hash_value=md5(DATA), hash_algorithm="md5")
-    return upload
+    return stored_upload(project, alice, DATA, verified=False)
 
 
 class Pipe:
@@ -198,6 +184,14 @@ def test_a_second_verification_while_the_first_reads_neither_waits_nor_reads(pos
     assert (upload.is_consistent, upload.error_message, upload.stored_md5) == (True, None, md5(DATA))
 
 
+def session_of(other):
+    """The claim's record of another connection's database session."""
+    return other.execute(
+        "SELECT pg_backend_pid()::text || ':' || extract(epoch FROM backend_start)::text "
+        "FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+    ).fetchone()[0]
+
+
 def _claim(upload, *, session, age=timedelta(0)):
     Upload.objects.filter(pk=upload.pk).update(
         verification_claim="f" * 32, verification_claimed_on=timezone.now() - age, verification_session=session
@@ -206,10 +200,7 @@ def _claim(upload, *, session, age=timedelta(0)):
 
 def test_a_claim_whose_database_session_ended_is_taken_again_at_once(postgresql, completed):
     with second_connection() as other:
-        claimant = other.execute(
-            "SELECT pg_backend_pid()::text || ':' || extract(epoch FROM backend_start)::text "
-            "FROM pg_stat_activity WHERE pid = pg_backend_pid()"
-        ).fetchone()[0]
+        claimant = session_of(other)
     _claim(completed, session=claimant)  # the claimant's connection is closed: its session has ended
 
     services.upload_verify(upload_id=completed.id)
@@ -220,10 +211,7 @@ def test_a_claim_whose_database_session_ended_is_taken_again_at_once(postgresql,
 
 def test_a_claim_of_a_live_session_is_left_to_it(postgresql, completed):
     with second_connection() as other:
-        claimant = other.execute(
-            "SELECT pg_backend_pid()::text || ':' || extract(epoch FROM backend_start)::text "
-            "FROM pg_stat_activity WHERE pid = pg_backend_pid()"
-        ).fetchone()[0]
+        claimant = session_of(other)
         other.commit()
         _claim(completed, session=claimant)
 
@@ -252,4 +240,14 @@ def test_a_verification_that_fails_releases_its_claim_for_the_retry(completed):
     path.rmdir()
     path.write_bytes(DATA)
     services.upload_verify(upload_id=completed.id)
+    assert Upload.objects.get(pk=completed.pk).is_consistent is True
+
+
+def test_a_claim_left_by_this_connection_is_taken_again(postgresql, completed):
+    """A verification whose release failed left it: the same connection cannot be running that one any more."""
+    with connection.cursor() as cursor:
+        _claim(completed, session=session_of(cursor))
+
+    services.upload_verify(upload_id=completed.id)
+
     assert Upload.objects.get(pk=completed.pk).is_consistent is True
