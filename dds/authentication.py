@@ -15,13 +15,16 @@ from dds.lookups import parse_uuid
 _ALGORITHM = "HS256"
 
 
-def api_token_encode(*, user, agent=None):
-    """The `{api_token, expires_on, time_to_live}` object for a session of `user` (acting through `agent`)."""
+def api_token_encode(*, user, agent=None, service=None):
+    """The `{api_token, expires_on, time_to_live}` object for a session of `user` (acting through `agent`, or
+    signed in through the authentication `service`)."""
     time_to_live = settings.API_TOKEN_TIME_TO_LIVE
     expires_on = int(time.time()) + time_to_live
     claims = {"id": str(user.id), "exp": expires_on}
     if agent is not None:
         claims["software_agent_id"] = str(agent.id)
+    if service is not None:
+        claims["service_id"] = str(service.service_id)
     token = jwt.encode(claims, settings.SECRET_KEY, algorithm=_ALGORITHM)
     return {"api_token": token, "expires_on": expires_on, "time_to_live": time_to_live}
 

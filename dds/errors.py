@@ -80,6 +80,11 @@ class MissingKeys(BadRequest):
     suggestion = "api_key and user_key are required"
 
 
+class NoDirectory(BadRequest):
+    reason = "authentication provider does not support affilate searches"
+    suggestion = "perhaps you are using the wrong authentication provider"
+
+
 class MissingAccessToken(BadRequest):
     reason = "no access_token"
     suggestion = "you might need to login through an authentication service"
@@ -123,6 +128,10 @@ class InvalidAccessToken(NotAuthenticated):
     suggestion = "token not properly signed"
 
 
+class UnknownAuthenticationService(InvalidAccessToken):
+    suggestion = "authentication service not registered"
+
+
 class Forbidden(DDSError):
     status_code = status.HTTP_403_FORBIDDEN
     reason = "Unauthorized"
@@ -138,6 +147,12 @@ class NotFound(DDSError):
         super().__init__(f"{model} Not Found", suggestion or f"you may have mistyped the {model} id")
 
 
+class AffiliateNotFound(DDSError):
+    status_code = status.HTTP_404_NOT_FOUND
+    reason = "Affiliate Not Found"
+    suggestion = "you may have mistyped the uid"
+
+
 class InvalidKey(DDSError):
     status_code = status.HTTP_404_NOT_FOUND
     reason = "invalid key"
@@ -148,6 +163,14 @@ class UnknownContext(DDSError):
     status_code = status.HTTP_404_NOT_FOUND
     reason = "Unknown Context"
     suggestion = "Context should be either project or system"
+
+
+class UnknownStatus(DDSError):
+    """`GET /project_transfers?status=` with a status transfers never have (the reference's wording, its list too)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    reason = "Unknown Status"
+    suggestion = 'Status should be one of the following: ["pending", "rejected", "accepted", "canceled"]'
 
 
 class RouteNotFound(DDSError):
@@ -174,6 +197,12 @@ class MethodNotAllowed(DDSError):
     status_code = status.HTTP_405_METHOD_NOT_ALLOWED
     reason = "method not allowed"
     suggestion = "check the allowed methods in the API documentation at /api/docs/"
+
+
+class AffiliateExists(DDSError):
+    status_code = status.HTTP_409_CONFLICT
+    reason = "Affiliate already registered"
+    suggestion = "nothing else needs to be done"
 
 
 class NotAcceptable(DDSError):
@@ -221,6 +250,11 @@ class ServiceUnavailable(DDSError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     reason = "service unavailable"
     suggestion = "try again in a few minutes, or contact the systems administrators"
+
+
+class IdentityProviderUnavailable(ServiceUnavailable):
+    reason = "identity provider communication failure"
+    suggestion = "please try again in a few minutes, or report an issue"
 
 
 class InsufficientStorage(DDSError):

@@ -1,4 +1,12 @@
-"""GET /health: is each part of the service working, and is background work keeping up?"""
+"""GET /health: is each part of the service working, is background work keeping up, and does anything need a human?
+
+503 names the parts an operator must act on: the database; the broker (unreachable, a queue missing, or a queue with a
+backlog that no worker has consumed for HEALTH_QUEUE_STALL_SECONDS); storage (unreachable, not writable, or below
+STORAGE_MIN_FREE_MB free); jobs recorded but not sent for HEALTH_QUEUE_STALL_SECONDS. Only reported: how much work is
+not consistent yet and since when (per worker, from the workers' own declarations), and the jobs that failed for good.
+"""
+
+from datetime import timedelta
 
 import pika
 from django.conf import settings
@@ -11,20 +19,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dds import errors
-from dds.jobs.registry import load_workers
+from dds.jobs.models import Job
+from dds.jobs.registry import load_pending, load_workers
+from dds.jobs.sweeper import jobs_unsent
 from dds.openapi import ErrorSerializer
-from projects.selectors import project_storage_pending
-from uploads.selectors import active_storage_providers, uploads_awaiting_storage, uploads_awaiting_verification
+from uploads.selectors import active_storage_providers
 from uploads.storage.base import StorageUnreachable, backend_for
 
-# Work that is not consistent yet, by kind: a queryset, and the field that says since when it waits.
-PENDING = {
-    "project_storage": (project_storage_pending, "created_on"),
-    "upload_storage": (uploads_awaiting_storage, "created_on"),
-    "upload_verification": (uploads_awaiting_verification, "completed_on"),
-}
-
 _BROKER_TIMEOUT_SECONDS = 3
+
+
+def _age(since, now):
+    return round((now - since).total_seconds(), 1) if since else 0
 
 
 def _database():
@@ -33,26 +39,38 @@ def _database():
     return {"ok": True}
 
 
+def _queue_stalled(queue, stall_before):
+    """A job sent to `queue` waits unstarted since before `stall_before`."""
+    return Job.objects.filter(queue=queue, state=Job.State.INITIALIZED, sent_on__lt=stall_before).exists()
+
+
 def _broker():
     if settings.ACTIVE_JOB_QUEUE_ADAPTER != "dramatiq":
         return {"ok": True, "adapter": "inline"}
     parameters = pika.URLParameters(settings.CLOUDAMQP_URL)
     parameters.socket_timeout = parameters.blocked_connection_timeout = _BROKER_TIMEOUT_SECONDS
-    queues, missing = {}, []
+    stall_before = timezone.now() - timedelta(seconds=settings.HEALTH_QUEUE_STALL_SECONDS)
+    queues, consumers, missing, stalled = {}, {}, [], []
     connection_ = pika.BlockingConnection(parameters)
     try:
         for queue in sorted({actor.queue_name for actor in load_workers().values()}):
             channel = connection_.channel()
             try:
-                queues[queue] = channel.queue_declare(queue, passive=True).method.message_count
+                declared = channel.queue_declare(queue, passive=True).method
                 channel.close()
             except pika.exceptions.ChannelClosedByBroker:
                 missing.append(queue)
+                continue
+            queues[queue], consumers[queue] = declared.message_count, declared.consumer_count
+            if declared.message_count and not declared.consumer_count and _queue_stalled(queue, stall_before):
+                stalled.append(queue)
     finally:
         connection_.close()
-    state = {"ok": not missing, "adapter": "dramatiq", "queue_depths": queues}
+    state = {"ok": not (missing or stalled), "adapter": "dramatiq", "queue_depths": queues, "consumers": consumers}
     if missing:
         state["missing_queues"] = missing
+    if stalled:
+        state["stalled_queues"] = stalled
     return state
 
 
@@ -60,23 +78,31 @@ def _storage():
     providers = {}
     for provider in active_storage_providers():
         try:
-            backend_for(provider).check()
-            providers[provider.name] = {"ok": True}
+            providers[provider.name] = {"ok": True, **backend_for(provider).check()}
         except StorageUnreachable as error:
             providers[provider.name] = {"ok": False, "error": str(error)}
     return {"ok": all(state["ok"] for state in providers.values()), "providers": providers}
 
 
+def _jobs():
+    now = timezone.now()
+    unsent = jobs_unsent()
+    oldest = unsent.values_list("created_on", flat=True).first()
+    failed = Job.objects.filter(state=Job.State.FAILED)
+    return {
+        "ok": _age(oldest, now) < settings.HEALTH_QUEUE_STALL_SECONDS,
+        "unsent": {"count": unsent.count(), "oldest_age_seconds": _age(oldest, now)},
+        "failed": failed.count(),
+    }
+
+
 def _pending():
     now = timezone.now()
     pending = {}
-    for kind, (selector, since) in PENDING.items():
-        queryset = selector()
-        oldest = queryset.order_by(since).values_list(since, flat=True).first()
-        pending[kind] = {
-            "count": queryset.count(),
-            "oldest_age_seconds": (now - oldest).total_seconds() if oldest else 0,
-        }
+    for name, declared in load_pending().items():
+        queryset = declared.selector()
+        oldest = queryset.order_by(declared.since).values_list(declared.since, flat=True).first()
+        pending[name] = {"count": queryset.count(), "oldest_age_seconds": _age(oldest, now)}
     return pending
 
 
@@ -92,7 +118,8 @@ class HealthView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        summary="Health of the database, the job broker and storage, and how much work is not consistent yet",
+        summary="Health of the database, the job broker, storage and the jobs, and how much work is not consistent yet",
+        description=__doc__,
         responses={
             200: inline_serializer(
                 "Health",
@@ -100,6 +127,7 @@ class HealthView(APIView):
                     "database": serializers.DictField(),
                     "broker": serializers.DictField(),
                     "storage": serializers.DictField(),
+                    "jobs": serializers.DictField(),
                     "not_consistent": serializers.DictField(),
                 },
             ),
@@ -108,9 +136,10 @@ class HealthView(APIView):
     )
     def get(self, request):
         health = {"database": _checked(_database), "broker": _checked(_broker), "storage": _checked(_storage)}
-        failing = [part for part, state in health.items() if not state["ok"]]
         if health["database"]["ok"]:
+            health["jobs"] = _checked(_jobs)
             health["not_consistent"] = _checked(_pending)
+        failing = [part for part, state in health.items() if not state.get("ok", True)]
         if failing:
             raise errors.Unhealthy(failing, health)
         return Response(health)

@@ -68,17 +68,28 @@ def _env_url(name, schemes):
     return value
 
 
+# SQLite for a server of many threads: readers never block the writer (WAL), a write transaction takes the write lock
+# when it begins, so it never fails upgrading a read lock ("database is locked"), and waits its turn up to 30 s.
+_SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
 def _database(url):
     if url is None:
         VAR_DIR.mkdir(exist_ok=True)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "dds.sqlite3"}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "dds.sqlite3", "OPTIONS": _SQLITE_OPTIONS}
     try:
         config = dj_database_url.parse(url, conn_max_age=_env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True)
     except Exception as error:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed ({error}): {url!r}") from None
     if config.get("ENGINE") not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
         raise ImproperlyConfigured(f"DATABASE_URL must be a postgres:// or sqlite:// URL, not {url!r}")
-    if config["ENGINE"] == "django.db.backends.postgresql" and _env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = _SQLITE_OPTIONS
+    elif _env_bool("DATABASE_PREPARED_STATEMENTS", True):
         # A query run twice on a connection is prepared there: PostgreSQL plans it once, not on every request.
         config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
     return config
@@ -256,7 +267,9 @@ if ACTIVE_JOB_QUEUE_ADAPTER == "dramatiq" and CLOUDAMQP_URL is None:
     raise ImproperlyConfigured("CLOUDAMQP_URL must be set when ACTIVE_JOB_QUEUE_ADAPTER is dramatiq")
 WORKERS_ALL_RUN_EXCEPT = _env_list("WORKERS_ALL_RUN_EXCEPT")
 JOB_MAX_RETRIES = _env_int("JOB_MAX_RETRIES", 12)
-RECONCILE_OLDER_THAN = _env_int("RECONCILE_OLDER_THAN", 300, minimum=1)
+JOB_SWEEP_EVERY = _env_int("JOB_SWEEP_EVERY", 2)
+RECONCILE_OLDER_THAN = _env_int("RECONCILE_OLDER_THAN", 60, minimum=1)
+HEALTH_QUEUE_STALL_SECONDS = _env_int("HEALTH_QUEUE_STALL_SECONDS", 60, minimum=1)
 
 # django-dramatiq would otherwise assume RabbitMQ on localhost: without CLOUDAMQP_URL the broker is an in-process
 # stub that never carries a message (inline jobs do not use it).
@@ -277,6 +290,13 @@ DRAMATIQ_BROKER = {
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 
 STORAGE_ROOT = Path(_env("STORAGE_ROOT", str(VAR_DIR / "storage"))).resolve()
+STORAGE_MIN_FREE_MB = _env_int("STORAGE_MIN_FREE_MB", 1024)
+# The class serving each kind of storage provider (dotted paths); every kind a provider can have needs one, which
+# every management command (migrate, run_workers, check) verifies at start-up.
+STORAGE_BACKENDS = {
+    "filesystem": "uploads.storage.filesystem.FilesystemStorage",
+    "s3": "uploads.storage.s3.S3Storage",
+}
 STORAGE_PROVIDER = _env_choice("STORAGE_PROVIDER", "filesystem", {"filesystem", "s3"})
 S3_ENDPOINT_URL = _env_url("S3_ENDPOINT_URL", ("http", "https"))
 S3_ACCESS_KEY_ID = _env("S3_ACCESS_KEY_ID")
@@ -287,3 +307,11 @@ if STORAGE_PROVIDER == "s3" and not (S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY):
 
 ELASTICSEARCH_URL = _env_url("ELASTICSEARCH_URL", ("http", "https"))
 MESSAGE_LOG_WORK_DURATION = _env_int("MESSAGE_LOG_WORK_DURATION", 300, minimum=1)
+
+# --- sign-in through identity providers -------------------------------------------------------------------
+
+# Seconds DDS waits for an OpenID Connect issuer (discovery, keys, token, userinfo) before answering 503.
+OIDC_TIMEOUT = _env_int("OIDC_TIMEOUT", 10, minimum=1)
+# The public base URL of this service (`https://dds.example.org`): the redirect URI /login registers with the
+# issuer and the `url` of the client config it shows. Unset: taken from each request's Host.
+SIGNIN_BASE_URL = (_env_url("SIGNIN_BASE_URL", ("http", "https")) or "").rstrip("/") or None

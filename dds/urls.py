@@ -16,6 +16,7 @@ urlpatterns = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
     path("storage/", include("uploads.storage.urls")),
     path("admin/", admin.site.urls),
+    path("", include("dds.accounts.signin_urls")),
     # Any other path is an unknown route: a JSON 404 whatever DEBUG says.
     re_path(r"", csrf_exempt(exception_handler.handler404)),
 ]

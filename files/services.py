@@ -40,10 +40,8 @@ def _check_upload(upload, *, file=None):
 
 def _purge_later(upload_ids):
     """Queue the removal of uploads' bytes; the job keeps any upload a live version still references."""
-    from uploads.actors import purge_upload
-
     for upload_id in sorted(set(upload_ids), key=str):
-        job_enqueue(purge_upload, upload_id)
+        job_enqueue("purge_upload", upload_id)
 
 
 def _delete(actor, nodes):

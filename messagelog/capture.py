@@ -2,7 +2,8 @@
 
 dramatiq mode: `MessageLogCapture` copies each message, once sent, to the durable `message_log` queue on RabbitMQ
 (no worker consumes it). inline mode: `job_enqueue` writes the entry to the PendingMessage table in the same
-transaction. `manage.py index_messages` drains either into the index.
+transaction. `manage.py index_messages` drains either into the index. What happens without a job is logged the same
+two ways by `messagelog.services.message_log_record`.
 """
 
 import json
@@ -34,28 +35,37 @@ def entry(message):
 
 
 def record_pending(message):
-    """Inline mode: the entry waits in the database, written in the caller's transaction."""
-    from .models import PendingMessage
+    store_pending(entry(message))
 
-    PendingMessage.objects.create(message_id=message.message_id, entry=entry(message))
+
+def store_pending(log_entry):
+    """Inline mode: the entry waits in the database, written in the caller's transaction."""
+    # django-dramatiq imports this module for its middleware before Django's models are loaded.
+    from .models import PendingMessage  # noqa: PLC0415
+
+    PendingMessage.objects.create(message_id=log_entry["message_id"], entry=log_entry)
+
+
+_declared = threading.local()
+
+
+def publish(channel, log_entry):
+    """Publish an entry to `message_log` (persistent; publisher-confirmed on the broker's channels)."""
+    if getattr(_declared, "channel", None) is not channel:
+        channel.queue_declare(QUEUE, durable=True)
+        _declared.channel = channel
+    channel.basic_publish(
+        exchange="",
+        routing_key=QUEUE,
+        body=json.dumps(log_entry).encode(),
+        properties=pika.BasicProperties(delivery_mode=2, content_type="application/json"),
+    )
 
 
 class MessageLogCapture(Middleware):
-    """After Dramatiq sent a job message, publish its entry to `message_log` (persistent, publisher-confirmed)."""
-
-    def __init__(self):
-        self._declared = threading.local()
+    """After Dramatiq sent a job message, publish its entry to `message_log`."""
 
     def after_enqueue(self, broker, message, delay):
         if message.options.get("retries"):
             return  # a retry re-sends a message already logged under its id
-        channel = broker.channel
-        if getattr(self._declared, "channel", None) is not channel:
-            channel.queue_declare(QUEUE, durable=True)
-            self._declared.channel = channel
-        channel.basic_publish(
-            exchange="",
-            routing_key=QUEUE,
-            body=json.dumps(entry(message)).encode(),
-            properties=pika.BasicProperties(delivery_mode=2, content_type="application/json"),
-        )
+        publish(broker.channel, entry(message))

@@ -1,8 +1,13 @@
-from dds.jobs.registry import worker
+from dds.jobs.registry import Pending, worker
 
 from . import services
+from .selectors import project_storage_pending
 
 
-@worker("initialize_project_storage", queue="project_storage_provider_initialization")
+@worker(
+    "initialize_project_storage",
+    queue="project_storage_provider_initialization",
+    pending=Pending(project_storage_pending, since="created_on", args=("project_id", "storage_provider_id")),
+)
 def initialize_project_storage(project_id, storage_provider_id):
     services.project_storage_initialize(project_id=project_id, storage_provider_id=storage_provider_id)

@@ -2,10 +2,12 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from dds.jobs.services import job_enqueue
+from dds import errors
+from dds.audit import Actor
 
-from .actors import initialize_project_storage
-from .models import AuthRole, Project, ProjectPermission, ProjectStorageProvider, SystemPermission
+from . import services
+from .models import AuthRole, Project, ProjectPermission, ProjectStorageProvider, ProjectTransfer, SystemPermission
+from .transfers.services import project_transfer_cancel
 
 
 class ProjectStorageInline(admin.TabularInline):
@@ -46,7 +48,7 @@ class ProjectAdmin(admin.ModelAdmin):
 @admin.action(description="Initialize again (enqueue the storage job)")
 def initialize_again(modeladmin, request, queryset):
     for storage in queryset.filter(is_initialized=False):
-        job_enqueue(initialize_project_storage, storage.project_id, storage.storage_provider_id)
+        services.project_storage_initialize_again(storage=storage)
     messages.success(request, "Enqueued storage initialization for the storage not yet initialized.")
 
 
@@ -71,3 +73,43 @@ class AuthRoleAdmin(admin.ModelAdmin):
 class SystemPermissionAdmin(admin.ModelAdmin):
     list_display = ("user", "auth_role", "created_on")
     autocomplete_fields = ("user",)
+
+
+@admin.action(description="Cancel the selected pending transfers")
+def cancel_transfers(modeladmin, request, queryset):
+    canceled = 0
+    for transfer in queryset.filter(status=ProjectTransfer.Status.PENDING):
+        try:
+            project_transfer_cancel(
+                actor=Actor(user=request.user), transfer=transfer, status_comment="canceled by an operator"
+            )
+        except errors.ValidationFailed:
+            continue  # accepted, rejected or canceled meanwhile
+        canceled += 1
+    messages.success(request, f"Canceled {canceled} pending transfer(s).")
+
+
+@admin.register(ProjectTransfer)
+class ProjectTransferAdmin(admin.ModelAdmin):
+    """Transfers by status, with their project and parties; they change through the API (or the cancel action)."""
+
+    list_display = ("project", "status", "from_user", "recipients", "created_on", "last_updated_on", "last_updated_by")
+    list_filter = ("status",)
+    search_fields = ("=id", "=project__id", "project__name", "from_user__username", "to_users__username")
+    list_select_related = ("project", "from_user", "last_updated_by")
+    readonly_fields = ("recipients", *(field.name for field in ProjectTransfer._meta.fields))
+    exclude = ("to_users",)
+    actions = [cancel_transfers]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("to_users")
+
+    @admin.display(description="recipients")
+    def recipients(self, transfer):
+        return ", ".join(sorted(user.username for user in transfer.to_users.all()))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

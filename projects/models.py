@@ -56,6 +56,33 @@ class SystemPermission(Audited):
         return f"{self.user} is {self.auth_role_id}"
 
 
+class ProjectTransfer(Audited):
+    """A project handed from its sender to recipients, who become its admins once one of them accepts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        REJECTED = "rejected"
+        ACCEPTED = "accepted"
+        CANCELED = "canceled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="transfers")
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    to_users = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status_comment = models.TextField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"], condition=models.Q(status="pending"), name="one_pending_transfer_per_project"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.project} from {self.from_user}: {self.status}"
+
+
 class ProjectStorageProvider(models.Model):
     """A project's storage on one provider: uploads to it wait until a job has initialized it (CONTRACT §14.1)."""
 

@@ -6,10 +6,12 @@ from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
+from files.services import project_contents_delete
 from uploads.selectors import active_storage_providers
 from uploads.storage.base import backend_for
 
 from .models import Project, ProjectPermission, ProjectStorageProvider, SystemPermission
+from .transfers.services import project_transfers_cancel_pending
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9_]*$")
 SLUG_MAX_LENGTH = Project._meta.get_field("slug").max_length
@@ -87,12 +89,16 @@ def project_create(*, actor, name, description, slug=""):
 
 def project_storage_add(*, project, storage_provider):
     """Record the project's (uninitialized) storage on a provider and enqueue the job that initializes it."""
-    from .actors import initialize_project_storage
-
     storage, created = ProjectStorageProvider.objects.get_or_create(project=project, storage_provider=storage_provider)
     if created:
-        job_enqueue(initialize_project_storage, project.id, storage_provider.id)
+        job_enqueue("initialize_project_storage", project.id, storage_provider.id)
     return storage
+
+
+@transaction.atomic
+def project_storage_initialize_again(*, storage):
+    """An operator's request: enqueue the initialization of a project's storage again."""
+    job_enqueue("initialize_project_storage", storage.project_id, storage.storage_provider_id)
 
 
 @transaction.atomic
@@ -119,33 +125,6 @@ def project_storage_initialize(*, project_id, storage_provider_id):
     storage.save(update_fields=["is_initialized", "initialized_on"])
 
 
-def project_storage_reconcile(*, older_than):
-    """Enqueue initialization again for project storage pending longer than `older_than` with no recent job.
-
-    Covers a crash between commit and send, and a message lost with a deleted queue; the job is idempotent.
-    """
-    from dds.jobs.models import Job
-
-    from .actors import initialize_project_storage
-    from .selectors import project_storage_pending
-
-    cutoff = timezone.now() - older_than
-    resent = 0
-    for storage in project_storage_pending().filter(created_on__lt=cutoff):
-        recent = Job.objects.filter(
-            worker=initialize_project_storage.actor_name,
-            resource_id=str(storage.project_id),
-            args__1=str(storage.storage_provider_id),
-            created_on__gte=cutoff,
-        )
-        if recent.exists():
-            continue
-        with transaction.atomic():
-            job_enqueue(initialize_project_storage, storage.project_id, storage.storage_provider_id)
-        resent += 1
-    return resent
-
-
 @transaction.atomic
 def project_update(*, actor, project, **changes):
     if "slug" in changes:
@@ -166,13 +145,13 @@ def project_update(*, actor, project, **changes):
 
 @transaction.atomic
 def project_delete(*, actor, project):
-    """Delete a project with all its folders, files and versions; their bytes are removed by jobs."""
-    from files.services import project_contents_delete
-
+    """Delete a project with all its folders, files and versions (their bytes are removed by jobs), and cancel its
+    pending transfer."""
     project.is_deleted = True
     project.stamp_deleted(actor)
     project.save()
     project_contents_delete(actor=actor, project=project)
+    project_transfers_cancel_pending(actor=actor, project=project)
 
 
 @transaction.atomic

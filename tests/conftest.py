@@ -21,9 +21,10 @@ from dds.authentication import api_token_encode
 from dds.jobs.registry import load_workers
 from projects import services as project_services
 from projects.models import AuthRole
+from projects.transfers.services import project_transfer_create
 from uploads.models import StorageProvider
 
-from .workers import ROOT, wait_until
+from .workers import ROOT, serve, stop, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -167,6 +168,20 @@ def grant():
 
 
 @pytest.fixture
+def make_transfer():
+    """`make_transfer(project, bob, carol)`: the project offered to those users by its creator (or `sender=`)."""
+
+    def make(project, *recipients, sender=None):
+        return project_transfer_create(
+            actor=Actor(user=sender or project.created_by),
+            project=project,
+            to_user_ids=[user.id for user in recipients],
+        )
+
+    return make
+
+
+@pytest.fixture
 def carol_as(carol, project, grant, make_project, client_for, anonymous):
     """`carol_as(caller)`: a client for one of the callers the permission matrices name, with Carol as the user:
     "no token", "<role> on the project", "admin of another project", "system admin", "agent session of a
@@ -256,20 +271,45 @@ def dramatiq_mode(settings):
     return broker
 
 
+def _service_env(storage_root, **environment):
+    """The environment of a service process sharing this test's PostgreSQL database and storage."""
+    if connection.vendor == "sqlite":
+        pytest.skip("processes sharing the test database need a database server, not an in-memory SQLite database")
+    database = connection.settings_dict
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "STORAGE_ROOT": str(storage_root),
+        "JOB_SWEEP_EVERY": "1",
+        **environment,
+    }
+
+
+@pytest.fixture
+def start_server(storage_root, tmp_path):
+    """`start_server(RECONCILE_OLDER_THAN="5")`: the embedded server (bin/serve) in a child process on this test's
+    database, inline mode, its sweeper passing every second; `.url` is its base URL, `.log` its log."""
+    processes = []
+
+    def start(**environment):
+        env = _service_env(storage_root, ACTIVE_JOB_QUEUE_ADAPTER="inline", **environment)
+        process = serve(tmp_path / f"server-{len(processes)}.log", env)
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        stop(process)
+
+
 @pytest.fixture
 def start_worker(storage_root, tmp_path):
-    """`start_worker("initialize_project_storage", JOB_MAX_RETRIES="1")`: run_workers in a child process."""
+    """`start_worker("initialize_project_storage", JOB_MAX_RETRIES="1")`: run_workers in a child process, its sweeper
+    passing every second."""
     processes = []
 
     def start(*names, **environment):
-        database = connection.settings_dict
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-            "ACTIVE_JOB_QUEUE_ADAPTER": "dramatiq",
-            "STORAGE_ROOT": str(storage_root),
-            **environment,
-        }
+        env = _service_env(storage_root, ACTIVE_JOB_QUEUE_ADAPTER="dramatiq", **environment)
         log = tmp_path / f"worker-{len(processes)}.log"
         with log.open("w") as output:
             process = subprocess.Popen(
@@ -295,3 +335,15 @@ def start_worker(storage_root, tmp_path):
         if process.poll() is None:
             process.terminate()
             process.wait(timeout=30)
+
+
+@pytest.fixture
+def client_keys():
+    """`client_keys(user)`: the (user_key, agent_key) pair of `user`'s DukeDSClient agent, as create_client_config
+    makes them."""
+
+    def make(user):
+        user_key, agent_key = services.client_credentials_ensure(user=user, agent_name="DukeDSClient")
+        return user_key.key, agent_key.key
+
+    return make

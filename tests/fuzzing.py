@@ -3,9 +3,10 @@
 Shared by tests/test_schema_fuzzing.py (a bounded run inside the suite) and bench/fuzz.py (a long run). Each
 operation gets a fresh world (`seed_world`): a user who is a system admin (so that no operation is refused only for
 want of a role), his project, a folder, a verified file with two versions, an upload waiting for chunks, a software
-agent and another user, so that generated cases hit rows that exist as well as ids that do not. Path ids are taken
-from that world for half the cases (the rest are whatever Schemathesis generates), and so are, in positive cases,
-the ids in request bodies that name a parent, an upload, an auth role or a storage provider.
+agent, another user and a pending transfer of the project to that user, so that generated cases hit rows that exist
+as well as ids that do not. Path ids are taken from that world for half the cases (the rest are whatever
+Schemathesis generates), and so are, in positive cases, the ids in request bodies that name a parent, an upload, an
+auth role, a storage provider or a transfer's recipients.
 
 `run_operation` draws cases with Hypothesis under a fixed seed, sends each with the user's raw api_token in
 `Authorization`, and collects every check failure instead of stopping at the first.
@@ -100,6 +101,7 @@ def seed_world():
     from files import services as files
     from projects import services as projects
     from projects.models import AuthRole
+    from projects.transfers.services import project_transfer_create
     from uploads import services as uploads
     from uploads.models import StorageProvider
     from uploads.storage.filesystem import FilesystemStorage
@@ -151,7 +153,10 @@ def seed_world():
         chunked=True,
     )
     uploads.upload_storage_initialize(upload_id=waiting.id)
-    auth_provider = AuthenticationService.objects.create(name=f"Fuzzing identity provider {suffix}")
+    transfer = project_transfer_create(actor=actor, project=project, to_user_ids=[other.id])
+    # An OpenID Connect provider without a directory. Deprecated, so that GET /user/api_token without a service id
+    # asks no issuer: none runs here, and the 503 that an unreachable one rightly gives would read as a server error.
+    auth_provider = AuthenticationService.objects.create(name=f"Fuzzing identity provider {suffix}", is_deprecated=True)
     ids = {
         "auth_provider": auth_provider.id,
         "uid": "fuzzer",
@@ -165,6 +170,7 @@ def seed_world():
         "user": other.id,
         "auth_role": "file_editor",
         "storage_provider": provider.id,
+        "transfer": transfer.id,
     }
     return World(token=api_token_encode(user=user)["api_token"], ids={k: str(v) for k, v in ids.items()})
 
@@ -187,6 +193,7 @@ _PATH_IDS = {
     "auth_roles": "auth_role",
     "storage_providers": "storage_provider",
     "auth_providers": "auth_provider",
+    "project_transfers": "transfer",
 }
 
 
@@ -218,7 +225,8 @@ def known_path_parameters(operation, ids):
 
 
 def _known_body(body, ids, use, operation):
-    """Point the ids a body names (parent, upload, auth_role, storage_provider) at world rows, where `use` says."""
+    """Point the ids a body names (parent, upload, auth_role, storage_provider, to_users) at world rows, where `use`
+    says."""
     if not isinstance(body, dict):
         return
     if "/system/" in operation.path:
@@ -234,6 +242,11 @@ def _known_body(body, ids, use, operation):
         reference = body.get(key)
         if isinstance(reference, dict) and "id" in reference and use(key):
             reference["id"] = ids[world_key]
+    recipients = body.get("to_users")
+    if isinstance(recipients, list) and use("to_users"):
+        for recipient in recipients:
+            if isinstance(recipient, dict) and "id" in recipient:
+                recipient["id"] = ids["user"]
 
 
 @dataclasses.dataclass

@@ -7,9 +7,10 @@ resolver (everything under /api/ and /storage/, and /health): a route or a metho
 
 The project is Alice's; Bob holds file_downloader on it; Dave is a system admin; Carol is the caller, who holds, as
 each caller says, a role on the project, the role of admin on another project, the system admin role, or a session
-minted from her software agent's key while she is the project's admin. Each caller's test builds the world once and
-sends every request in a savepoint rolled back afterwards, so each meets the same state (no job runs: a purge would
-remove bytes from storage, which no rollback brings back).
+minted from her software agent's key while she is the project's admin. Alice has offered the project to Bob (a
+pending transfer, so offering it again is refused to those allowed to offer). Each caller's test builds the world
+once and sends every request in a savepoint rolled back afterwards, so each meets the same state (no job runs: a
+purge would remove bytes from storage, which no rollback brings back).
 """
 
 import hashlib
@@ -44,6 +45,7 @@ AUTHENTICATED = "any valid token"
 NOT_AGENT = "any valid token not minted from agent keys (§3.5, §3.6)"
 AGENT_OWNER = "not agent-backed, and the agent's creator or a system admin (§3.6)"
 SYSTEM_ADMIN = "a system admin (§5.6)"
+RECIPIENT = "a recipient of the transfer (Bob, never Carol) or a system admin"
 SIGNED = "the URL's signature alone (§1.4): the Authorization header is ignored"
 
 # Who calls: the permissions on Alice's project that caller holds, and what else is true of it.
@@ -59,8 +61,8 @@ CALLERS = {
 # (method, route as the resolver has it) -> (path, body, required, success status). Path and body templates name
 # the world's rows: {project}, {raw} (a folder) ⊃ {sub} (a folder) and {reads} (a file, versions {v1} and v2),
 # {carols_upload} (Carol's verified upload, no file yet), {waiting} (Carol's chunked upload, ready for chunks),
-# {bob}, {dave}, {alices_agent}, {provider}, {auth_provider}; and the signed URLs {object_put}, {object_get},
-# {chunk_put}.
+# {bob}, {dave}, {alices_agent}, {provider}, {auth_provider}, {transfer} (Alice's offer to Bob); and the signed URLs
+# {object_put}, {object_get}, {chunk_put}.
 MATRIX = {
     # §3.3, §3.4: the token endpoints are public.
     ("POST", "/api/v1/software_agents/api_token"): (
@@ -69,7 +71,7 @@ MATRIX = {
         PUBLIC,
         201,
     ),
-    ("GET", "/api/v1/user/api_token"): ("/user/api_token?access_token=abc", None, PUBLIC, 401),
+    ("GET", "/api/v1/user/api_token"): ("/user/api_token?access_token=", None, PUBLIC, 401),
     # §3.5
     ("GET", "/api/v1/current_user"): ("/current_user", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 200),
@@ -100,7 +102,7 @@ MATRIX = {
         AGENT_OWNER,
         204,
     ),
-    # §3.7, §3.8: affiliates need a directory, which no provider here has (400 to anyone authenticated).
+    # §3.7, §3.8: affiliates need a directory, which an OpenID Connect provider has not (400 to anyone authenticated).
     ("GET", "/api/v1/users"): ("/users", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/users/{id}"): ("/users/{bob}", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/auth_providers"): ("/auth_providers", None, PUBLIC, 200),
@@ -154,6 +156,29 @@ MATRIX = {
         200,
     ),
     ("DELETE", "/api/v1/system/permissions/{user_id}"): ("/system/permissions/{dave}", None, SYSTEM_ADMIN, 204),
+    # Project transfers (docs/api/transfers.md): the lists show each caller what they may see.
+    ("GET", "/api/v1/projects/{id}/transfers"): ("/projects/{project}/transfers", None, AUTHENTICATED, 200),
+    ("POST", "/api/v1/projects/{id}/transfers"): (
+        "/projects/{project}/transfers",
+        {"to_users": [{"id": "{dave}"}]},
+        "manage_project_permissions",
+        400,
+    ),
+    ("GET", "/api/v1/project_transfers"): ("/project_transfers", None, AUTHENTICATED, 200),
+    ("GET", "/api/v1/project_transfers/{id}"): (
+        "/project_transfers/{transfer}",
+        None,
+        "manage_project_permissions",
+        200,
+    ),
+    ("PUT", "/api/v1/project_transfers/{id}/accept"): ("/project_transfers/{transfer}/accept", {}, RECIPIENT, 200),
+    ("PUT", "/api/v1/project_transfers/{id}/reject"): ("/project_transfers/{transfer}/reject", {}, RECIPIENT, 200),
+    ("PUT", "/api/v1/project_transfers/{id}/cancel"): (
+        "/project_transfers/{transfer}/cancel",
+        {"status_comment": "sent to the wrong PI"},
+        "manage_project_permissions",
+        200,
+    ),
     # §7, §8
     ("GET", "/api/v1/projects"): ("/projects", None, AUTHENTICATED, 200),
     ("POST", "/api/v1/projects"): ("/projects", {"name": "New", "description": "d"}, AUTHENTICATED, 202),
@@ -228,7 +253,7 @@ def expected_status(caller, required, success):
         return 403 if agent else success
     if required == AGENT_OWNER:
         return success if system_admin and not agent else 403
-    if required == SYSTEM_ADMIN:
+    if required in (SYSTEM_ADMIN, RECIPIENT):
         return success if system_admin else 403
     return success if required in held else 403
 
@@ -281,7 +306,7 @@ def _sha1(data):
 
 
 @pytest.fixture
-def world(alice, bob, carol, make_user, project, grant, make_project):
+def world(alice, bob, carol, make_user, project, grant, make_project, make_transfer):
     actor = Actor(user=alice)
     grant(project, bob, "file_downloader")
     dave = make_user("dave")
@@ -315,6 +340,7 @@ def world(alice, bob, carol, make_user, project, grant, make_project):
         size=3,
         chunked=False,
     )
+    transfer = make_transfer(project, bob)
     alices_agent = accounts.software_agent_create(actor=actor, name="Alice's agent")
     carols_agent = accounts.software_agent_create(actor=Actor(user=carol), name="Carol's agent")
     storage = FilesystemStorage(provider)
@@ -333,6 +359,7 @@ def world(alice, bob, carol, make_user, project, grant, make_project):
         "alices_agent": alices_agent.id,
         "provider": provider.id,
         "auth_provider": AuthenticationService.objects.create(name="Duke").id,
+        "transfer": transfer.id,
         "agent_key": accounts.api_key_ensure(owner=carols_agent).key,
         "user_key": accounts.api_key_ensure(owner=carol).key,
         "carols_sha1": _sha1(b"carol's"),

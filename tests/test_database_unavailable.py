@@ -3,7 +3,6 @@ envelope (DukeDSClient waits and retries on 503), never a 500 or a stack trace. 
 touched."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,20 +11,14 @@ import jwt
 import pytest
 import requests
 
-from .workers import ROOT, wait_until
+from .workers import ROOT, free_port, wait_until
 
 SECRET = "a-secret-that-must-never-be-shown"
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server_without_database(tmp_path_factory):
-    port, closed = _free_port(), _free_port()  # nothing listens on `closed`
+    port, closed = free_port(), free_port()  # nothing listens on `closed`
     log = tmp_path_factory.mktemp("no-db") / "server.log"
     env = {
         **os.environ,

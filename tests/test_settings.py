@@ -28,6 +28,9 @@ def start(**environment):
         ("CLOUDAMQP_URL", "localhost:5672"),
         ("MESSAGE_LOG_WORK_DURATION", "soon"),
         ("DEBUG", "maybe"),
+        ("OIDC_TIMEOUT", "soon"),
+        ("OIDC_TIMEOUT", "0"),
+        ("SIGNIN_BASE_URL", "dds.example.org"),
     ],
 )
 def test_it_refuses_a_bad_value_naming_the_variable(variable, value):

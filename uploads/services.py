@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
+from files.models import FileVersion
+from projects.services import project_storage_add_everywhere
 
 from . import claims, selectors
 from .models import HASH_ALGORITHMS, Chunk, Fingerprint, Upload
@@ -41,8 +43,6 @@ def _check_hash(field, algorithm, value, *, allowed=HASH_ALGORITHMS):
 @transaction.atomic
 def storage_provider_save(*, provider, is_new):
     """Save an operator's provider; a new one gets storage for every live project, initialized by jobs."""
-    from projects.services import project_storage_add_everywhere
-
     provider.save()
     if is_new and not provider.is_deprecated:
         project_storage_add_everywhere(storage_provider=provider)
@@ -70,9 +70,7 @@ def upload_create(*, actor, project, storage_provider, name, content_type, size,
     upload.stamp_created(actor)
     upload.save()
     if chunked and not upload.ready_for_chunks:
-        from .actors import initialize_upload_storage
-
-        job_enqueue(initialize_upload_storage, upload.id)
+        job_enqueue("initialize_upload_storage", upload.id)
     return upload
 
 
@@ -185,9 +183,7 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     upload.etag = _new_etag()
     upload.stamp_updated(actor)
     upload.save()
-    from .actors import complete_upload
-
-    job_enqueue(complete_upload, upload.id)
+    job_enqueue("complete_upload", upload.id)
     return selectors.uploads().get(pk=upload.pk)
 
 
@@ -266,9 +262,7 @@ def upload_reverify(*, upload):
     Upload.objects.filter(pk=upload.pk, completed_on__isnull=False).update(
         is_consistent=None, error_on=None, error_message=None
     )
-    from .actors import complete_upload
-
-    job_enqueue(complete_upload, upload.id)
+    job_enqueue("complete_upload", upload.id)
 
 
 @transaction.atomic
@@ -291,34 +285,9 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     return fingerprint
 
 
-def upload_storage_reconcile(*, older_than):
-    """Enqueue again the initialization and verification of uploads overdue by `older_than`."""
-    from dds.jobs.models import Job
-
-    from .actors import complete_upload, initialize_upload_storage
-    from .selectors import uploads_awaiting_storage, uploads_awaiting_verification
-
-    cutoff = timezone.now() - older_than
-    resent = 0
-    for actor, pending in (
-        (initialize_upload_storage, uploads_awaiting_storage().filter(created_on__lt=cutoff)),
-        (complete_upload, uploads_awaiting_verification().filter(completed_on__lt=cutoff)),
-    ):
-        recent = Job.objects.filter(worker=actor.actor_name, created_on__gte=cutoff).values_list(
-            "resource_id", flat=True
-        )
-        for upload_id in pending.exclude(id__in=[value for value in recent]).values_list("id", flat=True):
-            with transaction.atomic():
-                job_enqueue(actor, upload_id)
-            resent += 1
-    return resent
-
-
 @transaction.atomic
 def upload_purge(*, upload_id):
     """The removal job: drop an upload's bytes once no live file version references it. Safe to run again."""
-    from files.models import FileVersion
-
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
@@ -63,6 +64,31 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_select_related = ("user", "software_agent")
 
 
+@admin.action(description="Make the default (clients find users and /login signs in through it)")
+def make_default(modeladmin, request, queryset):
+    if queryset.count() != 1:
+        messages.error(request, "Choose exactly one service to make the default.")
+        return
+    service = services.authentication_service_make_default(service=queryset.get())
+    messages.success(request, f"{service} is now the default.")
+
+
 @admin.register(AuthenticationService)
 class AuthenticationServiceAdmin(admin.ModelAdmin):
-    list_display = ("name", "service_id", "is_default", "is_deprecated")
+    list_display = ("name", "kind", "base_uri", "service_id", "is_default", "is_deprecated")
+    list_filter = ("kind", "is_default", "is_deprecated")
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "is_default", "is_deprecated", "service_id")}),
+        ("OpenID Connect issuer", {"fields": ("base_uri", "client_id", "client_secret", "scope", "audience")}),
+        (
+            "Claims",
+            {"fields": ("username_claim", "full_name_claim", "first_name_claim", "last_name_claim", "email_claim")},
+        ),
+        ("Shown to clients", {"fields": ("login_initiation_url", "login_response_type")}),
+    )
+    actions = [make_default]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["client_secret"].widget = forms.PasswordInput(render_value=True)
+        return form

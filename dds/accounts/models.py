@@ -1,7 +1,9 @@
 import secrets
 import uuid
+from urllib.parse import urlparse
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -63,12 +65,36 @@ class ApiKey(models.Model):
 
 
 class AuthenticationService(models.Model):
-    """An identity provider users can log in through (CONTRACT §3.8); operators manage them in the admin."""
+    """An identity provider users sign in through (CONTRACT §3.8); operators manage them in the admin.
+
+    An OpenID Connect service names its issuer in `base_uri` (its discovery document is
+    `<base_uri>/.well-known/openid-configuration`) and the claims that give a person's username, names and email.
+    The local service (one is made on the first migrate) signs in no one: it is the directory of the users operators
+    make, so that clients can find them.
+    """
+
+    class Kind(models.TextChoices):
+        OPENID = "openid", "OpenID Connect issuer"
+        LOCAL = "local", "Users made by operators"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     service_id = models.UUIDField(default=uuid.uuid4, unique=True)
     name = models.CharField(max_length=255)
-    base_uri = models.CharField(max_length=2048, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OPENID)
+    base_uri = models.CharField(
+        max_length=2048, blank=True, help_text="OpenID Connect: the issuer URL, exactly as its tokens name it"
+    )
+    client_id = models.CharField(max_length=255, blank=True, help_text="OpenID Connect: this service's client id")
+    client_secret = models.CharField(max_length=1024, blank=True)
+    scope = models.CharField(max_length=255, default="openid profile email")
+    audience = models.CharField(
+        max_length=2048, blank=True, help_text="the `aud` a JWT access token must carry; blank: the client id"
+    )
+    username_claim = models.CharField(max_length=64, default="preferred_username")
+    full_name_claim = models.CharField(max_length=64, default="name")
+    first_name_claim = models.CharField(max_length=64, default="given_name")
+    last_name_claim = models.CharField(max_length=64, default="family_name")
+    email_claim = models.CharField(max_length=64, default="email")
     login_initiation_url = models.CharField(max_length=2048, blank=True)
     login_response_type = models.CharField(max_length=32, default="token")
     is_default = models.BooleanField(default=False)
@@ -79,12 +105,26 @@ class AuthenticationService(models.Model):
         ordering = ["-created_on"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True), name="one_default_auth_service"
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="one_default_auth_service",
+                violation_error_message="another service is the default: use the action “Make the default” instead",
             )
         ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.kind != self.Kind.OPENID:
+            return
+        missing = [field for field in ("base_uri", "client_id", "client_secret") if not getattr(self, field)]
+        if missing:
+            raise ValidationError({field: "an OpenID Connect service needs it" for field in missing})
+        parsed = urlparse(self.base_uri)
+        loopback = parsed.hostname in ("127.0.0.1", "::1", "localhost")
+        if parsed.scheme != "https" and not (parsed.scheme == "http" and loopback):
+            raise ValidationError({"base_uri": "an issuer is reached over https (http only on loopback)"})
 
 
 class UserIdentity(models.Model):

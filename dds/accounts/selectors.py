@@ -1,4 +1,9 @@
-from .models import AuthenticationService, SoftwareAgent, User
+from dds import errors
+from dds.lookups import parse_uuid
+
+from .models import ApiKey, AuthenticationService, SoftwareAgent, User
+
+_NO_SIGNIN_SERVICE = "no identity provider is configured here: an operator adds one in the admin"
 
 
 def users():
@@ -31,3 +36,65 @@ def software_agents():
 
 def auth_providers():
     return AuthenticationService.objects.order_by("-created_on", "id")
+
+
+def signin_service(*, service_id=None):
+    """The OpenID Connect service a person signs in through: the one whose `service_id` is given, else the default
+    one when it is OpenID Connect, else the oldest OpenID Connect service that is not deprecated."""
+    services = AuthenticationService.objects.all()
+    if service_id is not None:
+        key = parse_uuid(service_id)
+        service = services.filter(service_id=key).first() if key else None
+        if service is None:
+            raise errors.UnknownAuthenticationService()
+    else:
+        openid = services.filter(kind=AuthenticationService.Kind.OPENID)
+        service = (
+            openid.filter(is_default=True).first()
+            or openid.filter(is_deprecated=False).order_by("created_on", "id").first()
+        )
+        if service is None:
+            raise errors.InvalidAccessToken(suggestion=_NO_SIGNIN_SERVICE)
+    if service.kind != AuthenticationService.Kind.OPENID:
+        raise errors.InvalidAccessToken(suggestion="this authentication service has no identity provider to ask")
+    return service
+
+
+def _directory(service):
+    if service.kind != AuthenticationService.Kind.LOCAL:
+        raise errors.NoDirectory()
+    return User.objects.filter(is_active=True)
+
+
+def affiliate_list(*, service, username="", email="", full_name_contains=""):
+    """The people of `service`'s directory matching every given filter; none without a filter (CONTRACT §3.8).
+
+    Only the local service has a directory: its users, matched as `GET /users` matches them, so that a person a
+    client did not find there is not found here either. `full_name_contains` needs at least 3 characters.
+    """
+    _directory(service)
+    if not (username or email or len(full_name_contains) >= 3):
+        return User.objects.none()
+    return user_list(username=username, email=email, full_name_contains=full_name_contains)
+
+
+def affiliate_get(*, service, uid):
+    person = _directory(service).filter(username=uid).first()
+    if person is None:
+        raise errors.AffiliateNotFound(
+            suggestion=f"no user {uid!r} here: an operator adds one with `manage.py create_client_config --create-user`"
+        )
+    return person
+
+
+def client_agent(*, user, name):
+    """The user's oldest live software agent called `name`, or None."""
+    return SoftwareAgent.objects.filter(created_by=user, name=name, is_deleted=False).order_by("created_on").first()
+
+
+def client_keys(*, user, agent_name):
+    """`(user key, agent key)` of a DDS client config for `user`; either is None when it does not exist yet."""
+    agent = client_agent(user=user, name=agent_name)
+    user_key = ApiKey.objects.filter(user=user).first()
+    agent_key = ApiKey.objects.filter(software_agent=agent).first() if agent else None
+    return user_key, agent_key

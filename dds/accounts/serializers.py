@@ -105,3 +105,13 @@ class AuthProviderSerializer(serializers.ModelSerializer):
             "base_uri",
             "login_response_type",
         ]
+
+
+class AffiliateSerializer(serializers.ModelSerializer):
+    """A person in a provider's directory (CONTRACT §3.8); the local directory's people are its users."""
+
+    uid = serializers.CharField(source="username")
+
+    class Meta:
+        model = User
+        fields = ["uid", "full_name", "first_name", "last_name", "email"]

@@ -1,11 +1,15 @@
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dds import errors
 from dds.audit import Actor
 from dds.authentication import api_token_encode
 
-from .models import ApiKey, SoftwareAgent, User, new_key
+from . import oidc, selectors
+from .models import ApiKey, AuthenticationService, SoftwareAgent, User, UserIdentity, new_key
+
+CLIENT_AGENT_NAME = "DukeDSClient"
 
 
 @transaction.atomic
@@ -18,6 +22,16 @@ def user_create(*, username, email="", first_name="", last_name="", full_name=""
         full_name=full_name or f"{first_name} {last_name}".strip() or username,
     )
     user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update(*, user, **changes):
+    """Set a user's `email`, `first_name`, `last_name` or `full_name`."""
+    for field, value in changes.items():
+        setattr(user, field, value)
     user.full_clean(exclude=["password"])
     user.save()
     return user
@@ -93,10 +107,100 @@ def software_agent_delete(*, actor, agent):
 @transaction.atomic
 def client_credentials_ensure(*, user, agent_name, rotate=False):
     """A user key and the key of the user's software agent `agent_name`: what a DDS client config holds."""
-    agent = (
-        SoftwareAgent.objects.filter(created_by=user, name=agent_name, is_deleted=False).order_by("created_on").first()
-    )
+    agent = selectors.client_agent(user=user, name=agent_name)
     if agent is None:
         agent = software_agent_create(actor=Actor(user=user), name=agent_name)
     ensure = api_key_rotate if rotate else api_key_ensure
     return ensure(owner=user), ensure(owner=agent)
+
+
+@transaction.atomic
+def client_keys_issue(*, user, agent_name=CLIENT_AGENT_NAME):
+    """Make the keys of the user's client config; when the user has a key already, replace it (the agent's stays)."""
+    had_key = ApiKey.objects.filter(user=user).exists()
+    user_key, agent_key = client_credentials_ensure(user=user, agent_name=agent_name)
+    if had_key:
+        user_key = api_key_rotate(owner=user)
+    return user_key, agent_key
+
+
+@transaction.atomic
+def authentication_service_make_default(*, service):
+    AuthenticationService.objects.filter(is_default=True).exclude(pk=service.pk).update(is_default=False)
+    service.is_default = True
+    service.save(update_fields=["is_default"])
+    return service
+
+
+def _claim(claims, name):
+    value = claims.get(name) if name else None
+    return value.strip() if isinstance(value, str) else None
+
+
+def _profile(service, claims):
+    """The user fields the claims give; a claim the issuer did not send leaves its field as it is, and so does an
+    email the issuer says it has not verified (clients find people by email)."""
+    profile = {
+        "first_name": _claim(claims, service.first_name_claim),
+        "last_name": _claim(claims, service.last_name_claim),
+        "full_name": _claim(claims, service.full_name_claim),
+        "email": _claim(claims, service.email_claim) if claims.get("email_verified") is not False else None,
+    }
+    return {field: value for field, value in profile.items() if value is not None}
+
+
+def _refused(reason):
+    return errors.InvalidAccessToken(suggestion=f"DDS cannot sign this person in: {reason}")
+
+
+def _signed_in_user(service, claims):
+    uid = claims["sub"]
+    identity = UserIdentity.objects.select_related("user").filter(authentication_service=service, uid=uid).first()
+    profile = _profile(service, claims)
+    if identity is not None:
+        user = identity.user
+    else:
+        username = _claim(claims, service.username_claim) or uid
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(username=username, **profile)
+        elif user.is_staff or user.is_superuser:
+            # An operator's account is linked to a provider by an operator (a user identity in the admin), never
+            # by a name an identity provider chose.
+            raise _refused(f"the username {username!r} belongs to an operator's account")
+        elif user.identities.filter(authentication_service=service).exists():
+            raise _refused(f"the username {username!r} belongs to another person of this identity provider")
+        UserIdentity.objects.create(user=user, authentication_service=service, uid=uid)
+    if not user.is_active:
+        raise _refused("this account is disabled")
+    for field, value in profile.items():
+        setattr(user, field, value)
+    user.last_login = timezone.now()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_sign_in(*, service, claims):
+    """The user of the person `claims` describe at `service`: made at the first sign-in (or linked to the user of the
+    same username an operator made), names and email updated at every one, `last_login` now."""
+    try:
+        try:
+            with transaction.atomic():
+                return _signed_in_user(service, claims)
+        except IntegrityError:
+            # A first sign-in of the same person at the same moment made the user or the identity: use theirs.
+            with transaction.atomic():
+                return _signed_in_user(service, claims)
+    except ValidationError as error:
+        raise _refused("; ".join(error.messages)) from None
+
+
+def api_token_from_access_token(*, access_token, authentication_service_id=None):
+    """An api_token for the person an identity provider gave `access_token` (CONTRACT §3.4). The issuer is asked
+    before any transaction opens."""
+    service = selectors.signin_service(service_id=authentication_service_id)
+    claims = oidc.access_token_claims(service, access_token)
+    user = user_sign_in(service=service, claims=claims)
+    return api_token_encode(user=user, service=service)

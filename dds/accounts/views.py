@@ -15,6 +15,7 @@ from dds.validation import validated
 from . import selectors, services
 from .models import ApiKey
 from .serializers import (
+    AffiliateSerializer,
     ApiKeySerializer,
     ApiTokenRequestSerializer,
     ApiTokenSerializer,
@@ -53,18 +54,33 @@ class UserApiTokenView(PublicView):
     @documented(
         summary="Mint an api_token from an identity-provider access token",
         parameters=[
-            OpenApiParameter("access_token", {"type": "string", "minLength": 1}, required=True),
-            OpenApiParameter("authentication_service_id", OpenApiTypes.STR),
+            OpenApiParameter("access_token", OpenApiTypes.STR, required=True),
+            OpenApiParameter(
+                "authentication_service_id",
+                OpenApiTypes.STR,
+                description="the provider's `service_id`; without it, the default OpenID Connect provider",
+            ),
         ],
         ok={200: ApiTokenSerializer},
-        errors=(400, 401),
+        errors=(400, 401, 503),
         e400="`no access_token`",
-        e401="`invalid access_token`: identity-provider login is not enabled on this service",
+        e401=(
+            "`invalid access_token`: the issuer did not give it, it has expired, or it is not for this service; "
+            "suggestion `authentication service not registered` for an unknown `authentication_service_id`"
+        ),
+        e503="`identity provider communication failure`: the issuer cannot be reached",
     )
     def get(self, request):
-        if not request.query_params.get("access_token"):
+        if "access_token" not in request.query_params:
             raise errors.MissingAccessToken()
-        raise errors.InvalidAccessToken()
+        access_token = request.query_params["access_token"].strip()
+        if not access_token:
+            raise errors.InvalidAccessToken()
+        token = services.api_token_from_access_token(
+            access_token=access_token,
+            authentication_service_id=request.query_params.get("authentication_service_id"),
+        )
+        return Response(token)
 
 
 class CurrentUserView(APIView):
@@ -220,36 +236,54 @@ class AuthProviderView(PublicView):
         )
 
 
-def _no_directory(id):
-    get_or_404(selectors.auth_providers(), "AuthenticationService", id)
-    return errors.BadRequest(
-        "authentication provider does not support affilate searches",
-        "add users in the admin or with `manage.py create_client_config --create-user`",
-    )
+def _provider(id):
+    return get_or_404(selectors.auth_providers(), "AuthenticationService", id)
 
 
-_NO_DIRECTORY = "`authentication provider does not support affilate searches`: no provider here has a directory"
+_NO_DIRECTORY = (
+    "`authentication provider does not support affilate searches`: only the local users' provider has a directory"
+)
+_AFFILIATE_FILTERS = ("username", "email", "full_name_contains")
 
 
 class AffiliatesView(APIView):
     @documented(
         summary="Search a provider's directory",
         operation_id="auth_providers_affiliates_list",
-        ok={},
+        parameters=[OpenApiParameter(name, OpenApiTypes.STR) for name in _AFFILIATE_FILTERS],
+        ok={200: AffiliateSerializer(many=True)},
         errors=(400, 401, 404),
         e400=_NO_DIRECTORY,
+        paged=True,
     )
     def get(self, request, id):
-        raise _no_directory(id)
+        filters = {name: request.query_params.get(name, "") for name in _AFFILIATE_FILTERS}
+        people = selectors.affiliate_list(service=_provider(id), **filters)
+        return paged_response(request, people, lambda page: AffiliateSerializer(page, many=True).data)
 
 
 class AffiliateView(APIView):
-    @documented(summary="A person in a provider's directory", ok={}, errors=(400, 401, 404), e400=_NO_DIRECTORY)
+    @documented(
+        summary="A person in a provider's directory",
+        ok={200: AffiliateSerializer},
+        errors=(400, 401, 404),
+        e400=_NO_DIRECTORY,
+        e404="`AuthenticationService Not Found` or `Affiliate Not Found`",
+    )
     def get(self, request, id, uid):
-        raise _no_directory(id)
+        return Response(AffiliateSerializer(selectors.affiliate_get(service=_provider(id), uid=uid)).data)
 
 
 class AffiliateUserView(APIView):
-    @documented(summary="Register a directory person as a user", ok={}, errors=(400, 401, 404), e400=_NO_DIRECTORY)
+    @documented(
+        summary="Register a directory person as a user",
+        request=None,
+        ok={},
+        errors=(400, 401, 404, 409),
+        e400=_NO_DIRECTORY,
+        e404="`AuthenticationService Not Found` or `Affiliate Not Found`",
+        e409="`Affiliate already registered`: in the local directory every person is a user already",
+    )
     def post(self, request, id, uid):
-        raise _no_directory(id)
+        selectors.affiliate_get(service=_provider(id), uid=uid)
+        raise errors.AffiliateExists()

@@ -7,7 +7,10 @@ from django.db import models
 class Job(models.Model):
     """One background job and how far it got: what an operator reads to learn why a resource is not consistent.
 
-    Its id is the id of the Dramatiq message that carries it.
+    The table is the jobs' outbox: a job is recorded in the transaction that makes its work visible, and sent (inline:
+    run) after that commits; one whose sending failed stays `initialized` with no `sent_on` until the sweeper sends it.
+    Its id is the id of the Dramatiq message that carries it. `superseded`: closed because a later job of the same
+    worker and arguments took over its work.
     """
 
     class State(models.TextChoices):
@@ -16,6 +19,9 @@ class Job(models.Model):
         RETRYING = "retrying"
         COMPLETE = "complete"
         FAILED = "failed"
+        SUPERSEDED = "superseded"
+
+    LIVE_STATES = (State.INITIALIZED, State.IN_PROGRESS, State.RETRYING)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     worker = models.CharField(max_length=100, db_index=True)
@@ -33,6 +39,7 @@ class Job(models.Model):
     sent_on = models.DateTimeField(null=True, blank=True)
     started_on = models.DateTimeField(null=True, blank=True)
     finished_on = models.DateTimeField(null=True, blank=True)
+    run_after = models.DateTimeField(null=True, blank=True, help_text="when a retrying job's next attempt is due")
 
     class Meta:
         ordering = ["-created_on"]

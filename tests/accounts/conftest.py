@@ -3,7 +3,9 @@
 import pytest
 
 from dds.accounts import services
-from dds.accounts.models import ApiKey
+from dds.accounts.models import ApiKey, AuthenticationService
+
+from ..identity_provider import CLIENT_ID, CLIENT_SECRET, IdentityProvider
 
 
 @pytest.fixture
@@ -22,3 +24,38 @@ def agent_key(alice_agent):
 def as_alice_agent(client_for, alice, alice_agent):
     """Alice's session minted from her agent's key: an agent-backed session."""
     return client_for(alice, alice_agent)
+
+
+@pytest.fixture(scope="session")
+def identity_provider(tmp_path_factory):
+    """A real OpenID Connect provider on loopback, for the whole session."""
+    provider = IdentityProvider(tmp_path_factory.mktemp("identity-provider"))
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="session")
+def other_identity_provider(tmp_path_factory):
+    """A second, unrelated provider: its tokens must not sign anyone in through the first."""
+    provider = IdentityProvider(tmp_path_factory.mktemp("other-identity-provider"))
+    yield provider
+    provider.stop()
+
+
+def openid_service_for(provider, **fields):
+    service = AuthenticationService(
+        name="Example University",
+        base_uri=provider.issuer,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        **fields,
+    )
+    service.full_clean()
+    service.save()
+    return service
+
+
+@pytest.fixture
+def openid_service(db, identity_provider):
+    """The institution's OpenID Connect issuer as an operator registers it (not the default)."""
+    return openid_service_for(identity_provider)

@@ -18,7 +18,7 @@ NO_DIRECTORY = {
     "error": 400,
     "code": "not_provided",
     "reason": "authentication provider does not support affilate searches",
-    "suggestion": "add users in the admin or with `manage.py create_client_config --create-user`",
+    "suggestion": "perhaps you are using the wrong authentication provider",
 }
 NO_TOKEN = {
     "error": 401,
@@ -34,8 +34,25 @@ def duke(db):
         name="Duke Authentication Service",
         base_uri="https://oauth.example.org",
         login_initiation_url="https://oauth.example.org/authorize?response_type=token",
-        is_default=True,
     )
+
+
+@pytest.fixture
+def local(db):
+    return AuthenticationService.objects.get(kind="local")
+
+
+def local_provider_item(local):
+    return {
+        "id": str(local.id),
+        "service_id": str(local.service_id),
+        "name": "DDS local users",
+        "is_deprecated": False,
+        "is_default": True,
+        "login_initiation_url": "",
+        "base_uri": "",
+        "login_response_type": "token",
+    }
 
 
 def call(client, method, path, data=None):
@@ -49,7 +66,14 @@ def paging(response):
     return {header: response[header] for header in PAGING_HEADERS}
 
 
-def test_it_lists_providers_without_a_token(anonymous, duke):
+def test_it_has_a_default_provider_for_local_users_on_a_fresh_install(anonymous, local):
+    response = anonymous.get(URL)
+
+    assert response.status_code == 200
+    assert response.json() == {"results": [local_provider_item(local)]}
+
+
+def test_it_lists_providers_without_a_token(anonymous, duke, local):
     response = anonymous.get(URL)
 
     assert response.status_code == 200
@@ -60,15 +84,16 @@ def test_it_lists_providers_without_a_token(anonymous, duke):
                 "service_id": str(duke.service_id),
                 "name": "Duke Authentication Service",
                 "is_deprecated": False,
-                "is_default": True,
+                "is_default": False,
                 "login_initiation_url": "https://oauth.example.org/authorize?response_type=token",
                 "base_uri": "https://oauth.example.org",
                 "login_response_type": "token",
-            }
+            },
+            local_provider_item(local),
         ]
     }
     assert paging(response) == {
-        "X-Total": "1",
+        "X-Total": "2",
         "X-Total-Pages": "1",
         "X-Page": "1",
         "X-Per-Page": "100",
@@ -83,12 +108,11 @@ def test_it_ignores_a_bad_token_on_the_public_listing(anonymous, duke):
     response = anonymous.get(URL + "/?%7B%7D", content_type="application/json")
 
     assert response.status_code == 200
-    assert len(response.json()["results"]) == 1
+    assert len(response.json()["results"]) == 2
 
 
 def test_it_pages_providers(anonymous, duke):
     AuthenticationService.objects.create(name="Second")
-    AuthenticationService.objects.create(name="Third", is_deprecated=True)
 
     first = anonymous.get(URL, {"per_page": 2})
     second = anonymous.get(URL, {"per_page": 2, "page": 2})
@@ -106,10 +130,12 @@ def test_it_pages_providers(anonymous, duke):
     assert paging(second)["X-Prev-Page"] == "1"
     assert paging(second)["X-Next-Page"] == ""
     names = {provider["name"] for provider in first.json()["results"] + second.json()["results"]}
-    assert names == {"Duke Authentication Service", "Second", "Third"}
+    assert names == {"Duke Authentication Service", "Second", "DDS local users"}
 
 
 def test_it_answers_zero_pages_without_providers(anonymous, db):
+    AuthenticationService.objects.all().delete()
+
     response = anonymous.get(URL)
 
     assert response.status_code == 200
@@ -130,6 +156,7 @@ def test_it_shows_one_provider_without_a_token(anonymous, duke):
 
     assert response.status_code == 200
     assert response.json() == anonymous.get(URL).json()["results"][0]
+    assert response.json()["id"] == str(duke.id)
     for header in PAGING_HEADERS:
         assert header not in response
 
@@ -156,7 +183,7 @@ def test_it_requires_a_token_for_affiliates(anonymous, duke, method, path):
 
 
 @pytest.mark.parametrize("method, path", AFFILIATE_PATHS)
-def test_it_answers_that_no_provider_has_a_directory(as_alice, alice, duke, method, path):
+def test_it_answers_that_an_openid_provider_has_no_directory(as_alice, alice, duke, method, path):
     response = call(as_alice, method, f"{URL}/{duke.id}{path}", {"full_name_contains": "Jane"})
 
     assert response.status_code == 400
@@ -173,3 +200,72 @@ def test_it_answers_404_for_the_affiliates_of_an_unknown_provider(as_alice, duke
 
     assert response.status_code == 404
     assert response.json() == NOT_FOUND
+
+
+# --- the local users' directory ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"username": "bob"}, {"email": "bob@example.org"}, {"full_name_contains": "b bui"}],
+    ids=["username", "email", "full_name_contains"],
+)
+def test_it_finds_local_users_in_the_local_directory(as_alice, local, bob, query):
+    response = as_alice.get(f"{URL}/{local.id}/affiliates", query)
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "results": [
+            {
+                "uid": "bob",
+                "full_name": "Bob Builder",
+                "first_name": "Bob",
+                "last_name": "Builder",
+                "email": "bob@example.org",
+            }
+        ]
+    }
+    assert response["X-Total"] == "1"
+
+
+@pytest.mark.parametrize(
+    "query", [{}, {"full_name_contains": "Bo"}, {"email": "nobody@example.org"}, {"email": "BOB@example.org"}]
+)
+def test_it_finds_no_one_without_a_filter_that_matches(as_alice, local, bob, query):
+    response = as_alice.get(f"{URL}/{local.id}/affiliates", query)
+
+    assert response.status_code == 200
+    assert response.json() == {"results": []}
+
+
+def test_it_shows_one_person_of_the_local_directory(as_alice, local, bob):
+    response = as_alice.get(f"{URL}/{local.id}/affiliates/bob")
+
+    assert response.status_code == 200
+    assert response.json()["uid"] == "bob"
+
+
+@pytest.mark.parametrize("method, path", [("get", "/affiliates/jdoe"), ("post", "/affiliates/jdoe/dds_user")])
+def test_it_names_an_unknown_person_of_the_local_directory(as_alice, local, method, path):
+    response = getattr(as_alice, method)(f"{URL}/{local.id}{path}")
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": 404,
+        "code": "not_provided",
+        "reason": "Affiliate Not Found",
+        "suggestion": "no user 'jdoe' here: an operator adds one with `manage.py create_client_config --create-user`",
+    }
+    assert list(User.objects.values_list("username", flat=True)) == ["alice"]
+
+
+def test_it_answers_that_a_local_person_is_registered_already(as_alice, local, bob):
+    response = as_alice.post(f"{URL}/{local.id}/affiliates/bob/dds_user")
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": 409,
+        "code": "not_provided",
+        "reason": "Affiliate already registered",
+        "suggestion": "nothing else needs to be done",
+    }

@@ -111,3 +111,30 @@ def test_it_prints_rotated_keys_that_mint_a_token_and_old_ones_that_do_not(anony
 
     assert mint(new) == 201
     assert mint(old) == 404
+
+
+def test_it_creates_a_user_with_their_email_and_names():
+    run("jdoe", "--create-user", "--email", "jane@example.edu", "--first-name", "Jane", "--last-name", "Doe")
+
+    user = User.objects.get(username="jdoe")
+    assert (user.email, user.first_name, user.last_name, user.full_name) == (
+        "jane@example.edu",
+        "Jane",
+        "Doe",
+        "Jane Doe",
+    )
+
+
+def test_it_sets_the_email_and_names_of_an_existing_user(alice):
+    run("alice", "--email", "alice@wonderland.example", "--full-name", "Alice L.")
+
+    alice.refresh_from_db()
+    assert (alice.email, alice.full_name, alice.first_name) == ("alice@wonderland.example", "Alice L.", "Alice")
+
+
+def test_it_refuses_an_email_that_is_not_one(alice):
+    with pytest.raises(CommandError, match="email: Enter a valid email address."):
+        run("alice", "--email", "not an email")
+
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.org"

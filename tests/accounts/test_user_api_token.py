@@ -1,8 +1,19 @@
-"""GET /api/v1/user/api_token: login through an identity provider, not enabled here (CONTRACT §3.4, decision 6)."""
+"""GET /api/v1/user/api_token: an access token from an institution's OpenID Connect provider buys an api_token
+(CONTRACT §3.4). The provider is real: `oidc-provider` on loopback (tests/identity_provider.py)."""
 
+import time
+
+import jwt
 import pytest
+from django.conf import settings
+
+from dds.accounts.models import AuthenticationService, User, UserIdentity
+
+from ..identity_provider import free_port
+from .conftest import openid_service_for
 
 URL = "/api/v1/user/api_token"
+AUDIENCE = "https://dds.example.org/api"
 
 NO_ACCESS_TOKEN = {
     "error": 400,
@@ -16,9 +27,23 @@ INVALID_ACCESS_TOKEN = {
     "reason": "invalid access_token",
     "suggestion": "token not properly signed",
 }
+EXPIRED_ACCESS_TOKEN = {**INVALID_ACCESS_TOKEN, "suggestion": "the access token has expired: sign in again"}
+NOT_REGISTERED = {**INVALID_ACCESS_TOKEN, "suggestion": "authentication service not registered"}
 
 
-@pytest.mark.parametrize("query", [{}, {"access_token": ""}, {"authentication_service_id": "x"}])
+@pytest.fixture
+def jane(identity_provider):
+    identity_provider.set_account(
+        "jdoe", name="Jane Doe", given_name="Jane", family_name="Doe", email="jane.doe@example.edu"
+    )
+    return "jdoe"
+
+
+def mint(client, service, access_token):
+    return client.get(URL, {"access_token": access_token, "authentication_service_id": str(service.service_id)})
+
+
+@pytest.mark.parametrize("query", [{}, {"authentication_service_id": "x"}])
 def test_it_requires_an_access_token(anonymous, db, query):
     response = anonymous.get(URL, query)
 
@@ -26,25 +51,214 @@ def test_it_requires_an_access_token(anonymous, db, query):
     assert response.json() == NO_ACCESS_TOKEN
 
 
-@pytest.mark.parametrize("path", [URL, URL + "/"])
-def test_it_refuses_every_access_token(anonymous, db, path):
-    response = anonymous.get(path, {"access_token": "eyJhbGciOiJIUzI1NiJ9.e30.sig"})
+def test_it_refuses_an_empty_access_token_as_the_original_does(anonymous, openid_service):
+    response = anonymous.get(URL, {"access_token": "", "authentication_service_id": str(openid_service.service_id)})
 
     assert response.status_code == 401
     assert response.json() == INVALID_ACCESS_TOKEN
 
 
-def test_it_refuses_an_access_token_for_a_named_service(anonymous, db):
-    response = anonymous.get(URL, {"access_token": "abc", "authentication_service_id": "6e1d9c3b"})
+@pytest.mark.parametrize("service_id", ["6e1d9c3b-4a7f-4e2d-9b8c-5f0a3e7d1c91", "6e1d9c3b"])
+def test_it_names_an_unknown_authentication_service(anonymous, db, service_id):
+    response = anonymous.get(URL, {"access_token": "abc", "authentication_service_id": service_id})
+
+    assert response.status_code == 401
+    assert response.json() == NOT_REGISTERED
+
+
+def test_it_signs_in_a_person_for_the_first_time(anonymous, identity_provider, openid_service, jane):
+    access_token = identity_provider.sign_in(jane)["access_token"]
+
+    started = time.time()
+    response = mint(anonymous, openid_service, access_token)
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert set(body) == {"api_token", "expires_on", "time_to_live"}
+    assert body["time_to_live"] == settings.API_TOKEN_TIME_TO_LIVE
+    user = User.objects.get(username="jdoe")
+    assert (user.full_name, user.first_name, user.last_name, user.email) == (
+        "Jane Doe",
+        "Jane",
+        "Doe",
+        "jane.doe@example.edu",
+    )
+    assert user.last_login.timestamp() >= started - 1
+    assert list(UserIdentity.objects.values_list("authentication_service", "uid")) == [(openid_service.id, "jdoe")]
+    claims = jwt.decode(body["api_token"], settings.SECRET_KEY, algorithms=["HS256"])
+    assert claims["service_id"] == str(openid_service.service_id)
+
+    anonymous.credentials(HTTP_AUTHORIZATION=body["api_token"])
+    me = anonymous.get("/api/v1/current_user").json()
+    assert (me["id"], me["username"]) == (str(user.id), "jdoe")
+    assert me["auth_provider"] == {"uid": "jdoe", "source": "Example University"}
+
+
+def test_it_updates_names_and_email_when_the_person_returns(anonymous, identity_provider, openid_service, jane):
+    first = mint(anonymous, openid_service, identity_provider.sign_in(jane)["access_token"])
+    user_id = User.objects.get(username="jdoe").id
+    identity_provider.set_account(
+        "jdoe", name="Jane Roe", given_name="Jane", family_name="Roe", email="jane.roe@example.edu"
+    )
+
+    again = mint(anonymous, openid_service, identity_provider.sign_in(jane)["access_token"])
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    user = User.objects.get()
+    assert user.id == user_id
+    assert (user.full_name, user.last_name, user.email) == ("Jane Roe", "Roe", "jane.roe@example.edu")
+    assert UserIdentity.objects.count() == 1
+
+
+def test_it_keeps_the_email_when_the_issuer_has_not_verified_a_new_one(
+    anonymous, identity_provider, openid_service, jane
+):
+    mint(anonymous, openid_service, identity_provider.sign_in(jane)["access_token"])
+    identity_provider.set_account("jdoe", name="Jane Doe", email="someone.else@example.edu", email_verified=False)
+
+    again = mint(anonymous, openid_service, identity_provider.sign_in(jane)["access_token"])
+
+    assert again.status_code == 200
+    assert User.objects.get(username="jdoe").email == "jane.doe@example.edu"
+
+
+def test_it_checks_a_jwt_access_token_against_the_issuers_keys(anonymous, identity_provider, db, jane):
+    service = openid_service_for(identity_provider, audience=AUDIENCE)
+    access_token = identity_provider.sign_in(jane, resource=AUDIENCE)["access_token"]
+    assert jwt.get_unverified_header(access_token)["alg"] == "RS256"
+
+    response = mint(anonymous, service, access_token)
+
+    assert response.status_code == 200, response.json()
+    assert User.objects.get(username="jdoe").email == "jane.doe@example.edu"
+
+
+def test_it_refuses_a_jwt_meant_for_another_audience(anonymous, identity_provider, openid_service, jane):
+    access_token = identity_provider.sign_in(jane, resource="https://elsewhere.example.org")["access_token"]
+
+    response = mint(anonymous, openid_service, access_token)
+
+    assert response.status_code == 401
+    assert response.json() == INVALID_ACCESS_TOKEN
+    assert not User.objects.filter(username="jdoe").exists()
+
+
+def test_it_links_the_user_an_operator_made_with_the_same_username(
+    anonymous, identity_provider, openid_service, make_user, jane
+):
+    made = make_user("jdoe")
+
+    response = mint(anonymous, openid_service, identity_provider.sign_in(jane)["access_token"])
+
+    assert response.status_code == 200
+    assert User.objects.get(username="jdoe").id == made.id
+    assert UserIdentity.objects.get().user_id == made.id
+
+
+def test_it_never_links_an_operators_account_by_username(anonymous, identity_provider, openid_service, jane):
+    User.objects.create(username="jdoe", is_staff=True)
+
+    response = mint(anonymous, openid_service, identity_provider.sign_in(jane)["access_token"])
+
+    assert response.status_code == 401
+    assert response.json() == {
+        **INVALID_ACCESS_TOKEN,
+        "suggestion": "DDS cannot sign this person in: the username 'jdoe' belongs to an operator's account",
+    }
+    assert not UserIdentity.objects.exists()
+
+
+def test_it_uses_the_default_provider_without_a_service_id(anonymous, identity_provider, openid_service, jane):
+    AuthenticationService.objects.update(is_default=False)
+    AuthenticationService.objects.filter(pk=openid_service.pk).update(is_default=True)
+
+    response = anonymous.get(URL, {"access_token": identity_provider.sign_in(jane)["access_token"]})
+
+    assert response.status_code == 200
+    assert User.objects.filter(username="jdoe").exists()
+
+
+def test_it_refuses_a_token_the_issuer_never_gave(anonymous, openid_service):
+    response = mint(anonymous, openid_service, "not-a-token-the-issuer-gave")
 
     assert response.status_code == 401
     assert response.json() == INVALID_ACCESS_TOKEN
 
 
-def test_it_needs_no_api_token(anonymous, db):
+@pytest.mark.parametrize("resource", [None, AUDIENCE], ids=["opaque", "jwt"])
+def test_it_refuses_a_token_from_another_issuer(anonymous, identity_provider, other_identity_provider, db, resource):
+    service = openid_service_for(identity_provider, audience=AUDIENCE)
+    other_identity_provider.set_account("jdoe", name="Mallory", email="mallory@example.com")
+    access_token = other_identity_provider.sign_in("jdoe", resource=resource)["access_token"]
+
+    response = mint(anonymous, service, access_token)
+
+    assert response.status_code == 401
+    assert response.json() == INVALID_ACCESS_TOKEN
+    assert not User.objects.filter(username="jdoe").exists()
+
+
+def test_it_refuses_an_expired_jwt(anonymous, identity_provider, db, jane):
+    service = openid_service_for(identity_provider, audience=AUDIENCE)
+    # Issued two hours ago, for one hour.
+    access_token = identity_provider.sign_in(jane, resource=AUDIENCE, issued_ago=2 * 3600)["access_token"]
+
+    response = mint(anonymous, service, access_token)
+
+    assert response.status_code == 401
+    assert response.json() == EXPIRED_ACCESS_TOKEN
+
+
+def test_it_refuses_an_expired_opaque_token(anonymous, identity_provider, openid_service, jane):
+    access_token = identity_provider.sign_in(jane, issued_ago=2 * 3600)["access_token"]
+
+    response = mint(anonymous, openid_service, access_token)
+
+    assert response.status_code == 401
+    assert response.json() == INVALID_ACCESS_TOKEN
+
+
+def test_it_answers_503_when_the_issuer_cannot_be_reached(anonymous, db):
+    issuer = f"http://127.0.0.1:{free_port()}"
+    service = AuthenticationService.objects.create(name="Down", base_uri=issuer, client_id="dds", client_secret="x")
+
+    response = mint(anonymous, service, "abc")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "error": 503,
+        "code": "not_provided",
+        "reason": "identity provider communication failure",
+        "suggestion": f"the identity provider {issuer} did not answer; please try again in a few minutes",
+    }
+
+
+def test_it_signs_no_one_in_through_the_local_users_service(anonymous, db):
+    local = AuthenticationService.objects.get(kind="local")
+
+    response = mint(anonymous, local, "abc")
+
+    assert response.status_code == 401
+    assert response.json() == {
+        **INVALID_ACCESS_TOKEN,
+        "suggestion": "this authentication service has no identity provider to ask",
+    }
+
+
+def test_it_says_when_no_identity_provider_is_configured(anonymous, db):
+    response = anonymous.get(URL, {"access_token": "abc"})
+
+    assert response.status_code == 401
+    assert response.json() == {
+        **INVALID_ACCESS_TOKEN,
+        "suggestion": "no identity provider is configured here: an operator adds one in the admin",
+    }
+
+
+def test_it_needs_no_api_token(anonymous, openid_service):
     anonymous.credentials(HTTP_AUTHORIZATION="garbage")
 
-    response = anonymous.get(URL, {"access_token": "abc"})
+    response = mint(anonymous, openid_service, "abc")
 
     assert response.status_code == 401
     assert response.json() == INVALID_ACCESS_TOKEN

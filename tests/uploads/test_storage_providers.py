@@ -4,6 +4,7 @@ provider in the admin does to existing projects (CONTRACT §14.1)."""
 import uuid
 
 import pytest
+from django.core import checks
 from django.test import TestCase
 
 from dds.audit import Actor
@@ -172,7 +173,7 @@ def test_it_leaves_projects_alone_when_the_new_provider_is_deprecated(operator, 
     assert not Job.objects.filter(args__1=str(provider.id)).exists()
 
 
-def test_it_records_a_failed_storage_job_and_keeps_the_project_not_consistent(
+def test_it_retries_a_storage_job_while_storage_is_unreachable_and_keeps_the_project_not_consistent(
     operator, projects, as_alice, django_capture_on_commit_callbacks, settings, tmp_path
 ):
     live, _ = projects
@@ -183,7 +184,15 @@ def test_it_records_a_failed_storage_job_and_keeps_the_project_not_consistent(
         provider = add_in_admin(operator, name="Unreachable")
 
     job = Job.objects.get(args=[str(live.id), str(provider.id)])
-    assert job.state == "failed"
+    assert job.state == "retrying"  # unreachable storage is transient: retried for as long as it lasts, never failed
+    assert job.run_after > job.started_on
     assert job.last_error.startswith("StorageUnreachable: ")
     assert ProjectStorageProvider.objects.get(storage_provider=provider).is_initialized is False
     assert as_alice.get(f"/api/v1/projects/{live.id}").json()["is_consistent"] is False
+
+
+def test_it_refuses_to_start_without_a_backend_for_every_kind_of_provider(settings):
+    settings.STORAGE_BACKENDS = {"s3": "no.such.Backend"}
+    problems = {problem.id: problem.msg for problem in checks.run_checks()}
+    assert problems["dds.E001"] == "STORAGE_BACKENDS has no backend for providers of kind 'filesystem'"
+    assert problems["dds.E002"].startswith("STORAGE_BACKENDS['s3'] = 'no.such.Backend' does not import: ")

@@ -4,12 +4,10 @@ import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.module_loading import import_string
 
-BACKENDS = {
-    "filesystem": "uploads.storage.filesystem.FilesystemStorage",
-    "s3": "uploads.storage.s3.S3Storage",
-}
+from dds.jobs.retries import PermanentError, TransientError
 
 # CONTRACT §2.4: clients compare these strings; keep them byte for byte.
 SIZE_MISMATCH = "reported size does not match size computed by StorageProvider"
@@ -21,7 +19,11 @@ SIGNED_URL_SECONDS = 15 * 60
 READ_BLOCK = 1024 * 1024
 
 
-class StorageUnreachable(Exception):
+class UnknownStorageKind(PermanentError):
+    """A provider of a kind no backend serves: a configuration error, which retrying does not mend."""
+
+
+class StorageUnreachable(TransientError):
     """Storage did not answer: a job retries, a health check reports it; never an integrity failure."""
 
 
@@ -89,7 +91,7 @@ class StorageBackend:
         self.provider = provider
 
     def check(self):
-        """Raise StorageUnreachable unless the storage answers."""
+        """Raise StorageUnreachable unless the storage answers and takes bytes; returns facts worth reporting."""
         raise NotImplementedError
 
     def project_initialize(self, project_id):
@@ -122,8 +124,18 @@ class StorageBackend:
         raise NotImplementedError
 
 
+def backend_classes():
+    """STORAGE_BACKENDS' classes by provider kind, imported once."""
+    if not _BACKEND_CLASSES:
+        _BACKEND_CLASSES.update({kind: import_string(path) for kind, path in settings.STORAGE_BACKENDS.items()})
+    return _BACKEND_CLASSES
+
+
+_BACKEND_CLASSES = {}
+
+
 def backend_for(provider):
-    path = BACKENDS.get(provider.kind)
-    if path is None:
-        raise StorageUnreachable(f"no storage backend for providers of kind {provider.kind!r}")
-    return import_string(path)(provider)
+    backend = backend_classes().get(provider.kind)
+    if backend is None:
+        raise UnknownStorageKind(f"no storage backend for providers of kind {provider.kind!r}")
+    return backend(provider)

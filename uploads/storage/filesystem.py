@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import os
 import shutil
+import tempfile
 import time
 from contextlib import contextmanager
 from itertools import accumulate
@@ -115,10 +116,21 @@ class FilesystemStorage(StorageBackend):
         return self.chunk_folder(upload) / str(number)
 
     def check(self):
+        """The root exists and takes a file, with at least STORAGE_MIN_FREE_MB free; returns the free space."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root) as probe:
+                probe.write(b"dds")
+                probe.flush()
+            free = shutil.disk_usage(self.root).free
         except OSError as error:
             raise StorageUnreachable(f"{self.root}: {error.strerror}") from error
+        free_mb = free // 2**20
+        if free_mb < settings.STORAGE_MIN_FREE_MB:
+            raise StorageUnreachable(
+                f"{self.root}: {free_mb} MB free, below STORAGE_MIN_FREE_MB ({settings.STORAGE_MIN_FREE_MB} MB)"
+            )
+        return {"free_mb": free_mb}
 
     def project_initialize(self, project_id):
         self.check()

@@ -91,6 +91,7 @@ class S3Storage(StorageBackend):
 
     def check(self):
         _reachable(self.client.list_buckets)
+        return {}
 
     def project_initialize(self, project_id):
         bucket = self.bucket(project_id)

@@ -1,11 +1,14 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from dds.jobs.reconcile import reconcile
+from dds.jobs.sweeper import sweep
 
 
 class Command(BaseCommand):
-    help = "Enqueue again the background work of resources that stayed not consistent longer than --older-than."
+    help = (
+        "Run one sweep now: send jobs that were never sent, and enqueue again the work of resources that stayed not "
+        "consistent longer than --older-than. The workers and the embedded server already sweep by themselves."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -17,5 +20,5 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, older_than, **options):
-        for name, count in reconcile(older_than_seconds=older_than).items():
-            self.stdout.write(f"{name}: {count} enqueued again")
+        for name, count in sweep(older_than=older_than).items():
+            self.stdout.write(f"{name}: {count}")

@@ -1,4 +1,3 @@
-import logging
 import signal
 import threading
 
@@ -6,10 +5,8 @@ import dramatiq
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dds.jobs.reconcile import reconcile
 from dds.jobs.registry import load_workers
-
-logger = logging.getLogger(__name__)
+from dds.jobs.sweeper import Sweeper
 
 
 def selected_workers(names, *, except_names):
@@ -31,14 +28,14 @@ class Command(BaseCommand):
         parser.add_argument("names", nargs="*", metavar="NAME", help="worker names, e.g. initialize_project_storage")
         parser.add_argument("--threads", type=int, default=4, help="jobs run at once (default %(default)s)")
         parser.add_argument(
-            "--reconcile-every",
+            "--sweep-every",
             type=int,
-            default=0,
+            default=settings.JOB_SWEEP_EVERY,
             metavar="SECONDS",
-            help="also enqueue again overdue work every SECONDS (default: never; `manage.py reconcile` does it)",
+            help="send unsent jobs and re-enqueue lost work every SECONDS (default: JOB_SWEEP_EVERY, %(default)s)",
         )
 
-    def handle(self, *args, names, threads, reconcile_every, **options):
+    def handle(self, *args, names, threads, sweep_every, **options):
         chosen = selected_workers(names, except_names=settings.WORKERS_ALL_RUN_EXCEPT)
         if settings.ACTIVE_JOB_QUEUE_ADAPTER != "dramatiq":
             raise CommandError("run_workers needs ACTIVE_JOB_QUEUE_ADAPTER=dramatiq and CLOUDAMQP_URL")
@@ -50,14 +47,17 @@ class Command(BaseCommand):
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
+        sweeper = Sweeper(every=sweep_every, workers=set(chosen)) if sweep_every else None
         worker.start()
+        if sweeper:
+            sweeper.start()
         self.stdout.write(f"running workers: {', '.join(chosen)}", self.style.SUCCESS)
         self.stdout.flush()
         try:
-            while not stop.wait(reconcile_every or None):
-                counts = reconcile(older_than_seconds=settings.RECONCILE_OLDER_THAN)
-                logger.info("reconciled: %s", counts)
+            stop.wait()
         finally:
             self.stdout.write("stopping: finishing in-flight jobs")
+            if sweeper:
+                sweeper.stop()
             worker.stop()
             broker.close()

@@ -1,0 +1,106 @@
+"""Two writes to one project's transfers at once: the second waits for the first and then answers as if it came
+after it, never a 500, never two pending transfers, never an accepted transfer that was also canceled.
+
+Each test holds the first write open in its own transaction (the test's connection), sends the second over HTTP to a
+live server from a thread, waits until PostgreSQL shows that request waiting for a lock, and only then commits.
+"""
+
+import threading
+
+import pytest
+import requests
+from django.db import connection, transaction
+
+from dds.audit import Actor
+from dds.authentication import api_token_encode
+from projects.models import ProjectPermission, ProjectTransfer
+from projects.services import project_delete
+from projects.transfers.services import project_transfer_cancel, project_transfer_create
+
+from ..envelopes import invalid, not_found
+from ..workers import wait_until
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def _someone_waits_for_a_lock():
+    """another connection to the test database waits for a row lock"""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.fixture
+def second(live_server):
+    """`second(user, method, path, json=…)` sends that request from a thread; `.result()` waits for its response."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+
+    class Request:
+        def __init__(self, user, method, path, **kwargs):
+            headers = {"Authorization": api_token_encode(user=user)["api_token"]}
+            url = f"{live_server.url}/api/v1{path}"
+            self.response = None
+            self.thread = threading.Thread(target=self._send, args=(method, url, headers, kwargs))
+            self.thread.start()
+            wait_until(_someone_waits_for_a_lock)
+
+        def _send(self, method, url, headers, kwargs):
+            self.response = requests.request(method, url, headers=headers, timeout=60, **kwargs)
+
+        def result(self):
+            self.thread.join(timeout=60)
+            return self.response
+
+    return Request
+
+
+def test_an_accept_waiting_for_a_cancel_finds_the_transfer_canceled(second, alice, bob, project, make_transfer):
+    transfer = make_transfer(project, bob)
+
+    with transaction.atomic():
+        project_transfer_cancel(actor=Actor(user=alice), transfer=transfer)
+        accept = second(bob, "PUT", f"/project_transfers/{transfer.id}/accept", json={})
+
+    response = accept.result()
+    assert response.status_code == 400
+    assert response.json() == invalid(("status", "cannot be changed when not pending"))
+    assert ProjectTransfer.objects.get(pk=transfer.pk).status == "canceled"
+    assert list(ProjectPermission.objects.filter(project=project).values_list("user__username", "auth_role_id")) == [
+        ("alice", "project_admin")
+    ]
+
+
+def test_an_offer_waiting_for_another_finds_a_pending_transfer(second, alice, bob, carol, project):
+    with transaction.atomic():
+        first = project_transfer_create(actor=Actor(user=alice), project=project, to_user_ids=[bob.id])
+        offer = second(alice, "POST", f"/projects/{project.id}/transfers", json={"to_users": [{"id": str(carol.id)}]})
+
+    response = offer.result()
+    assert response.status_code == 400
+    assert response.json() == invalid(("status", "Pending transfer already exists"))
+    assert list(ProjectTransfer.objects.values_list("id", flat=True)) == [first.id]
+
+
+def test_an_offer_waiting_for_the_projects_deletion_finds_no_project(second, alice, bob, project):
+    with transaction.atomic():
+        project_delete(actor=Actor(user=alice), project=project)
+        offer = second(alice, "POST", f"/projects/{project.id}/transfers", json={"to_users": [{"id": str(bob.id)}]})
+
+    response = offer.result()
+    assert response.status_code == 404
+    assert response.json() == not_found("Project")
+    assert not ProjectTransfer.objects.exists()
+
+
+def test_a_deletion_waiting_for_an_offer_cancels_it(second, alice, bob, project):
+    with transaction.atomic():
+        transfer = project_transfer_create(actor=Actor(user=alice), project=project, to_user_ids=[bob.id])
+        deletion = second(alice, "DELETE", f"/projects/{project.id}")
+
+    assert deletion.result().status_code == 204
+    canceled = ProjectTransfer.objects.get(pk=transfer.pk)
+    assert (canceled.status, canceled.last_updated_by) == ("canceled", alice)
