@@ -97,6 +97,13 @@ class MissingAccessToken(BadRequest):
     suggestion = "you might need to login through an authentication service"
 
 
+class UploadAlreadyCompleted(BadRequest):
+    """Bytes sent to a signed URL of an upload completed since: they would never be verified, so none is kept."""
+
+    reason = "upload already completed"
+    suggestion = "start a new upload"
+
+
 class IntegrityFailure(DDSError):
     """The upload's stored bytes do not match what the client reported; `reason` is the upload's error_message."""
 
@@ -221,6 +228,19 @@ class NotAcceptable(DDSError):
     suggestion = "accept application/json"
 
 
+class Conflict(DDSError):
+    status_code = status.HTTP_409_CONFLICT
+    reason = "conflict"
+    suggestion = "read the resource again and retry"
+
+
+class ChunkRegisteredAgain(Conflict):
+    """A chunk's bytes sent to the URL of an earlier registration of the chunk: they are not the ones it awaits."""
+
+    reason = "chunk was registered again"
+    suggestion = "send the chunk's bytes to the URL its latest registration answered (register it again for a new one)"
+
+
 class PayloadTooLarge(DDSError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     reason = "request body too large"
@@ -252,6 +272,14 @@ class ServiceUnavailable(DDSError):
 class IdentityProviderUnavailable(ServiceUnavailable):
     reason = "identity provider communication failure"
     suggestion = "please try again in a few minutes, or report an issue"
+
+
+class InsufficientStorage(DDSError):
+    """The storage has no room for the bytes sent (a full disk or quota): the service's fault, not the client's."""
+
+    status_code = status.HTTP_507_INSUFFICIENT_STORAGE
+    reason = "insufficient storage"
+    suggestion = "the storage is full: nothing was kept; retry once an operator has freed space, or contact them"
 
 
 class Unhealthy(ServiceUnavailable):

@@ -33,6 +33,7 @@ _ERROR_DESCRIPTIONS = {
     416: "`Range` past the end; `Content-Range: bytes */<size>` tells the size.",
     500: "Internal error, in the envelope.",
     503: "Temporarily unavailable; retry later.",
+    507: "`insufficient storage`: the storage is full; nothing was kept.",
 }
 
 NOT_CONSISTENT_404 = (

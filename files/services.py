@@ -1,4 +1,4 @@
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
@@ -147,11 +147,22 @@ def container_rename(*, actor, node, name):
 
 
 def _add_version(actor, file, upload, label):
-    """Append a version (numbered after every earlier one, deleted ones too) and make it current."""
+    """Append a version (numbered after every earlier one, deleted ones too) and make it current.
+
+    An upload backs one file only: the database's `one_file_per_upload` holds it against a concurrent request
+    that passed `_check_upload` too.
+    """
     number = (FileVersion.objects.filter(file=file).aggregate(latest=Max("version"))["latest"] or 0) + 1
-    version = FileVersion(file=file, version=number, label=label, upload=upload)
+    reused = FileVersion.objects.filter(file=file, upload=upload).exists()
+    version = FileVersion(file=file, version=number, label=label, upload=upload, upload_reused=reused)
     version.stamp_created(actor)
-    version.save()
+    try:
+        with transaction.atomic():
+            version.save()
+    except IntegrityError:
+        if not FileVersion.objects.filter(upload=upload).exclude(file=file).exists():
+            raise
+        raise errors.ValidationFailed.field("upload", "has already been used by another file") from None
     # The insert's foreign key waited for any purge holding the upload's row: one that committed meanwhile wins.
     if Upload.objects.filter(pk=upload.pk, purged_on__isnull=False).exists():
         raise errors.ValidationFailed.field("upload", "cannot have been purged")

@@ -157,6 +157,14 @@ class ChunkView(APIView):
 class CompleteView(APIView):
     @documented(
         summary="Complete an upload (202: its bytes are verified in the background; poll status.is_consistent)",
+        description=(
+            "Idempotent for the same report: repeated on an upload already completed with the same hash (value "
+            "and algorithm), or with none both times, it answers 202 with the upload and changes nothing, so a "
+            "client retrying after a lost answer does not fail a good upload. A repeat with another hash (or none "
+            "where one was given) answers 400 `completed_at` `Cannot change completed_at.`; an upload on a "
+            "deprecated storage provider answers 400 `storage_provider` `cannot be deprecated`. The 202 shows the "
+            "upload as the completion committed it."
+        ),
         request=CompleteSerializer,
         ok={202: UploadSerializer},
         errors=(400, 401, 403, 404),
@@ -172,7 +180,8 @@ class CompleteView(APIView):
             hash_value=reported.get("value"),
             hash_algorithm=reported.get("algorithm"),
         )
-        return Response(upload_data(request, upload), status=status.HTTP_202_ACCEPTED)
+        data = UploadSerializer(upload, context={"host": api_host(request)}).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
 
 
 class HashesView(APIView):

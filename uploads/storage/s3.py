@@ -20,7 +20,6 @@ from .base import (
     StorageUnreachable,
     Verification,
     transfer_descriptor,
-    whole_file_error,
 )
 
 _MISSING = {"404", "NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NotFound"}
@@ -187,7 +186,7 @@ class S3Storage(StorageBackend):
             return error.response.get("Error", {}).get("Message") or str(error)
         return None
 
-    def upload_verify(self, upload, chunks, fingerprints):
+    def upload_verify(self, upload, chunks):
         if not self._exists(upload):
             if not upload.is_chunked:
                 return Verification(error=NOT_IN_STORE)
@@ -201,8 +200,7 @@ class S3Storage(StorageBackend):
                 hashes.update(block)
         except BotoCoreError as error:
             raise StorageUnreachable(str(error)) from error
-        digests = hashes.hexdigests()
-        return Verification(hashes.size, digests, whole_file_error(upload, fingerprints, hashes.size, digests))
+        return Verification(hashes.size, hashes.hexdigests())
 
     def _multipart_upload_ids(self, upload):
         """Every multipart upload S3 holds for the upload's key: the one recorded, and any a crash left unrecorded."""
