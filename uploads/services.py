@@ -72,7 +72,7 @@ def upload_create(*, actor, project, storage_provider, name, content_type, size,
     upload.save()
     if chunked and not upload.ready_for_chunks:
         job_enqueue("initialize_upload_storage", upload.id)
-    return upload
+    return selectors.uploads().get(pk=upload.pk)  # as the answer shows it, read before the commit
 
 
 @transaction.atomic
@@ -283,7 +283,7 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     fingerprint = Fingerprint(upload=upload, algorithm=algorithm, value=value)
     fingerprint.stamp_created(actor)
     fingerprint.save()
-    return fingerprint
+    return selectors.uploads().get(pk=upload.pk)  # as the answer shows it, read before the commit
 
 
 # Purges one sweep enqueues at most: a sweep stays one short transaction however many uploads expire at once.

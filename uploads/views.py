@@ -36,11 +36,6 @@ def api_host(request):
     return request.build_absolute_uri("/").rstrip("/")
 
 
-def upload_data(request, upload):
-    upload = selectors.uploads().get(pk=upload.pk)
-    return UploadSerializer(upload, context={"host": api_host(request)}).data
-
-
 def _storage_provider(data):
     reference = data.get("storage_provider")
     if reference is None:
@@ -117,7 +112,8 @@ class ProjectUploadListView(APIView):
             chunked=data["chunked"],
         )
         headers = services.upload_limits(provider, size=upload.size, chunked=upload.is_chunked)
-        return Response(upload_data(request, upload), status=status.HTTP_201_CREATED, headers=headers)
+        data = UploadSerializer(upload, context={"host": api_host(request)}).data
+        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
 
 class UploadView(APIView):
@@ -162,8 +158,9 @@ class CompleteView(APIView):
             "and algorithm), or with none both times, it answers 202 with the upload and changes nothing, so a "
             "client retrying after a lost answer does not fail a good upload. A repeat with another hash (or none "
             "where one was given) answers 400 `completed_at` `Cannot change completed_at.`; an upload on a "
-            "deprecated storage provider answers 400 `storage_provider` `cannot be deprecated`. The 202 shows the "
-            "upload as the completion committed it."
+            "deprecated storage provider answers 400 `storage_provider` `cannot be deprecated`. The 202 waits up to "
+            "COMPLETE_WAIT_SECONDS (2 s) for the verification: it shows the verdict (`status.is_consistent`) when "
+            "one came in that time, else the upload as the completion committed it."
         ),
         request=CompleteSerializer,
         ok={202: UploadSerializer},
@@ -180,6 +177,7 @@ class CompleteView(APIView):
             hash_value=reported.get("value"),
             hash_algorithm=reported.get("algorithm"),
         )
+        upload = selectors.upload_once_verified(upload)
         data = UploadSerializer(upload, context={"host": api_host(request)}).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
@@ -195,8 +193,10 @@ class HashesView(APIView):
         data = validated(FingerprintCreateSerializer, request.data)
         upload = _upload(id)
         require_project_permission(request.user, upload.project, "update_file")
-        services.fingerprint_add(actor=request.auth, upload=upload, algorithm=data["algorithm"], value=data["value"])
-        return Response(upload_data(request, upload))
+        upload = services.fingerprint_add(
+            actor=request.auth, upload=upload, algorithm=data["algorithm"], value=data["value"]
+        )
+        return Response(UploadSerializer(upload, context={"host": api_host(request)}).data)
 
 
 class StorageProviderListView(APIView):
