@@ -59,7 +59,7 @@ def direct_upload(s3, bucket, key, source, threads):
 
 def read_back(s3, bucket, key):
     """Seconds to GET an object and hash it as the service's S3 verification does (md5, sha1, sha256, 1 MiB blocks)."""
-    from uploads.storage.base import Hashes
+    from uploads.hashes import Hashes
 
     started = time.perf_counter()
     hashes = Hashes()

@@ -5,7 +5,12 @@ from django.db.models import Q
 
 from dds.audit import Audited
 
-HASH_ALGORITHMS = ("md5", "sha1", "sha256")
+from .hashes import HEX_LENGTHS
+
+# A provider's limits unless an operator sets others: S3's, whose largest part and single PUT are 5 GiB, and whose
+# largest object is 5 TiB.
+MAX_PART_SIZE = 5 * 1024**3
+MAX_OBJECT_SIZE = 5 * 1024**4
 
 
 class StorageProvider(models.Model):
@@ -30,9 +35,9 @@ class StorageProvider(models.Model):
     is_deprecated = models.BooleanField(default=False)
     chunk_hash_algorithm = models.CharField(max_length=20, default="md5")
     chunk_max_number = models.PositiveIntegerField(default=10000)
-    chunk_max_size_bytes = models.BigIntegerField(default=5368709120)
-    max_upload_size_bytes = models.BigIntegerField(default=5368709120, help_text="largest non-chunked upload")
-    max_chunked_upload_size_bytes = models.BigIntegerField(default=5497558138880, help_text="largest chunked upload")
+    chunk_max_size_bytes = models.BigIntegerField(default=MAX_PART_SIZE)
+    max_upload_size_bytes = models.BigIntegerField(default=MAX_PART_SIZE, help_text="largest non-chunked upload")
+    max_chunked_upload_size_bytes = models.BigIntegerField(default=MAX_OBJECT_SIZE, help_text="largest chunked upload")
     endpoint_url = models.CharField(max_length=2048, blank=True, help_text="S3: blank means S3_ENDPOINT_URL")
     access_key_id = models.CharField(max_length=255, blank=True, help_text="S3: blank means S3_ACCESS_KEY_ID")
     secret_access_key = models.CharField(max_length=255, blank=True, help_text="S3: blank means S3_SECRET_ACCESS_KEY")
@@ -75,9 +80,9 @@ class Upload(Audited):
     error_on = models.DateTimeField(null=True, blank=True)
     error_message = models.TextField(null=True, blank=True)
     stored_size = models.BigIntegerField(null=True, blank=True, help_text="computed by the completion job")
-    stored_md5 = models.CharField(max_length=32, blank=True)
-    stored_sha1 = models.CharField(max_length=40, blank=True)
-    stored_sha256 = models.CharField(max_length=64, blank=True)
+    stored_md5 = models.CharField(max_length=HEX_LENGTHS["md5"], blank=True)
+    stored_sha1 = models.CharField(max_length=HEX_LENGTHS["sha1"], blank=True)
+    stored_sha256 = models.CharField(max_length=HEX_LENGTHS["sha256"], blank=True)
     verification_claim = models.CharField(
         max_length=32, blank=True, help_text="the verification at work on the upload's bytes; blank when none is"
     )

@@ -5,7 +5,8 @@ from dds.audit import AuditSerializer
 from dds.fields import OnlySometimesMethodField, Timestamp
 from projects.serializers import ProjectPreviewSerializer
 
-from .models import HASH_ALGORITHMS, Chunk, Fingerprint, StorageProvider, Upload
+from .hashes import HASH_ALGORITHMS, HEX_DIGEST_PATTERN
+from .models import Chunk, Fingerprint, StorageProvider, Upload
 from .storage.base import backend_for
 
 
@@ -35,7 +36,7 @@ class HashAlgorithmField(serializers.CharField):
     """A hash algorithm; the service refuses another one (and a chunk's must be its provider's)."""
 
 
-@extend_schema_field({"type": "string", "pattern": "^([0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$"})
+@extend_schema_field({"type": "string", "pattern": HEX_DIGEST_PATTERN})
 class HashValueField(serializers.CharField):
     """A hex digest (md5, sha1 or sha256 long); the service checks its length against the algorithm."""
 

@@ -1,5 +1,4 @@
 import math
-import re
 import secrets
 from contextlib import suppress
 
@@ -12,11 +11,11 @@ from files.services import upload_purge_request
 from projects.services import project_storage_add_everywhere
 
 from . import claims, selectors
-from .models import HASH_ALGORITHMS, Chunk, Fingerprint, Upload
+from .hashes import HASH_ALGORITHMS, is_hex_digest, whole_file_error
+from .models import Chunk, Fingerprint, Upload
 from .selectors import uploads_to_purge, uploads_with_live_versions
-from .storage.base import StorageUnreachable, backend_for, whole_file_error
+from .storage.base import StorageUnreachable, backend_for
 
-_HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
 _MIN_CHUNK_NUMBER = 1
 
 
@@ -37,7 +36,7 @@ def upload_limits(provider, *, size, chunked):
 def _check_hash(field, algorithm, value, *, allowed=HASH_ALGORITHMS):
     if algorithm not in allowed:
         raise errors.ValidationFailed.field(f"{field}.algorithm", "is not included in the list")
-    if not re.fullmatch(rf"[0-9a-fA-F]{{{_HEX_LENGTHS[algorithm]}}}", value):
+    if not is_hex_digest(algorithm, value):
         raise errors.ValidationFailed.field(f"{field}.value", "is invalid")
 
 

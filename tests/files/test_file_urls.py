@@ -6,8 +6,8 @@ import pytest
 
 from files.models import Container, FileVersion
 from uploads import services as uploads
+from uploads.hashes import HASH_MISMATCH
 from uploads.models import Upload
-from uploads.storage.base import HASH_MISMATCH
 
 from ..client import API
 from ..envelopes import FORBIDDEN, NOT_CONSISTENT, has_no_paging_headers, not_found

@@ -5,8 +5,8 @@ import uuid
 import pytest
 
 from files.models import Container, FileVersion
+from uploads.hashes import HASH_MISMATCH
 from uploads.models import StorageProvider, Upload
-from uploads.storage.base import HASH_MISMATCH
 
 from ..client import API, FORM, md5
 from ..envelopes import FORBIDDEN, TIMESTAMP, has_no_paging_headers, invalid, not_found, user_preview

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from uploads import services as uploads
-from uploads.storage.base import HASH_MISMATCH
+from uploads.hashes import HASH_MISMATCH
 
 from ..client import API, md5
 from ..envelopes import FORBIDDEN, NOT_CONSISTENT, PAGING_HEADERS, not_found

@@ -9,9 +9,9 @@ import pytest
 
 from dds.jobs.models import Job
 from uploads import services
+from uploads.hashes import CHUNK_HASH_MISMATCH, HASH_MISMATCH, NOT_IN_STORE, SIZE_MISMATCH
 from uploads.models import Fingerprint, Upload
 from uploads.serializers import UploadSerializer
-from uploads.storage.base import CHUNK_HASH_MISMATCH, HASH_MISMATCH, NOT_IN_STORE, SIZE_MISMATCH
 
 from ..client import API, FORM, chunk_body, md5
 from ..envelopes import FORBIDDEN, TIMESTAMP, invalid, not_found, user_preview

@@ -6,8 +6,8 @@ import boto3
 import pytest
 
 from dds.authentication import api_token_encode
+from uploads.hashes import CHUNK_HASH_MISMATCH, HASH_MISMATCH, SIZE_MISMATCH
 from uploads.models import StorageProvider, Upload
-from uploads.storage.base import CHUNK_HASH_MISMATCH, HASH_MISMATCH, SIZE_MISMATCH
 
 from ..client import DDSClient, md5
 

@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 import pytest
 
 from uploads import services
+from uploads.hashes import HASH_MISMATCH
 from uploads.models import Fingerprint
-from uploads.storage.base import HASH_MISMATCH
 
 from ..client import API, FORM, md5, sha256
 from ..envelopes import FORBIDDEN, invalid, not_found, user_preview

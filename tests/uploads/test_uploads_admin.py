@@ -3,8 +3,8 @@
 import pytest
 
 from dds.jobs.models import Job
+from uploads.hashes import HASH_MISMATCH, SIZE_MISMATCH
 from uploads.models import Upload
-from uploads.storage.base import HASH_MISMATCH, SIZE_MISMATCH
 
 from ..client import API, chunk_body, md5
 

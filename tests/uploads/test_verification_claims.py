@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from uploads import services
 from uploads.claims import VERIFICATION_LEASE
+from uploads.hashes import HASH_MISMATCH
 from uploads.models import Upload
-from uploads.storage.base import HASH_MISMATCH, StorageUnreachable
+from uploads.storage.base import StorageUnreachable
 from uploads.storage.filesystem import FilesystemStorage
 
 from ..client import API, md5

@@ -17,18 +17,13 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 
+from ..hashes import BLOCK_THREADS, CHUNK_HASH_MISMATCH, NOT_IN_STORE, SIZE_MISMATCH, Hashes, Verification
 from .base import (
-    BLOCK_THREADS,
-    CHUNK_HASH_MISMATCH,
-    NOT_IN_STORE,
     READ_BLOCK,
     SIGNED_URL_SECONDS,
-    SIZE_MISMATCH,
-    Hashes,
     StorageBackend,
     StorageFull,
     StorageUnreachable,
-    Verification,
     transfer_descriptor,
 )
 
@@ -179,7 +174,7 @@ class FilesystemStorage(StorageBackend):
             hashes = hash_file(target)
         except OSError as error:
             raise StorageUnreachable(f"{target}: {error.strerror}") from error
-        return Verification(hashes.size, hashes.hexdigests())
+        return hashes.verification()
 
     def _assemble(self, upload, chunks, target):
         """Move the chunks, in number order, into the object while hashing it; the object appears whatever the outcome.
@@ -219,7 +214,7 @@ class FilesystemStorage(StorageBackend):
                 path.unlink()
         os.replace(partial, target)
         shutil.rmtree(self.chunk_folder(upload), ignore_errors=True)
-        return Verification(hashes.size, hashes.hexdigests())
+        return hashes.verification()
 
     def upload_purge(self, upload):
         """Remove the object, the chunk folder, and what a transfer or an assembly cut short left beside them."""

@@ -9,16 +9,12 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
+from ..hashes import CHUNK_HASH_MISMATCH, NOT_IN_STORE, SIZE_MISMATCH, Hashes, Verification
 from .base import (
-    CHUNK_HASH_MISMATCH,
-    NOT_IN_STORE,
     READ_BLOCK,
     SIGNED_URL_SECONDS,
-    SIZE_MISMATCH,
-    Hashes,
     StorageBackend,
     StorageUnreachable,
-    Verification,
     transfer_descriptor,
 )
 
@@ -200,7 +196,7 @@ class S3Storage(StorageBackend):
                 hashes.update(block)
         except BotoCoreError as error:
             raise StorageUnreachable(str(error)) from error
-        return Verification(hashes.size, hashes.hexdigests())
+        return hashes.verification()
 
     def _multipart_upload_ids(self, upload):
         """Every multipart upload S3 holds for the upload's key: the one recorded, and any a crash left unrecorded."""
