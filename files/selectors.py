@@ -5,6 +5,8 @@ from dds import errors
 from dds.lookups import get_or_404
 from projects.models import Project
 from uploads.models import Fingerprint, StorageProvider, Upload
+from uploads.selectors import retry_after
+from uploads.storage.base import backend_for
 
 from .models import Container, FileVersion
 
@@ -121,6 +123,48 @@ def ancestors_of(nodes):
         for folder, node in by_folder.items()
     }
     return {node.pk: chains[node.project_id, node.path] for node in nodes}
+
+
+def _downloadable(upload):
+    """An upload's bytes may be fetched once verified without error (CONTRACT §14.2); integrity is told first."""
+    if upload.error_on is not None:
+        raise errors.IntegrityFailure(upload.error_message)
+    if not upload.is_consistent:
+        raise errors.ResourceNotConsistent(retry_after=retry_after(upload))
+
+
+def _download_url(backend, upload, filename, *, host):
+    _downloadable(upload)
+    return backend.download_url(upload, filename=filename, host=host)
+
+
+def download_url(*, upload, filename, host):
+    """A signed download descriptor of `upload`'s bytes named `filename`; 400 or 404 while they may not be fetched."""
+    return _download_url(backend_for(upload.storage_provider), upload, filename, host=host)
+
+
+def file_summaries(page, *, host):
+    """The items of a project file listing, as FileSummarySerializer documents them, built without DRF's per-field
+    work; the first file whose URL cannot be issued fails the page (§10.2)."""
+    uploads = [file.current_version.upload for file in page]
+    backends = {pk: backend_for(provider) for pk, provider in storage_providers_of(uploads).items()}
+    urls = [
+        _download_url(backends[upload.storage_provider_id], upload, file.name, host=host)
+        for file, upload in zip(page, uploads, strict=True)
+    ]
+    hashes = hashes_of(uploads)
+    ancestors = ancestors_of(page)
+    return [
+        {
+            "id": str(file.pk),
+            "name": file.name,
+            "size": upload.size,
+            "file_url": url,
+            "hashes": hashes[upload.pk],
+            "ancestors": ancestors[file.pk],
+        }
+        for file, upload, url in zip(page, uploads, urls, strict=True)
+    ]
 
 
 def usage_of(user):

@@ -1,5 +1,3 @@
-from functools import partial
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
@@ -7,16 +5,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dds import errors
+from dds.hosts import api_host
 from dds.lookups import get_or_404
 from dds.openapi import NOT_CONSISTENT_404, documented
 from dds.pagination import paged_response, results
 from dds.permissions import is_system_admin, require_project_permission
 from dds.validation import validated
 from projects.models import Project
-from uploads.selectors import retry_after, uploads
+from uploads.selectors import uploads
 from uploads.serializers import TransferSerializer
-from uploads.storage.base import backend_for
-from uploads.views import api_host
 
 from . import selectors, services
 from .serializers import (
@@ -76,19 +73,6 @@ def _parent(request, reference, permission):
     project, folder = selectors.parent_resolve(reference)
     require_project_permission(request.user, project, permission)
     return project, folder
-
-
-def _downloadable(upload):
-    """An upload's bytes may be fetched once verified without error (CONTRACT §14.2); integrity is told first."""
-    if upload.error_on is not None:
-        raise errors.IntegrityFailure(upload.error_message)
-    if not upload.is_consistent:
-        raise errors.ResourceNotConsistent(retry_after=retry_after(upload))
-
-
-def _download_url(backend, upload, filename, *, host):
-    _downloadable(upload)
-    return backend.download_url(upload, filename=filename, host=host)
 
 
 class FolderListView(APIView):
@@ -224,32 +208,10 @@ class ProjectFilesView(APIView):
     )
     def get(self, request, id):
         project = _project(request, id, "download_file")
-        return paged_response(request, selectors.project_files(project=project), partial(_file_summaries, request))
-
-
-def _file_summaries(request, page):
-    """The items of a project file listing, as FileSummarySerializer documents them, built without DRF's per-field
-    work; the first file whose URL cannot be issued fails the page (§10.2)."""
-    uploads = [file.current_version.upload for file in page]
-    backends = {pk: backend_for(provider) for pk, provider in selectors.storage_providers_of(uploads).items()}
-    host = api_host(request)
-    urls = [
-        _download_url(backends[upload.storage_provider_id], upload, file.name, host=host)
-        for file, upload in zip(page, uploads, strict=True)
-    ]
-    hashes = selectors.hashes_of(uploads)
-    ancestors = selectors.ancestors_of(page)
-    return [
-        {
-            "id": str(file.pk),
-            "name": file.name,
-            "size": upload.size,
-            "file_url": url,
-            "hashes": hashes[upload.pk],
-            "ancestors": ancestors[file.pk],
-        }
-        for file, upload, url in zip(page, uploads, urls, strict=True)
-    ]
+        host = api_host(request)
+        return paged_response(
+            request, selectors.project_files(project=project), lambda page: selectors.file_summaries(page, host=host)
+        )
 
 
 class FileListView(APIView):
@@ -332,7 +294,7 @@ class FileUrlView(APIView):
     def get(self, request, id):
         file = _node(request, selectors.files(), "DataFile", id, "download_file")
         upload = file.current_version.upload
-        return Response(_download_url(backend_for(upload.storage_provider), upload, file.name, host=api_host(request)))
+        return Response(selectors.download_url(upload=upload, filename=file.name, host=api_host(request)))
 
 
 class FileVersionListView(APIView):
@@ -380,8 +342,9 @@ class FileVersionUrlView(APIView):
     )
     def get(self, request, id):
         version = _version(request, id, "download_file")
-        backend = backend_for(version.upload.storage_provider)
-        return Response(_download_url(backend, version.upload, version.file.name, host=api_host(request)))
+        return Response(
+            selectors.download_url(upload=version.upload, filename=version.file.name, host=api_host(request))
+        )
 
 
 class FileVersionCurrentView(APIView):

@@ -12,8 +12,13 @@ def projects():
     return Project.objects.select_related(*Project.AUDIT_RELATED).annotate(is_consistent=~Exists(pending))
 
 
+def live_projects():
+    """Projects not deleted, as `projects()` reads them."""
+    return projects().filter(is_deleted=False)
+
+
 def project_list(*, user, slug=""):
-    queryset = projects_visible_to(user, projects().filter(is_deleted=False))
+    queryset = projects_visible_to(user, live_projects())
     if slug:
         queryset = queryset.filter(slug=slug)
     return queryset.order_by("-created_on", "id")
@@ -41,6 +46,13 @@ def project_permissions(*, project):
 
 def system_permissions():
     return SystemPermission.objects.select_related("user", "auth_role").order_by("-created_on", "id")
+
+
+def project_storage_is_initialized(*, project, storage_provider):
+    """Whether the project's storage on `storage_provider` is ready for uploads."""
+    return ProjectStorageProvider.objects.filter(
+        project=project, storage_provider=storage_provider, is_initialized=True
+    ).exists()
 
 
 def project_storage_pending():

@@ -121,7 +121,7 @@ class ProjectPermissionListView(APIView):
 
 class ProjectPermissionView(APIView):
     def _target(self, request, id, user_id, permission):
-        project = get_or_404(selectors.projects().filter(is_deleted=False), "Project", id)
+        project = get_or_404(selectors.live_projects(), "Project", id)
         user = get_or_404(users(), "User", user_id)
         require_project_permission(request.user, project, permission)
         return project, user

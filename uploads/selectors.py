@@ -41,6 +41,28 @@ def uploads_to_change():
     return Upload.objects.filter(project__is_deleted=False).select_related("project", "storage_provider")
 
 
+def signed_upload(*, provider_id, project_id, upload_id):
+    """The upload a filesystem backend's signed URL names, while its project is live and its bytes not purged; None
+    if there is none."""
+    return (
+        Upload.objects.select_related("storage_provider")
+        .filter(
+            pk=upload_id,
+            project_id=project_id,
+            storage_provider_id=provider_id,
+            storage_provider__kind="filesystem",
+            project__is_deleted=False,
+            purged_on__isnull=True,
+        )
+        .first()
+    )
+
+
+def chunk_of(upload, number):
+    """The upload's chunk `number`, or None if it was never registered."""
+    return upload.chunks.filter(number=number).first()
+
+
 def project_uploads(*, project):
     return uploads().filter(project=project).order_by("-created_on", "id")
 
@@ -106,6 +128,11 @@ def _live_versions():
 def uploads_with_live_versions():
     """Uploads a live file version references: their bytes are never purged."""
     return Upload.objects.filter(Exists(_live_versions()))
+
+
+def has_live_version(upload):
+    """Whether a live file version references the upload: only then may its bytes be downloaded."""
+    return uploads_with_live_versions().filter(pk=upload.pk).exists()
 
 
 def uploads_to_purge():

@@ -5,13 +5,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dds import errors
+from dds.hosts import api_host
 from dds.lookups import get_or_404
 from dds.openapi import NOT_CONSISTENT_404, documented
 from dds.pagination import paged_response, results
 from dds.permissions import require_project_permission
 from dds.validation import validated
-from projects.models import ProjectStorageProvider
-from projects.selectors import projects
+from projects.selectors import live_projects, project_storage_is_initialized
 
 from . import selectors, services
 from .serializers import (
@@ -29,11 +29,6 @@ _LIMIT_HEADERS = [
     OpenApiParameter(name, OpenApiTypes.INT, location=OpenApiParameter.HEADER, response=[201])
     for name in ("X-MIN-CHUNK-UPLOAD-SIZE", "X-MAX-CHUNK-UPLOAD-SIZE", "X-MAX-UPLOAD-SIZE")
 ]
-
-
-def api_host(request):
-    """The API's own scheme and host: where the filesystem backend's signed URLs point."""
-    return request.build_absolute_uri("/").rstrip("/")
 
 
 def _storage_provider(data):
@@ -54,9 +49,7 @@ def _storage_ready(project, provider):
     """
     if provider.is_deprecated:
         return
-    if not ProjectStorageProvider.objects.filter(
-        project=project, storage_provider=provider, is_initialized=True
-    ).exists():
+    if not project_storage_is_initialized(project=project, storage_provider=provider):
         raise errors.ResourceNotConsistent()
 
 
@@ -78,7 +71,7 @@ class ProjectUploadListView(APIView):
         paged=True,
     )
     def get(self, request, id):
-        project = get_or_404(projects().filter(is_deleted=False), "Project", id)
+        project = get_or_404(live_projects(), "Project", id)
         require_project_permission(request.user, project, "view_project")
         context = {"host": api_host(request)}
         return paged_response(
@@ -98,7 +91,7 @@ class ProjectUploadListView(APIView):
     )
     def post(self, request, id):
         data = validated(UploadCreateSerializer, request.data)
-        project = get_or_404(projects().filter(is_deleted=False), "Project", id)
+        project = get_or_404(live_projects(), "Project", id)
         provider = _storage_provider(data)
         _storage_ready(project, provider)
         require_project_permission(request.user, project, "create_file")

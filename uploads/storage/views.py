@@ -18,9 +18,8 @@ from rest_framework.views import APIView
 from dds import errors
 from dds.lookups import parse_uuid
 from dds.openapi import error_responses
-from uploads.models import Upload
 
-from .. import services
+from .. import selectors, services
 from .base import READ_BLOCK, StorageFull
 from .filesystem import FilesystemStorage, Rejected, signature_is_valid
 
@@ -63,18 +62,7 @@ def _signed_upload(request, verb, provider_id, project_id, upload_id):
         raise ExpiredUrl()
     ids = [parse_uuid(value) for value in (provider_id, project_id, upload_id)]
     upload = (
-        Upload.objects.select_related("storage_provider")
-        .filter(
-            pk=ids[2],
-            project_id=ids[1],
-            storage_provider_id=ids[0],
-            storage_provider__kind="filesystem",
-            project__is_deleted=False,
-            purged_on__isnull=True,
-        )
-        .first()
-        if None not in ids
-        else None
+        selectors.signed_upload(provider_id=ids[0], project_id=ids[1], upload_id=ids[2]) if None not in ids else None
     )
     if upload is None:
         raise errors.NotFound("Upload")
@@ -169,8 +157,7 @@ class StoredObjectView(APIView):
     def get(self, request, provider_id, project_id, upload_id):
         upload, storage, filename = _signed_upload(request, "GET", provider_id, project_id, upload_id)
         path = storage.object_path(upload)
-        live = upload.file_versions.filter(is_deleted=False, file__is_deleted=False).exists()
-        if upload.error_on is not None or not live or not path.is_file():
+        if upload.error_on is not None or not selectors.has_live_version(upload) or not path.is_file():
             raise errors.NotFound("Upload", suggestion="no live file version has these bytes (any more)")
         ranged = _ranged(path, request.headers.get("Range", ""), filename)
         if ranged is not None:
@@ -218,7 +205,7 @@ class StoredChunkView(APIView):
         if registration is None:
             raise ExpiredUrl()
         size, md5 = int(registration[1]), registration[2]
-        chunk = upload.chunks.filter(number=int(number)).first() if number.isdigit() else None
+        chunk = selectors.chunk_of(upload, int(number)) if number.isdigit() else None
         if chunk is None:
             raise errors.NotFound("Chunk", suggestion="register the chunk with PUT /uploads/{id}/chunks first")
         if upload.completed_on is not None:
