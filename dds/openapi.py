@@ -27,13 +27,7 @@ _ERROR_DESCRIPTIONS = {
     401: "`no api_token`, `expired api_token` or `invalid api_token`.",
     403: "`Unauthorized`: the caller lacks the permission this operation needs.",
     404: "`<Model> Not Found` (also for ids that are not UUIDs).",
-    405: "Method not allowed.",
-    409: "Conflict.",
-    415: "Unsupported media type.",
     416: "`Range` past the end; `Content-Range: bytes */<size>` tells the size.",
-    500: "Internal error, in the envelope.",
-    503: "Temporarily unavailable; retry later.",
-    507: "`insufficient storage`: the storage is full; nothing was kept.",
 }
 
 NOT_CONSISTENT_404 = (
@@ -55,7 +49,8 @@ PAGE_HEADER_PARAMETERS = [
 
 
 def error_responses(*statuses, **descriptions):
-    """`{status: envelope response}`; `descriptions` overrides a default text, keyed `e404=…`."""
+    """`{status: envelope response}`; `descriptions` overrides a default text, keyed `e404=…`, and is needed for a
+    status without one (each operation that answers 409, 503 or 507 says why)."""
     return {
         status: OpenApiResponse(
             ErrorSerializer, description=descriptions.get(f"e{status}") or _ERROR_DESCRIPTIONS[status]

@@ -7,7 +7,7 @@ queries whatever the depth of the tree.
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dds.audit import AuditSerializer
+from dds.audit_serializers import AuditSerializer
 from dds.names import CONTROL_CHARACTERS
 from projects.serializers import ProjectPreviewSerializer
 from uploads.serializers import FingerprintSerializer, StorageProviderPreviewSerializer, TransferSerializer

@@ -2,7 +2,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from dds.accounts.serializers import UserPreviewSerializer
-from dds.audit import AuditSerializer
+from dds.audit_serializers import AuditSerializer
 from dds.names import no_control_characters
 
 from .models import AuthRole, Project, ProjectPermission, SystemPermission

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import ISO_8601
 
-from dds.audit import AuditSerializer
+from dds.audit_serializers import AuditSerializer
 from dds.fields import Timestamp
 from files.serializers import FileVersionSerializer, NodeReferenceSerializer, ReferenceSerializer
 

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dds.audit import AuditSerializer
+from dds.audit_serializers import AuditSerializer
 from dds.fields import OnlySometimesMethodField, Timestamp
 from projects.serializers import ProjectPreviewSerializer
 

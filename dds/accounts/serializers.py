@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dds.audit import AgentPreviewSerializer, AuditSerializer
+from dds.audit_serializers import AgentPreviewSerializer, AuditSerializer
 from dds.fields import Timestamp
 from dds.names import no_control_characters
 
