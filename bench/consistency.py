@@ -27,7 +27,9 @@ import os
 import subprocess
 import time
 
-import harness
+from harness import fixtures, hardware, profiles, sandbox, servers, tables
+
+from tests.client import HttpApi
 
 P50_TARGET_MS, P99_TARGET_MS, RETRY_AFTER_FACTOR = 100, 500, 2
 VHOST = "dds_bench_consistency"
@@ -91,6 +93,7 @@ def one(api, project, data, digest, poll):
 
 def breakdown(timelines):
     """Where the wait goes, from the complete_upload jobs' records (the worker's clock is this machine's)."""
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from dds.jobs.models import Job
 
     jobs = {
@@ -131,10 +134,10 @@ def breakdown(timelines):
             strict=True,
         ):
             spans[name].append((end - start) * 1000)
-    harness.table(
+    tables.table(
         ["where the time goes (complete_upload Job records)", "p50 ms", "p99 ms"],
         [
-            [name, f"{harness.percentile(values, 0.5):.1f}", f"{harness.percentile(values, 0.99):.1f}"]
+            [name, f"{tables.percentile(values, 0.5):.1f}", f"{tables.percentile(values, 0.99):.1f}"]
             for name, values in spans.items()
         ],
     )
@@ -142,6 +145,7 @@ def breakdown(timelines):
 
 def request_costs(token, user, project):
     """The client's requests of phase 1, one at a time in this process: queries, their time, PostgreSQL's planning."""
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from django.test import Client
 
     from uploads.models import Upload
@@ -150,17 +154,17 @@ def request_costs(token, user, project):
     parent = {"kind": "dds-project", "id": project["id"]}
 
     def complete():
-        upload = harness.completed_upload(project["id"], user)
+        upload = fixtures.completed_upload(project["id"], user)
         Upload.objects.filter(pk=upload.pk).update(completed_on=None, is_consistent=None)
         body = '{"hash": {"value": "%s", "algorithm": "md5"}}' % ("0" * 32)
         return "PUT", f"/api/v1/uploads/{upload.id}/complete", body
 
     def create_file():
-        upload = harness.completed_upload(project["id"], user)
+        upload = fixtures.completed_upload(project["id"], user)
         return "POST", "/api/v1/files", json.dumps({"parent": parent, "upload": {"id": str(upload.id)}})
 
     file = json.loads(client.generic(*create_file(), content_type="application/json").content)
-    harness.request_costs(
+    profiles.request_costs(
         client,
         [
             ("GET /current_user (for comparison)", "GET", "/api/v1/current_user", None),
@@ -203,15 +207,15 @@ def retry_after_table(scenario, advice, why=""):
     within = sum(1 for ratio in ratios if 1 / RETRY_AFTER_FACTOR <= ratio <= RETRY_AFTER_FACTOR)
     real_ms = [real * 1000 for _, real in advice]
     values = sorted({after for after, _ in advice})
-    p50 = harness.percentile(ratios, 0.5)
-    harness.table(
+    p50 = tables.percentile(ratios, 0.5)
+    tables.table(
         [f"Retry-After on resource_not_consistent ({scenario})", "value", "target", "result"],
         [
             ["404 answers seen", len(advice), "", ""],
             ["Retry-After sent (s)", ", ".join(map(str, values)), "", ""],
             [
                 "real wait from that 404 to the 200: p50 / p99",
-                f"{harness.percentile(real_ms, 0.5):.1f} / {harness.percentile(real_ms, 0.99):.1f} ms",
+                f"{tables.percentile(real_ms, 0.5):.1f} / {tables.percentile(real_ms, 0.99):.1f} ms",
                 "",
                 "",
             ],
@@ -219,7 +223,7 @@ def retry_after_table(scenario, advice, why=""):
                 "Retry-After / real wait: p50",
                 f"{p50:.1f}x",
                 f"within {RETRY_AFTER_FACTOR}x",
-                harness.verdict(1 / RETRY_AFTER_FACTOR <= p50 <= RETRY_AFTER_FACTOR),
+                tables.verdict(1 / RETRY_AFTER_FACTOR <= p50 <= RETRY_AFTER_FACTOR),
             ],
             ["answers whose Retry-After is within 2x of the real wait", f"{within} of {len(advice)}", "", ""],
         ],
@@ -241,9 +245,9 @@ def main():
     arguments = parser.parse_args()
 
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dds_bench_consistency")
-    scratch = harness.scratch_dir("consistency")
-    harness.print_machine(str(scratch))
-    broker_url = harness.rabbitmq_vhost(VHOST)
+    scratch = sandbox.scratch_dir("consistency")
+    hardware.print_machine(str(scratch))
+    broker_url = sandbox.rabbitmq_vhost(VHOST)
     atexit.register(subprocess.run, ["rabbitmqctl", "-q", "delete_vhost", VHOST], capture_output=True, timeout=60)
     print(
         f"{arguments.uploads} uploads of {arguments.bytes} bytes, one at a time, polling every {arguments.poll_ms} ms; "
@@ -251,17 +255,17 @@ def main():
         f"vhost {VHOST}"
     )
 
-    harness.recreate_database(database_url)
-    env = harness.server_env(
+    sandbox.recreate_database(database_url)
+    env = sandbox.server_env(
         database_url, scratch / "storage", ACTIVE_JOB_QUEUE_ADAPTER="dramatiq", CLOUDAMQP_URL=broker_url
     )
-    harness.manage(env, "migrate", "--verbosity", "0")
-    harness.django_setup(env)
-    user, token = harness.user_token()
-    processes = harness.Processes()
-    workers = harness.start_workers(processes, env, scratch / "workers.log", threads=arguments.worker_threads)
-    server = harness.Gunicorn(processes, env, workers=arguments.workers, log=scratch / "gunicorn.log")
-    api = harness.Api(server.url, token)
+    sandbox.manage(env, "migrate", "--verbosity", "0")
+    sandbox.django_setup(env)
+    user, token = fixtures.user_token()
+    processes = servers.Processes()
+    workers = servers.start_workers(processes, env, scratch / "workers.log", threads=arguments.worker_threads)
+    server = servers.Gunicorn(processes, env, workers=arguments.workers, log=scratch / "gunicorn.log")
+    api = HttpApi(server.url, token, timeout=600)
     project = api.create_project()
 
     data = os.urandom(arguments.bytes)
@@ -269,7 +273,7 @@ def main():
     poll = arguments.poll_ms / 1000
     for _ in range(10):  # warm-up: every process has done this work before the figures are taken
         one(api, project, data, digest, poll)
-    cpu = harness.CpuShare()
+    cpu = hardware.CpuShare()
     waits, polls, filing, advice, timelines = [], [], [], [], []
     started = time.perf_counter()
     for _ in range(arguments.uploads):
@@ -283,21 +287,21 @@ def main():
             print(f"stopped after {len(waits)} uploads: 8 minutes are up")
             break
 
-    p50, p99 = harness.percentile(waits, 0.5), harness.percentile(waits, 0.99)
+    p50, p99 = tables.percentile(waits, 0.5), tables.percentile(waits, 0.99)
     print()
-    harness.table(
+    tables.table(
         ["measure", "value", "target", "result"],
         [
-            ["uploads measured", len(waits), ">= 300", harness.verdict(len(waits) >= 300)],
+            ["uploads measured", len(waits), ">= 300", tables.verdict(len(waits) >= 300)],
             [
                 "p50 wait, 202 of complete → 200 of GET /files/{id}/url",
                 f"{p50:.1f} ms",
                 f"<= {P50_TARGET_MS} ms",
-                harness.verdict(p50 <= P50_TARGET_MS),
+                tables.verdict(p50 <= P50_TARGET_MS),
             ],
-            ["p99 wait", f"{p99:.1f} ms", f"<= {P99_TARGET_MS} ms", harness.verdict(p99 <= P99_TARGET_MS)],
+            ["p99 wait", f"{p99:.1f} ms", f"<= {P99_TARGET_MS} ms", tables.verdict(p99 <= P99_TARGET_MS)],
             ["max wait", f"{max(waits):.1f} ms", "", ""],
-            ["of which POST /files (p50)", f"{harness.percentile(filing, 0.5):.1f} ms", "", ""],
+            ["of which POST /files (p50)", f"{tables.percentile(filing, 0.5):.1f} ms", "", ""],
             ["GET …/url answered 200 at the first poll", f"{sum(1 for c in polls if c == 1)} of {len(polls)}", "", ""],
         ],
     )
@@ -316,9 +320,9 @@ def main():
     if arguments.profile:
         profile_dir = scratch.parent / f"dds-bench-profile-consistency-{int(time.time())}"
         profile_dir.mkdir()
-        profile = harness.Profile(processes, [workers.pid, server.process.pid], profile_dir, "consistency", idle=False)
+        profile = profiles.Profile(processes, [workers.pid, server.process.pid], profile_dir, "consistency", idle=False)
         profiled = [one(api, project, data, digest, poll)[0] * 1000 for _ in range(50)]
-        print(f"\nprofiled 50 uploads: p50 wait {harness.percentile(profiled, 0.5):.1f} ms")
+        print(f"\nprofiled 50 uploads: p50 wait {tables.percentile(profiled, 0.5):.1f} ms")
         print(profile.stop())
         print(f"(raw py-spy stacks kept in {profile_dir})")
 
@@ -331,7 +335,7 @@ def main():
         project_advice += advised
     print(
         f"\nnew projects: {arguments.projects}, POST /projects (202) → first 201 of POST /projects/{{id}}/uploads: "
-        f"p50 {harness.percentile(project_waits, 0.5):.1f} ms, p99 {harness.percentile(project_waits, 0.99):.1f} ms"
+        f"p50 {tables.percentile(project_waits, 0.5):.1f} ms, p99 {tables.percentile(project_waits, 0.99):.1f} ms"
     )
     retry_after_table(
         "POST /projects/{id}/uploads of a new project",
@@ -345,7 +349,7 @@ def main():
     from concurrent.futures import ThreadPoolExecutor
 
     processes.stop(workers)
-    workers = harness.start_workers(processes, env, scratch / "workers-burst.log", threads=1)
+    workers = servers.start_workers(processes, env, scratch / "workers-burst.log", threads=1)
     burst_data = os.urandom(arguments.burst_bytes)
     burst_digest = hashlib.md5(burst_data).hexdigest()
     burst_advice, burst_waits = [], []
@@ -359,8 +363,8 @@ def main():
     print(
         f"\nbursts: {arguments.burst_rounds} rounds of {arguments.burst} clients at once, "
         f"{arguments.burst_bytes} bytes "
-        f"each, run_workers --threads 1; wait p50 {harness.percentile(burst_waits, 0.5):.1f} ms, "
-        f"p99 {harness.percentile(burst_waits, 0.99):.1f} ms"
+        f"each, run_workers --threads 1; wait p50 {tables.percentile(burst_waits, 0.5):.1f} ms, "
+        f"p99 {tables.percentile(burst_waits, 0.99):.1f} ms"
     )
     retry_after_table(f"GET /files/{{id}}/url, bursts of {arguments.burst}", burst_advice)
 

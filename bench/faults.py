@@ -49,9 +49,11 @@ import threading
 import time
 from pathlib import Path
 
-import harness
 import psycopg
 import requests
+from harness import fixtures, hardware, sandbox, servers, tables
+
+from tests.client import HttpApi, wait_until
 
 VHOST = "dds_bench_faults"
 CHUNK = 1024
@@ -75,7 +77,7 @@ class Relay:
     endpoint refuses connections), `up()` listens again on the same port. The S3 server keeps its data."""
 
     def __init__(self, target_port):
-        self.target_port, self.port = target_port, harness.free_port()
+        self.target_port, self.port = target_port, servers.free_port()
         self.connections, self.lock, self.listener = [], threading.Lock(), None
         self.up()
 
@@ -131,13 +133,13 @@ class Relay:
 
 
 class Stack:
-    """The services, started through harness.Processes (ended by id at exit), their logs kept in `logs`."""
+    """The services, started through servers.Processes (ended by id at exit), their logs kept in `logs`."""
 
     def __init__(self, storage_root, database_url, broker_url):
-        self.processes = harness.Processes()
+        self.processes = servers.Processes()
         self.logs = Path(tempfile.mkdtemp(prefix="dds-faults-logs-"))
         self.workers, self.started = [], 0
-        self.env = harness.server_env(
+        self.env = sandbox.server_env(
             database_url,
             storage_root,
             ACTIVE_JOB_QUEUE_ADAPTER="dramatiq",
@@ -151,13 +153,13 @@ class Stack:
         self.inline_env["ACTIVE_JOB_QUEUE_ADAPTER"] = "inline"
 
     def start_api(self, name, env=None):
-        return harness.Gunicorn(
+        return servers.Gunicorn(
             self.processes, env or self.env, workers=2, threads=4, timeout=60, log=self.logs / f"{name}.log"
         )
 
     def start_worker(self):
         self.started += 1
-        process = harness.start_workers(self.processes, self.env, self.logs / f"worker-{self.started}.log")
+        process = servers.start_workers(self.processes, self.env, self.logs / f"worker-{self.started}.log")
         self.workers.append(process)
         return process
 
@@ -167,7 +169,7 @@ class Stack:
         self.workers = []
 
     def start_s3(self):
-        moto = harness.start_moto(self.processes, self.logs / "moto.log", part_min_size=256)
+        moto = servers.start_moto(self.processes, self.logs / "moto.log", part_min_size=256)
         self.relay = Relay(int(moto.endpoint.rsplit(":", 1)[1]))
         self.s3_endpoint = f"http://127.0.0.1:{self.relay.port}"
 
@@ -239,7 +241,7 @@ def prepare(api, answers, project_id, data, provider_id=None):
     upload = expect(retried(answers, "create", lambda: api.request("POST", path, json=body, timeout=60))[0], 201)
     upload_id = upload["id"]
     if not upload["status"]["ready_for_chunks"]:
-        harness.wait_until(
+        wait_until(
             lambda: expect(
                 retried(answers, "read", lambda: api.request("GET", f"/uploads/{upload_id}", timeout=60))[0], 200
             )["status"]["ready_for_chunks"],
@@ -305,6 +307,7 @@ def upload_many(api, answers, project_id, count, *, threads=8, seed=None):
 
 
 def count_consistent(ids):
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from uploads.models import Upload
 
     return Upload.objects.filter(id__in=list(ids), is_consistent=True).count()
@@ -314,7 +317,7 @@ def healed_after(sent, since):
     """Seconds from `since` (time.monotonic()) until every upload of `sent` is consistent, polled every 50 ms; None
     when some is not within HEAL_TIMEOUT."""
     try:
-        harness.wait_until(
+        wait_until(
             lambda: count_consistent(sent) == len(sent), timeout=HEAL_TIMEOUT, what="every upload", interval=0.05
         )
     except TimeoutError:
@@ -323,6 +326,7 @@ def healed_after(sent, since):
 
 
 def stored_bytes(upload):
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from uploads.storage.base import backend_for
 
     backend = backend_for(upload.storage_provider)
@@ -335,6 +339,7 @@ def verdict(name, sent, *, injected, healed=None, answers=None, extra_checks=())
     """Check every upload of `sent` ({id: data}): consistent, no error, the bytes stored (else lost); then the other
     problems: no job of them left initialized, in progress or retrying, and `extra_checks`. Print what is wrong and
     return the scenario's row."""
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from dds.jobs.models import Job
     from uploads.models import Upload
 
@@ -379,6 +384,7 @@ def verdict(name, sent, *, injected, healed=None, answers=None, extra_checks=())
 
 def one_complete_job_each(sent):
     def check():
+        # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
         from dds.jobs.models import Job
 
         problems = []
@@ -394,12 +400,14 @@ def one_complete_job_each(sent):
 
 
 def unsent_jobs(sent):
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from dds.jobs.models import Job
 
     return Job.objects.filter(worker="complete_upload", resource_id__in=list(sent), sent_on__isnull=True).count()
 
 
 def retried_jobs(sent):
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from dds.jobs.models import Job
 
     return Job.objects.filter(worker="complete_upload", resource_id__in=list(sent), attempts__gt=1).count()
@@ -409,6 +417,7 @@ def retried_jobs(sent):
 
 
 def worker_kill(stack, api, project_id, count):
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from dds.jobs.models import Job
 
     print(f"worker-kill: {count} uploads completed while no worker runs; a worker SIGKILLed as it verifies them")
@@ -416,7 +425,7 @@ def worker_kill(stack, api, project_id, count):
     answers = Answers()
     sent = upload_many(api, answers, project_id, count)
     victim = stack.start_worker()
-    harness.wait_until(lambda: count_consistent(sent) >= 1, timeout=120, what="a first upload verified", interval=0.01)
+    wait_until(lambda: count_consistent(sent) >= 1, timeout=120, what="a first upload verified", interval=0.01)
     victim.kill()
     victim.wait()
     killed_at = time.monotonic()
@@ -474,10 +483,11 @@ def broker_cut(stack, api, project_id, count):
 
 def message_log_complete(stack):
     def check():
+        # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
         from dds.jobs.models import Job
         from messagelog.models import LoggedMessage
 
-        harness.manage(stack.env, "index_messages", "--duration", "5", "--verbosity", "0")
+        sandbox.manage(stack.env, "index_messages", "--duration", "5", "--verbosity", "0")
         sent_jobs = set(Job.objects.filter(sent_on__isnull=False).values_list("id", flat=True))
         logged = set(LoggedMessage.objects.values_list("message_id", flat=True))
         unsent = Job.objects.filter(sent_on__isnull=True).count()
@@ -564,6 +574,7 @@ def connection_kill(api, project_id, count, *, mode, every):
 
 
 def s3_down(stack, api, project_id, count, outage=10):
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from dds.jobs.models import Job
     from projects.models import ProjectStorageProvider
     from uploads.models import StorageProvider, Upload
@@ -583,7 +594,7 @@ def s3_down(stack, api, project_id, count, outage=10):
         ),
         is_new=True,
     )
-    harness.wait_until(
+    wait_until(
         lambda: ProjectStorageProvider.objects.filter(
             project_id=project_id, storage_provider=provider, is_initialized=True
         ).exists(),
@@ -619,10 +630,10 @@ def db_down(stack, requests_count=50):
     import jwt
 
     print(f"db-down: {requests_count} requests to an API process whose database is a closed port")
-    closed = {**stack.env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{harness.free_port()}/dds"}
+    closed = {**stack.env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{servers.free_port()}/dds"}
     server = stack.start_api("api-db-down", closed)
     token = jwt.encode(
-        {"id": "6f1c7b1e-0000-4000-8000-000000000001", "exp": int(time.time()) + 600}, harness.SECRET_KEY, "HS256"
+        {"id": "6f1c7b1e-0000-4000-8000-000000000001", "exp": int(time.time()) + 600}, sandbox.SECRET_KEY, "HS256"
     )
     paths = [
         "/api/v1/projects",
@@ -679,23 +690,23 @@ def main():
     assert set(chosen) <= set(FAULTS), f"faults are {FAULTS}"
 
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dds_bench_faults")
-    storage = harness.scratch_dir("faults")
-    harness.print_machine(str(storage))
-    harness.recreate_database(database_url)
-    broker_url = harness.rabbitmq_vhost(VHOST)
+    storage = sandbox.scratch_dir("faults")
+    hardware.print_machine(str(storage))
+    sandbox.recreate_database(database_url)
+    broker_url = sandbox.rabbitmq_vhost(VHOST)
     atexit.register(rabbitmqctl, "delete_vhost", VHOST, check=False)
     stack = Stack(storage, database_url, broker_url)
-    harness.manage(stack.env, "migrate", "--verbosity", "0")
+    sandbox.manage(stack.env, "migrate", "--verbosity", "0")
     # This process reads and writes as the services do, but under its own application_name: it is never killed.
-    harness.django_setup({**{k: v for k, v in stack.env.items() if k != "PGAPPNAME"}, "LOG_LEVEL": "ERROR"})
-    _, token = harness.user_token("bench-faults")
+    sandbox.django_setup({**{k: v for k, v in stack.env.items() if k != "PGAPPNAME"}, "LOG_LEVEL": "ERROR"})
+    _, token = fixtures.user_token("bench-faults")
 
     rows = []
     stack.start_s3()
     server = stack.start_api("api")
     stack.start_worker()
     stack.start_worker()
-    api = harness.Api(server.url, token)
+    api = HttpApi(server.url, token, timeout=600)
     project_id = api.create_project("Faults")["id"]
     started = time.monotonic()
     quarter, half = max(1, arguments.uploads // 4), max(1, arguments.uploads // 2)
@@ -713,7 +724,7 @@ def main():
         # Inline mode: no worker runs; gunicorn's processes run the jobs and the sweeper.
         stack.stop_workers()
         inline = stack.start_api("api-inline", stack.inline_env)
-        inline_api = harness.Api(inline.url, token)
+        inline_api = HttpApi(inline.url, token, timeout=600)
         inline_project = inline_api.create_project("Faults inline")["id"]
         rows.append(connection_kill(inline_api, inline_project, half, mode="inline", every=arguments.kill_every))
         inline.stop()
@@ -721,7 +732,7 @@ def main():
         rows.append(db_down(stack))
     print(f"done in {time.monotonic() - started:.0f} s; logs in {stack.logs}")
     print()
-    harness.table(
+    tables.table(
         ["fault", "injected", "uploads", "recovered", "lost", "other problems", "healed after the fault", "not 2xx"],
         [
             [r["fault"], r["injected"], r["uploads"], r["recovered"], r["lost"], r["problems"], r["healed"]]

@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import harness
+from harness import sandbox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dds.settings")
@@ -36,7 +36,7 @@ def main():
     parser.add_argument("--seed", type=int, default=None, help="Hypothesis seed (default: the suite's)")
     arguments = parser.parse_args()
 
-    harness.recreate_database(os.environ["DATABASE_URL"])
+    sandbox.recreate_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
@@ -44,6 +44,7 @@ def main():
 
     call_command("migrate", verbosity=0)
     logging.disable(logging.WARNING)  # each refused request would log a line
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from tests import fuzzing
 
     seed = fuzzing.SEED if arguments.seed is None else arguments.seed

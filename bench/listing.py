@@ -20,7 +20,9 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dds_be
 os.environ["ACTIVE_JOB_QUEUE_ADAPTER"] = "inline"
 os.environ.pop("CLOUDAMQP_URL", None)
 
-from harness import CpuShare, build, print_machine, recreate_database  # noqa: E402
+from harness.fixtures import build  # noqa: E402
+from harness.hardware import CpuShare, print_machine  # noqa: E402
+from harness.sandbox import recreate_database  # noqa: E402
 
 
 def measure(client, path, per_page, **params):
@@ -51,6 +53,7 @@ def main():
     import django
 
     django.setup()
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from django.core.management import call_command
     from django.test.utils import setup_test_environment
     from rest_framework.test import APIClient

@@ -27,7 +27,9 @@ import subprocess
 import sys
 import time
 
-import harness
+from harness import fixtures, hardware, profiles, sandbox, servers, tables
+
+from tests.client import HttpApi
 
 TARGET = 0.5
 UPLOADS = 16
@@ -117,6 +119,7 @@ def queries(token, project, arguments):
     client = Client(SERVER_NAME="localhost", HTTP_AUTHORIZATION=token)
     body = '{"number": %d, "size": 1048576, "hash": {"value": "%s", "algorithm": "md5"}}'
     md5 = hashlib.md5(b"load").hexdigest()
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from uploads.models import Chunk
 
     def upload_holding(count):
@@ -154,7 +157,7 @@ def queries(token, project, arguments):
         )
         for per_page in (int(value) for value in arguments.per_page.split(","))
     ]
-    harness.request_costs(client, cases)
+    profiles.request_costs(client, cases)
 
 
 def main():
@@ -172,26 +175,27 @@ def main():
         sys.exit("wrk is missing: apt-get install wrk (Debian's package)")
 
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dds_bench_load")
-    scratch = harness.scratch_dir("load")
-    harness.print_machine(str(scratch))
+    scratch = sandbox.scratch_dir("load")
+    hardware.print_machine(str(scratch))
     print(
         f"gunicorn {arguments.workers} sync workers; wrk {arguments.threads} threads, {arguments.connections} "
         f"connections, {arguments.duration} s a run, {arguments.rounds} rounds; project of {arguments.files} files, "
         f"{arguments.per_page} a page"
     )
 
-    harness.recreate_database(database_url)
-    env = harness.server_env(database_url, scratch / "storage")
-    harness.manage(env, "migrate", "--verbosity", "0")
-    harness.django_setup(env)
+    sandbox.recreate_database(database_url)
+    env = sandbox.server_env(database_url, scratch / "storage")
+    sandbox.manage(env, "migrate", "--verbosity", "0")
+    sandbox.django_setup(env)
     server_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.noop.settings"}
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from dds.authentication import api_token_encode
 
-    user, project = harness.build(arguments.files)
+    user, project = fixtures.build(arguments.files)
     token = api_token_encode(user=user)["api_token"]
-    processes = harness.Processes()
-    server = harness.Gunicorn(processes, server_env, workers=arguments.workers, log=scratch / "gunicorn.log")
-    api = harness.Api(server.url, token)
+    processes = servers.Processes()
+    server = servers.Gunicorn(processes, server_env, workers=arguments.workers, log=scratch / "gunicorn.log")
+    api = HttpApi(server.url, token, timeout=600)
     uploads = [
         api.call(
             "POST",
@@ -234,7 +238,7 @@ def main():
 
     for name in names:  # warm-up: every worker has served every endpoint
         run(name, 3)
-    cpu = harness.CpuShare()
+    cpu = hardware.CpuShare()
     results = {name: [] for name in names}
     for index in range(arguments.rounds):
         order = names[index % len(names) :] + names[: index % len(names)]
@@ -242,12 +246,12 @@ def main():
             results[name].append(run(name, arguments.duration))
         print(f"round {index + 1}: " + ", ".join(f"{name} {results[name][-1]['rate']:.0f}/s" for name in names))
 
-    baseline = harness.median([result["rate"] for result in results[names[0]]])
+    baseline = tables.median([result["rate"] for result in results[names[0]]])
     rows = []
     for name in names:
-        rate = harness.median([result["rate"] for result in results[name]])
-        p50 = harness.median([result["p50"] for result in results[name]])
-        p99 = harness.median([result["p99"] for result in results[name]])
+        rate = tables.median([result["rate"] for result in results[name]])
+        p50 = tables.median([result["p50"] for result in results[name]])
+        p99 = tables.median([result["p99"] for result in results[name]])
         requests = sum(result["requests"] for result in results[name])
         ratio = rate / baseline
         is_baseline = name == names[0]
@@ -261,11 +265,11 @@ def main():
                 f"{p99:.1f}",
                 "" if is_baseline else f"{ratio:.2f}",
                 "" if is_baseline else f">= {TARGET}",
-                "" if is_baseline else harness.verdict(ratio >= TARGET),
+                "" if is_baseline else tables.verdict(ratio >= TARGET),
             ]
         )
     print()
-    harness.table(
+    tables.table(
         [
             "endpoint",
             "req/s (median)",
@@ -287,7 +291,7 @@ def main():
         profile_dir = scratch.parent / f"dds-bench-profile-load-{int(time.time())}"
         profile_dir.mkdir()
         for name in names:
-            profile = harness.Profile(processes, [server.process.pid], profile_dir, re.sub(r"\W+", "-", name))
+            profile = profiles.Profile(processes, [server.process.pid], profile_dir, re.sub(r"\W+", "-", name))
             result = run(name, arguments.duration)
             print(f"\nprofiled {name}: {result['rate']:.0f}/s")
             print(profile.stop())

@@ -17,7 +17,9 @@ import uuid
 from datetime import UTC, datetime
 
 import pika
-from harness import ROOT, django_setup, print_machine, rabbitmq_vhost, scratch_dir, server_env
+from harness import ROOT
+from harness.hardware import print_machine
+from harness.sandbox import django_setup, rabbitmq_vhost, scratch_dir, server_env
 
 sys.path.insert(0, str(ROOT))
 
@@ -43,6 +45,7 @@ def publish(url, count):
 
 
 def drain_bulk(url, double_url, count, batch_size):
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from messagelog.indexing import ElasticsearchSink, RabbitSource
 
     source, sink = RabbitSource(url, prefetch=batch_size * 2), ElasticsearchSink(double_url)
@@ -59,6 +62,7 @@ def drain_bulk(url, double_url, count, batch_size):
 
 def drain_one_by_one(url, double_url, count):
     """What the original did: one index request, then one acknowledgement, per entry."""
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from messagelog.indexing import ElasticsearchSink, QueueMessage, RabbitSource
 
     source, client = RabbitSource(url, prefetch=1), ElasticsearchSink(double_url).client
@@ -81,6 +85,7 @@ def main():
     arguments = parser.parse_args()
 
     print_machine()
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from tests.elasticsearch_double import ElasticsearchDouble
 
     double = ElasticsearchDouble()

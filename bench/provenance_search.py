@@ -20,7 +20,8 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dds_be
 os.environ["ACTIVE_JOB_QUEUE_ADAPTER"] = "inline"
 os.environ.pop("CLOUDAMQP_URL", None)
 
-from harness import print_machine, recreate_database  # noqa: E402
+from harness.hardware import print_machine  # noqa: E402
+from harness.sandbox import recreate_database  # noqa: E402
 
 
 def main():
@@ -34,6 +35,7 @@ def main():
     import django
 
     django.setup()
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from django.core.management import call_command
     from django.db import connection
     from django.test import TestCase

@@ -39,10 +39,10 @@ from pathlib import Path
 
 import harness
 import yaml
-from harness import MiB
+from harness import MiB, ceilings, hardware, sandbox, servers, sources, tables
 
-sys.path.append(str(harness.ROOT))
-from tests.ddsclient import CLIENT_PYTHON, ddsclient_cli, write_client_config  # noqa: E402
+from tests.client import wait_until
+from tests.ddsclient import CLIENT_PYTHON, ddsclient_cli, write_client_config
 
 VHOST = "dds_bench_real_client"
 SMALL_MIN, SMALL_MAX, PER_FOLDER = 1024, 64 * 1024, 100
@@ -93,9 +93,9 @@ def start_embedded(processes, scratch):
     """The quick start's server, bin/serve, on a SQLite database and storage of the benchmark's own."""
     root = scratch / "embedded"
     (root / "storage").mkdir(parents=True)
-    env = harness.server_env(f"sqlite:///{root / 'dds.sqlite3'}", root / "storage")
-    harness.manage(env, "migrate", "--verbosity", "0")
-    port = harness.free_port()
+    env = sandbox.server_env(f"sqlite:///{root / 'dds.sqlite3'}", root / "storage")
+    sandbox.manage(env, "migrate", "--verbosity", "0")
+    port = servers.free_port()
     log = root / "serve.log"
     server = processes.start(["bin/serve"], env={**env, "HOST": "127.0.0.1", "PORT": str(port)}, log=log)
     base = f"http://127.0.0.1:{port}"
@@ -103,9 +103,9 @@ def start_embedded(processes, scratch):
     def up():
         if server.poll() is not None:
             raise RuntimeError(f"bin/serve exited: {log.read_text()[-3000:]}")
-        return harness.answers(f"{base}/health")
+        return servers.answers(f"{base}/health")
 
-    harness.wait_until(up, timeout=60, what="bin/serve")
+    wait_until(up, timeout=60, what="bin/serve")
     return Stack("embedded", f"{base}/api/v1", log, env)
 
 
@@ -114,15 +114,15 @@ def start_production(processes, scratch, workers):
     root = scratch / "production"
     (root / "storage").mkdir(parents=True)
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dds_bench_real_client")
-    harness.recreate_database(database_url)
-    broker_url = harness.rabbitmq_vhost(VHOST)
+    sandbox.recreate_database(database_url)
+    broker_url = sandbox.rabbitmq_vhost(VHOST)
     atexit.register(subprocess.run, ["rabbitmqctl", "-q", "delete_vhost", VHOST], capture_output=True, timeout=60)
-    env = harness.server_env(
+    env = sandbox.server_env(
         database_url, root / "storage", ACTIVE_JOB_QUEUE_ADAPTER="dramatiq", CLOUDAMQP_URL=broker_url
     )
-    harness.manage(env, "migrate", "--verbosity", "0")
-    harness.start_workers(processes, env, root / "workers.log")
-    server = harness.Gunicorn(processes, env, workers=workers, log=root / "gunicorn.log", access_log=True)
+    sandbox.manage(env, "migrate", "--verbosity", "0")
+    servers.start_workers(processes, env, root / "workers.log")
+    server = servers.Gunicorn(processes, env, workers=workers, log=root / "gunicorn.log", access_log=True)
     return Stack("production", f"{server.url}/api/v1", server.process.log, env)
 
 
@@ -136,7 +136,7 @@ def start_sink(processes, scratch):
         found = re.search(r"listening on (\S+)", log.read_text())
         return found and found[1]
 
-    return sink, harness.wait_until(listening, timeout=30, what="the sink") + "/api/v1"
+    return sink, wait_until(listening, timeout=30, what="the sink") + "/api/v1"
 
 
 # --- what is measured ----------------------------------------------------------------------------------------------
@@ -228,20 +228,20 @@ def main():
     if not CLIENT_PYTHON.exists():
         sys.exit(f"the DukeDSClient virtualenv is missing ({CLIENT_PYTHON}): bin/test makes it")
 
-    scratch = harness.scratch_dir("real-client")
-    harness.print_machine(str(scratch))
+    scratch = sandbox.scratch_dir("real-client")
+    hardware.print_machine(str(scratch))
     print(
         f"big file {arguments.big_mib} MiB, chunks of {' and '.join(map(str, arguments.chunk_mb))} MB; "
         f"{arguments.small_count} files of {SMALL_MIN // 1024}-{SMALL_MAX // 1024} KiB; upload_workers 2; "
         f"{arguments.runs} rounds; stacks {', '.join(arguments.stacks)} (production: gunicorn "
         f"{arguments.workers} sync workers, run_workers on RabbitMQ)"
     )
-    big = harness.SourceFile(scratch / "big.bin", arguments.big_mib * MiB, arguments.big_mib * MiB)
+    big = sources.SourceFile(scratch / "big.bin", arguments.big_mib * MiB, arguments.big_mib * MiB)
     small_root = scratch / "small"
     small = make_tree(small_root, arguments.small_count)
-    processes = harness.Processes()
+    processes = servers.Processes()
     sink_process, sink_url = start_sink(processes, scratch)
-    cpu = harness.CpuShare()
+    cpu = hardware.CpuShare()
 
     rows, costs = [], []
     for stack_name in arguments.stacks:
@@ -283,7 +283,7 @@ def main():
                     measure = figures[case]
                     if target == "limit":
                         if kind.startswith("big"):
-                            measure["limit"].append(harness.disk_limit(big, scratch))
+                            measure["limit"].append(ceilings.disk_limit(big, scratch))
                         else:
                             measure["limit"].append(tree_limit(small, small_root, scratch / "limit-tree"))
                         continue
@@ -313,10 +313,10 @@ def main():
                         measure["requests"].append(requests)
         for case, kind, _ in cases:
             measure = figures[case]
-            service, floor = harness.median(measure["service"]), harness.median(measure["sink"])
-            slept = harness.median([seconds for _, seconds in measure["waits"]])
+            service, floor = tables.median(measure["service"]), tables.median(measure["sink"])
+            slept = tables.median([seconds for _, seconds in measure["waits"]])
             files = arguments.small_count if kind.startswith("small") else 1
-            requests = harness.median([len(r) for r in measure["requests"]])
+            requests = tables.median([len(r) for r in measure["requests"]])
             rows.append(
                 [
                     stack_name,
@@ -324,8 +324,8 @@ def main():
                     f"{service:.2f} ({' '.join(f'{v:.2f}' for v in measure['service'])})",
                     f"{floor:.2f} ({' '.join(f'{v:.2f}' for v in measure['sink'])})",
                     f"{floor / service:.2f}",
-                    f"{harness.median(measure['service cpu']):.2f} / {harness.median(measure['sink cpu']):.2f}",
-                    f"{harness.median(measure['limit']):.2f}",
+                    f"{tables.median(measure['service cpu']):.2f} / {tables.median(measure['sink cpu']):.2f}",
+                    f"{tables.median(measure['limit']):.2f}",
                     f"{slept:g} s ({' '.join(str(count) for count, _ in measure['waits'])})",
                     f"{requests / files:.1f}" if files > 1 else f"{requests:g}",
                     f"{service / files:.3f}" if files > 1 else "",
@@ -340,7 +340,7 @@ def main():
                 processes.stop(process)
 
     print()
-    harness.table(
+    tables.table(
         [
             "where",
             "what",

@@ -31,7 +31,10 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import harness
 from botocore.config import Config
-from harness import MiB
+from harness import MiB, fixtures, hardware, profiles, sandbox, servers, sources, tables
+
+from tests.client import HttpApi, wait_until
+from uploads.hashes import Hashes
 
 TARGET = 1.15
 VHOST = "dds_bench_s3"
@@ -59,8 +62,6 @@ def direct_upload(s3, bucket, key, source, threads):
 
 def read_back(s3, bucket, key):
     """Seconds to GET an object and hash it as the service's S3 verification does (md5, sha1, sha256, 1 MiB blocks)."""
-    from uploads.hashes import Hashes
-
     started = time.perf_counter()
     hashes = Hashes()
     for block in s3.get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(harness.BLOCK):
@@ -70,6 +71,7 @@ def read_back(s3, bucket, key):
 
 def object_location(upload_id):
     """(bucket, key) of an upload's object, as the service's S3 backend names them."""
+    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
     from uploads.models import Upload
     from uploads.storage.s3 import S3Storage
 
@@ -80,7 +82,8 @@ def object_location(upload_id):
 
 def api_upload(api, s3, project, source, threads, name):
     """Seconds until the 202 of complete, until the object exists in S3, until the upload is verified; phases."""
-    completed, times = harness.api_upload(api, project["id"], source, threads=threads, name=name)
+    times = {}
+    completed = api.upload(project["id"], source, threads=threads, name=name, times=times)
     started = time.perf_counter()
     bucket, key = object_location(completed["id"])
 
@@ -91,10 +94,10 @@ def api_upload(api, s3, project, source, threads, name):
         except s3.exceptions.ClientError:
             return False
 
-    harness.wait_until(stored, timeout=600, what="the object in S3", interval=0.01)
+    wait_until(stored, timeout=600, what="the object in S3", interval=0.01)
     times["stored"] = time.perf_counter() - started
     started = time.perf_counter()
-    status = api.wait_consistent(completed["id"])
+    status = api.wait_consistent(completed["id"], timeout=600, verified=True)
     times["verified"] = time.perf_counter() - started
     assert status["error_on"] is None
     accepted = times["create"] + times["chunks"] + times["complete"]
@@ -118,8 +121,8 @@ def main():
     arguments = parser.parse_args()
 
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dds_bench_s3")
-    scratch = harness.scratch_dir("s3")
-    harness.print_machine(str(scratch))
+    scratch = sandbox.scratch_dir("s3")
+    hardware.print_machine(str(scratch))
     size, chunk_size = arguments.size_mib * MiB, arguments.chunk_mib * MiB
     print(
         f"size {arguments.size_mib} MiB in {-(-size // chunk_size)} parts of {arguments.chunk_mib} MiB, "
@@ -127,10 +130,10 @@ def main():
         f"{arguments.rounds} rounds"
     )
 
-    processes = harness.Processes()
-    moto = harness.start_moto(processes, scratch / "moto.log")
-    harness.recreate_database(database_url)
-    env = harness.server_env(
+    processes = servers.Processes()
+    moto = servers.start_moto(processes, scratch / "moto.log")
+    sandbox.recreate_database(database_url)
+    env = sandbox.server_env(
         database_url,
         scratch / "storage",
         STORAGE_PROVIDER="s3",
@@ -140,16 +143,16 @@ def main():
         S3_REGION="us-east-1",
     )
     if arguments.jobs == "dramatiq":
-        env.update(ACTIVE_JOB_QUEUE_ADAPTER="dramatiq", CLOUDAMQP_URL=harness.rabbitmq_vhost(VHOST))
+        env.update(ACTIVE_JOB_QUEUE_ADAPTER="dramatiq", CLOUDAMQP_URL=sandbox.rabbitmq_vhost(VHOST))
         atexit.register(subprocess.run, ["rabbitmqctl", "-q", "delete_vhost", VHOST], capture_output=True, timeout=60)
-    harness.manage(env, "migrate", "--verbosity", "0")
-    harness.django_setup(env)
-    _, token = harness.user_token()
+    sandbox.manage(env, "migrate", "--verbosity", "0")
+    sandbox.django_setup(env)
+    _, token = fixtures.user_token()
     workers = None
     if arguments.jobs == "dramatiq":
-        workers = harness.start_workers(processes, env, scratch / "workers.log")
-    server = harness.Gunicorn(processes, env, workers=arguments.workers, log=scratch / "gunicorn.log")
-    api = harness.Api(server.url, token)
+        workers = servers.start_workers(processes, env, scratch / "workers.log")
+    server = servers.Gunicorn(processes, env, workers=arguments.workers, log=scratch / "gunicorn.log")
+    api = HttpApi(server.url, token, timeout=600)
     project = api.create_project()
 
     s3 = boto3.client(
@@ -169,13 +172,13 @@ def main():
     )
     s3.create_bucket(Bucket="bench-direct")
 
-    source = harness.SourceFile(scratch / "source.bin", size, chunk_size)
-    warm = harness.SourceFile(scratch / "warm.bin", 12 * MiB, 6 * MiB)
+    source = sources.SourceFile(scratch / "source.bin", size, chunk_size)
+    warm = sources.SourceFile(scratch / "warm.bin", 12 * MiB, 6 * MiB)
     for index in range(2):
         direct_upload(s3, "bench-direct", f"warm-{index}", warm, arguments.threads)
         api_upload(api, s3, project, warm, arguments.threads, f"warm-{index}.bin")
 
-    cpu = harness.CpuShare()
+    cpu = hardware.CpuShare()
     direct, through_api, phases, direct_phases = [], [], [], []
     for index in range(arguments.rounds):
         for path in ("direct", "api") if index % 2 == 0 else ("api", "direct"):  # each goes first in turn
@@ -189,12 +192,12 @@ def main():
                 through_api.append(seconds)
                 phases.append(times)
         print(
-            f"round {index + 1}: direct {direct[-1]:.2f} s ({harness.phases(direct_phases[-1])}); "
-            f"API {through_api[-1][2]:.2f} s ({harness.phases(phases[-1])})"
+            f"round {index + 1}: direct {direct[-1]:.2f} s ({tables.phases(direct_phases[-1])}); "
+            f"API {through_api[-1][2]:.2f} s ({tables.phases(phases[-1])})"
         )
 
     mib = size / MiB
-    baseline = harness.median(direct)
+    baseline = tables.median(direct)
     rows = [
         [
             "boto3 multipart straight to moto (object complete)",
@@ -214,26 +217,26 @@ def main():
         )
     ):
         values = [times[index] for times in through_api]
-        ratio = harness.median(values) / baseline
+        ratio = tables.median(values) / baseline
         judged = index == (1 if arguments.jobs == "dramatiq" else 2)
         rows.append(
             [
                 name,
-                f"{harness.median(values):.2f}",
+                f"{tables.median(values):.2f}",
                 " ".join(f"{v:.2f}" for v in values),
-                f"{mib / harness.median(values):.0f}",
+                f"{mib / tables.median(values):.0f}",
                 f"{ratio:.2f}",
                 f"<= {TARGET}" if judged else "",
-                harness.verdict(ratio <= TARGET) if judged else "",
+                tables.verdict(ratio <= TARGET) if judged else "",
             ]
         )
     print()
-    harness.table(["path", "median s", "runs (s)", "MiB/s", "ratio to direct", "target", "result"], rows)
+    tables.table(["path", "median s", "runs (s)", "MiB/s", "ratio to direct", "target", "result"], rows)
     print(
         "median phases (s): direct "
-        + ", ".join(f"{k} {harness.median([t[k] for t in direct_phases]):.2f}" for k in direct_phases[0])
+        + ", ".join(f"{k} {tables.median([t[k] for t in direct_phases]):.2f}" for k in direct_phases[0])
         + "; API "
-        + ", ".join(f"{k} {harness.median([t[k] for t in phases]):.2f}" for k in phases[0])
+        + ", ".join(f"{k} {tables.median([t[k] for t in phases]):.2f}" for k in phases[0])
     )
     print(cpu.report())
 
@@ -241,13 +244,13 @@ def main():
         profile_dir = scratch.parent / f"dds-bench-profile-s3-{int(time.time())}"
         profile_dir.mkdir()
         pids = [server.process.pid, moto.pid] + ([workers.pid] if workers else [])
-        profile = harness.Profile(processes, pids, profile_dir, "api")
+        profile = profiles.Profile(processes, pids, profile_dir, "api")
         seconds, times = api_upload(api, s3, project, source, arguments.threads, "profiled.bin")
-        print(f"\nprofiled API upload {seconds[2]:.2f} s ({harness.phases(times)})")
+        print(f"\nprofiled API upload {seconds[2]:.2f} s ({tables.phases(times)})")
         print(profile.stop())
-        profile = harness.Profile(processes, [moto.pid], profile_dir, "direct")
+        profile = profiles.Profile(processes, [moto.pid], profile_dir, "direct")
         seconds, times = direct_upload(s3, "bench-direct", "profiled", source, arguments.threads)
-        print(f"\nprofiled direct upload {seconds:.2f} s ({harness.phases(times)})")
+        print(f"\nprofiled direct upload {seconds:.2f} s ({tables.phases(times)})")
         print(profile.stop())
         print(f"(raw py-spy stacks kept in {profile_dir})")
 

@@ -25,7 +25,9 @@ import time
 from pathlib import Path
 
 import harness
-from harness import MiB
+from harness import MiB, ceilings, fixtures, hardware, profiles, sandbox, servers, sources, tables
+
+from tests.client import HttpApi
 
 UPLOAD_TARGET, DOWNLOAD_TARGET, MEMORY_LIMIT_MB = 0.7, 0.8, 64
 
@@ -51,9 +53,10 @@ def download(api, file_id, target):
 
 def upload_and_file(api, project, source, threads, name):
     os.sync()  # start with no writeback pending (not timed)
-    completed, times = harness.api_upload(api, project["id"], source, threads=threads, name=name)
+    times = {}
+    completed = api.upload(project["id"], source, threads=threads, name=name, times=times)
     started = time.perf_counter()
-    api.wait_consistent(completed["id"])
+    api.wait_consistent(completed["id"], timeout=600, verified=True)
     times["wait"] = time.perf_counter() - started
     file = api.call(
         "POST",
@@ -65,7 +68,7 @@ def upload_and_file(api, project, source, threads, name):
 
 
 def peaks(server):
-    return {pid: harness.memory_kb(pid) for pid in server.worker_pids()}
+    return {pid: servers.memory_kb(pid) for pid in server.worker_pids()}
 
 
 def main():
@@ -79,10 +82,10 @@ def main():
     arguments = parser.parse_args()
 
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dds_bench_transfer")
-    scratch = harness.scratch_dir("transfer")
+    scratch = sandbox.scratch_dir("transfer")
     storage_root = scratch / "storage"
     storage_root.mkdir()
-    harness.print_machine(str(scratch))
+    hardware.print_machine(str(scratch))
     size, chunk_size = arguments.size_mib * MiB, arguments.chunk_mib * MiB
     print(
         f"size {arguments.size_mib} MiB in {-(-size // chunk_size)} chunks of {arguments.chunk_mib} MiB, "
@@ -90,41 +93,41 @@ def main():
         f"{arguments.rounds} rounds"
     )
 
-    harness.recreate_database(database_url)
-    env = harness.server_env(database_url, storage_root)
-    harness.manage(env, "migrate", "--verbosity", "0")
-    harness.django_setup(env)
-    _, token = harness.user_token()
-    processes = harness.Processes()
-    server = harness.Gunicorn(processes, env, workers=arguments.workers, log=scratch / "gunicorn.log")
-    api = harness.Api(server.url, token)
+    sandbox.recreate_database(database_url)
+    env = sandbox.server_env(database_url, storage_root)
+    sandbox.manage(env, "migrate", "--verbosity", "0")
+    sandbox.django_setup(env)
+    _, token = fixtures.user_token()
+    processes = servers.Processes()
+    server = servers.Gunicorn(processes, env, workers=arguments.workers, log=scratch / "gunicorn.log")
+    api = HttpApi(server.url, token, timeout=600)
     project = api.create_project()
 
     started = time.perf_counter()
-    source = harness.SourceFile(scratch / "source.bin", size, chunk_size)
+    source = sources.SourceFile(scratch / "source.bin", size, chunk_size)
     print(f"made the source file and its hashes in {time.perf_counter() - started:.1f} s")
-    warm = harness.SourceFile(scratch / "warm.bin", 4 * MiB, MiB)
+    warm = sources.SourceFile(scratch / "warm.bin", 4 * MiB, MiB)
     for index in range(2):  # every worker has served uploads and downloads before the figures are taken
         warm_file, _ = upload_and_file(api, project, warm, arguments.threads, f"warm-{index}.bin")
         download(api, warm_file["id"], scratch / "warm.out")
     before = peaks(server)
-    cpu = harness.CpuShare()
+    cpu = hardware.CpuShare()
 
     # The limit is measured between the transfers (L U L D L …), and each transfer is compared with the mean of the
     # limits just before and just after it: drift on a shared machine then weighs on both sides alike.
-    harness.disk_limit(source, storage_root)  # warm-up, not counted: the first write of a run is slower
-    limits = [harness.disk_limit(source, storage_root)]
+    ceilings.disk_limit(source, storage_root)  # warm-up, not counted: the first write of a run is slower
+    limits = [ceilings.disk_limit(source, storage_root)]
     uploads, downloads, phases = [], [], []
     for index in range(arguments.rounds):
         file, times = upload_and_file(api, project, source, arguments.threads, f"data-{index}.bin")
         uploads.append(sum(times.values()))
         phases.append(times)
-        limits.append(harness.disk_limit(source, storage_root))
+        limits.append(ceilings.disk_limit(source, storage_root))
         seconds, digest = download(api, file["id"], scratch / "download.out")
         if digest != source.md5:
             sys.exit(f"the downloaded bytes differ: md5 {digest}, sent {source.md5}")
         downloads.append(seconds)
-        limits.append(harness.disk_limit(source, storage_root))
+        limits.append(ceilings.disk_limit(source, storage_root))
     after = peaks(server)
 
     mib = size / MiB
@@ -132,7 +135,7 @@ def main():
         [
             "limit: write + md5 + fsync, each",
             " ".join(f"{v:.2f}" for v in limits),
-            f"{mib / harness.median(limits):.0f}",
+            f"{mib / tables.median(limits):.0f}",
             "",
             "",
             "",
@@ -144,35 +147,35 @@ def main():
         ("upload through the API, until verified", uploads, up_ratios, UPLOAD_TARGET),
         ("download through the API", downloads, down_ratios, DOWNLOAD_TARGET),
     ):
-        ratio = harness.median(ratios)
+        ratio = tables.median(ratios)
         rows.append(
             [
                 name,
                 " ".join(f"{v:.2f}" for v in seconds),
-                f"{mib / harness.median(seconds):.0f}",
+                f"{mib / tables.median(seconds):.0f}",
                 f"{ratio:.2f} (runs {' '.join(f'{r:.2f}' for r in ratios)})",
                 f">= {target}",
-                harness.verdict(ratio >= target),
+                tables.verdict(ratio >= target),
             ]
         )
     growth = {pid: (after[pid][0] - before[pid][0]) / 1024 for pid in before if pid in after}
     worst = max(growth.values())
     print()
-    harness.table(["measure", "seconds", "MiB/s (median)", "ratio to limit (median)", "target", "result"], rows)
+    tables.table(["measure", "seconds", "MiB/s (median)", "ratio to limit (median)", "target", "result"], rows)
     fastest = min(limits)
     print(
         f"\nagainst the fastest limit of the run ({fastest:.2f} s; a limit that must grow the page cache into memory "
-        f"this VM has not touched yet takes about twice as long): upload {fastest / harness.median(uploads):.2f}, "
-        f"download {fastest / harness.median(downloads):.2f}"
+        f"this VM has not touched yet takes about twice as long): upload {fastest / tables.median(uploads):.2f}, "
+        f"download {fastest / tables.median(downloads):.2f}"
     )
-    times = {phase: harness.median([t[phase] for t in phases]) for phase in phases[0]}
+    times = {phase: tables.median([t[phase] for t in phases]) for phase in phases[0]}
     print(
         f"\nupload phases (s, median): create {times['create']:.2f}, chunks registered and PUT {times['chunks']:.2f} "
         f"({mib / times['chunks']:.0f} MiB/s), complete (202, inline verification) {times['complete']:.2f}, "
         f"then consistent {times['wait']:.2f}"
     )
     print()
-    harness.table(
+    tables.table(
         ["gunicorn worker", "VmHWM before (MB)", "VmHWM after (MB)", "VmRSS after (MB)", "peak growth (MB)"],
         [
             [
@@ -187,21 +190,21 @@ def main():
     )
     print(
         f"largest peak-RSS growth of a worker: {worst:.1f} MB (target < {MEMORY_LIMIT_MB} MB): "
-        f"{harness.verdict(worst < MEMORY_LIMIT_MB)}"
+        f"{tables.verdict(worst < MEMORY_LIMIT_MB)}"
     )
 
     print(cpu.report())
-    speeds = harness.hash_speeds()
+    speeds = ceilings.hash_speeds()
     print("hash speeds on one core (MiB/s): " + ", ".join(f"{name} {speed:.0f}" for name, speed in speeds.items()))
 
     if arguments.profile:
         profile_dir = Path("/tmp") / f"dds-bench-profile-transfer-{int(time.time())}"
         profile_dir.mkdir()
-        profile = harness.Profile(processes, [server.process.pid], profile_dir, "upload")
+        profile = profiles.Profile(processes, [server.process.pid], profile_dir, "upload")
         file, times = upload_and_file(api, project, source, arguments.threads, "profiled.bin")
-        print(f"\nprofiled upload ({sum(times.values()):.2f} s; phases {harness.phases(times)})")
+        print(f"\nprofiled upload ({sum(times.values()):.2f} s; phases {tables.phases(times)})")
         print(profile.stop())
-        profile = harness.Profile(processes, [server.process.pid, os.getpid()], profile_dir, "download")
+        profile = profiles.Profile(processes, [server.process.pid, os.getpid()], profile_dir, "download")
         seconds, _ = download(api, file["id"], scratch / "download.out")
         print(f"\nprofiled download ({seconds:.2f} s), the server and this client")
         print(profile.stop())

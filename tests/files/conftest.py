@@ -17,7 +17,7 @@ from uploads import services as uploads
 from uploads.models import StorageProvider
 from uploads.storage.filesystem import FilesystemStorage
 
-from ..client import API, chunk_body, md5
+from ..client import API, Chunks, TestApi, md5
 
 
 def top_of(project):
@@ -54,23 +54,10 @@ def upload_of(client_for, alice, project):
     """
 
     def make(data, *, name="data.bin", user=None, on=None, commit=True, reported_md5=None, chunk_size=1000):
-        client = client_for(user or alice, commit=commit)
-        body = {"name": name, "content_type": "application/octet-stream", "size": len(data)}
-        created = client.post(f"{API}/projects/{(on or project).id}/uploads", body, format="json")
-        assert created.status_code == 201, created.content
-        upload_id = created.json()["id"]
-        for number, offset in enumerate(range(0, len(data), chunk_size), start=1):
-            piece = data[offset : offset + chunk_size]
-            descriptor = client.put(f"{API}/uploads/{upload_id}/chunks", chunk_body(number, piece), format="json")
-            assert descriptor.status_code == 200, descriptor.content
-            sent = client.put(descriptor.json()["url"], piece, content_type="application/octet-stream")
-            assert sent.status_code == 201, sent.content
-        hash_value = reported_md5 or md5(data)
-        completed = client.put(
-            f"{API}/uploads/{upload_id}/complete", {"hash": {"value": hash_value, "algorithm": "md5"}}, format="json"
-        )
-        assert completed.status_code == 202, completed.content
-        return client.get(f"{API}/uploads/{upload_id}").json()
+        api = TestApi(client_for(user or alice, commit=commit))
+        source = Chunks(data, chunk_size)
+        upload = api.upload((on or project).id, source, name=name, reported_md5=reported_md5, form=False)
+        return api.call("GET", f"/uploads/{upload['id']}", 200)
 
     return make
 

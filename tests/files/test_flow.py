@@ -8,7 +8,7 @@ import requests
 from dds.authentication import api_token_encode
 from uploads.models import StorageProvider
 
-from ..client import DDSClient, md5
+from ..client import Chunks, HttpApi, md5
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -26,11 +26,11 @@ def backend(request):
 
 @pytest.fixture
 def client(live_server, alice, backend):
-    return DDSClient(live_server.url, api_token_encode(user=alice)["api_token"])
+    return HttpApi(live_server.url, api_token_encode(user=alice)["api_token"])
 
 
 def add_file(client, project_id, parent, name, data):
-    upload = client.upload(project_id, data, chunk_size=700, name=name)
+    upload = client.upload(project_id, Chunks(data, 700), name=name)
     client.wait_consistent(upload["id"])
     return client.call("POST", "/files/", 201, json={"parent": parent, "upload": {"id": upload["id"]}})
 
@@ -58,7 +58,7 @@ def test_it_keeps_a_tree_of_files_and_versions_and_serves_their_bytes(client):
     assert reads["current_version"]["upload"]["hashes"][0]["value"] == md5(contents["a.fastq"])
 
     second = os.urandom(2100)
-    upload = client.upload(project["id"], second, chunk_size=700, name="a.fastq")
+    upload = client.upload(project["id"], Chunks(second, 700), name="a.fastq")
     client.wait_consistent(upload["id"])
     updated = client.call("PUT", f"/files/{reads['id']}", 200, data={"upload[id]": upload["id"]})
     assert updated["current_version"]["version"] == 2

@@ -7,7 +7,7 @@ callbacks it registered when it returns, so the jobs it enqueued (inline mode) h
 
 import pytest
 
-from ..client import API, chunk_body, md5
+from ..client import Chunks, TestApi, md5
 
 
 @pytest.fixture
@@ -15,10 +15,9 @@ def create_upload(as_alice, project):
     """`create_upload(size=…, chunked=…)`: POST /projects/{id}/uploads as Alice in her project; the upload's JSON."""
 
     def create(size=10, *, chunked=True, name="data.bin", on=None, client=None, **extra):
-        body = {"name": name, "content_type": "application/octet-stream", "size": size, "chunked": chunked, **extra}
-        response = (client or as_alice).post(f"{API}/projects/{(on or project).id}/uploads", body, format="json")
-        assert response.status_code == 201, response.content
-        return response.json()
+        return TestApi(client or as_alice).upload_create(
+            (on or project).id, size=size, name=name, chunked=chunked, wait_ready=None, **extra
+        )
 
     return create
 
@@ -28,24 +27,19 @@ def send():
     """`send(client, descriptor, data)`: the bytes to a signed URL of the filesystem backend (a path on our host)."""
 
     def put(client, descriptor, data):
-        assert descriptor["host"] == "http://testserver"
-        return client.generic(descriptor["http_verb"], descriptor["url"], data, content_type="application/octet-stream")
+        return TestApi(client).send(descriptor, data)
 
     return put
 
 
 @pytest.fixture
-def uploaded(as_alice, create_upload, send):
+def uploaded(as_alice, create_upload):
     """`uploaded(data, chunk_size=…)`: a chunked upload of `data`, every chunk sent, not completed; its JSON."""
 
     def make(data, *, chunk_size=16, client=None, **create):
         client = client or as_alice
         upload = create_upload(size=len(data), client=client, **create)
-        for number, offset in enumerate(range(0, len(data), chunk_size), start=1):
-            piece = data[offset : offset + chunk_size]
-            descriptor = client.put(f"{API}/uploads/{upload['id']}/chunks", chunk_body(number, piece), format="json")
-            assert descriptor.status_code == 200, descriptor.content
-            assert send(client, descriptor.json(), piece).status_code == 201
+        TestApi(client).chunks_send(upload["id"], Chunks(data, chunk_size))
         return upload
 
     return make
@@ -56,10 +50,6 @@ def complete():
     """`complete(client, upload_id, data)`: PUT /uploads/{id}/complete with the md5 of `data`, its jobs run."""
 
     def finish(client, upload_id, data):
-        response = client.put(
-            f"{API}/uploads/{upload_id}/complete", {"hash": {"value": md5(data), "algorithm": "md5"}}, format="json"
-        )
-        assert response.status_code == 202, response.content
-        return response.json()
+        return TestApi(client).upload_complete(upload_id, md5(data))
 
     return finish
