@@ -35,6 +35,19 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from dds.accounts import services as accounts
+from dds.accounts.models import AuthenticationService
+from dds.audit import Actor
+from dds.authentication import api_token_encode
+from files import services as files
+from projects import services as projects
+from projects.models import AuthRole
+from projects.transfers.services import project_transfer_create
+from provenance import services as provenance
+from uploads import services as uploads
+from uploads.models import StorageProvider
+from uploads.storage.filesystem import FilesystemStorage
+
 SEED = 20240501
 SCHEMA_PATH = "/api/schema/"
 
@@ -95,19 +108,6 @@ class World:
 
 def seed_world():
     """The rows every operation's cases may meet (see the module's docstring); their ids and the user's token."""
-    from dds.accounts import services as accounts
-    from dds.accounts.models import AuthenticationService
-    from dds.audit import Actor
-    from dds.authentication import api_token_encode
-    from files import services as files
-    from projects import services as projects
-    from projects.models import AuthRole
-    from projects.transfers.services import project_transfer_create
-    from provenance import services as provenance
-    from uploads import services as uploads
-    from uploads.models import StorageProvider
-    from uploads.storage.filesystem import FilesystemStorage
-
     suffix = uuid.uuid4().hex[:8]
     user = accounts.user_create(
         username=f"fuzzer{suffix}", email="fuzzer@example.org", first_name="Fuzz", last_name="Er"

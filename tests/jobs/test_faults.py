@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 
 from dds.jobs.models import Job
+from messagelog.capture import QUEUE
 from uploads.models import Upload
 
 from ..files.conftest import stored_upload
@@ -52,7 +53,6 @@ def _vhost():
 def test_connections_closed_under_a_worker_and_the_api_lose_no_job_and_no_log_entry(
     project, alice, dramatiq_mode, start_worker
 ):
-    from messagelog.capture import QUEUE
 
     if _vhost() == "/":
         pytest.skip("the run has no virtual host of its own: closing every connection would hit other runs")

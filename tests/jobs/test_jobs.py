@@ -11,9 +11,11 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from dds.audit import Actor
 from dds.jobs.management.commands.run_workers import selected_workers
 from dds.jobs.models import Job
 from projects.models import ProjectStorageProvider
+from projects.services import project_create
 from uploads.models import StorageProvider
 
 from ..workers import ROOT, queue_depth, wait_until
@@ -34,9 +36,6 @@ def project_is_consistent(client, project_id):
 
 @committed
 def test_it_sends_nothing_for_a_rolled_back_transaction(dramatiq_mode, alice):
-    from dds.audit import Actor
-    from projects.services import project_create
-
     with pytest.raises(RuntimeError), transaction.atomic():
         project_create(actor=Actor(user=alice), name="Doomed", description="never committed")
         raise RuntimeError("roll back")
@@ -46,9 +45,6 @@ def test_it_sends_nothing_for_a_rolled_back_transaction(dramatiq_mode, alice):
 
 @committed
 def test_it_runs_inline_jobs_only_after_the_commit(alice, storage_root):
-    from dds.audit import Actor
-    from projects.services import project_create
-
     with transaction.atomic():
         project = project_create(actor=Actor(user=alice), name="Inline", description="d")
         assert Job.objects.get().state == Job.State.INITIALIZED
