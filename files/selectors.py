@@ -47,6 +47,15 @@ def file_versions():
     ).prefetch_related(Prefetch("upload__fingerprints", queryset=_fingerprints()))
 
 
+def version_uploads():
+    """Uploads of live projects with what a file's `current_version.upload` shows of them (no chunks)."""
+    return (
+        Upload.objects.filter(project__is_deleted=False)
+        .select_related("storage_provider")
+        .prefetch_related(Prefetch("fingerprints", queryset=_fingerprints()))
+    )
+
+
 def parent_resolve(reference):
     """`{"kind": "dds-project"|"dds-folder", "id"}` → (project, folder or None); deleted parents are not found."""
     if not isinstance(reference, dict):

@@ -1,5 +1,5 @@
 from django.db import transaction
-from django.db.models import Max, Q, Value
+from django.db.models import Exists, Max, OuterRef, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
@@ -29,12 +29,13 @@ def _check_upload(upload, *, file=None):
         raise errors.ValidationFailed.field("upload", "cannot have an error")
     # Not locked: a verification in progress holds the row while it reads storage, and a file may be made of an
     # upload still being verified. A purge racing this request is caught by `_add_version`.
-    if Upload.objects.values_list("purged_on", flat=True).get(pk=upload.pk) is not None:
-        raise errors.ValidationFailed.field("upload", "cannot have been purged")
-    used_elsewhere = FileVersion.objects.filter(upload=upload)
+    used_elsewhere = FileVersion.objects.filter(upload=OuterRef("pk"))
     if file is not None:
         used_elsewhere = used_elsewhere.exclude(file=file)
-    if used_elsewhere.exists():
+    purged_on, used = Upload.objects.values_list("purged_on", Exists(used_elsewhere)).get(pk=upload.pk)
+    if purged_on is not None:
+        raise errors.ValidationFailed.field("upload", "cannot have been purged")
+    if used:
         raise errors.ValidationFailed.field("upload", "has already been used by another file")
 
 
@@ -136,9 +137,11 @@ def container_rename(*, actor, node, name):
     return node
 
 
-def _add_version(actor, file, upload, label):
-    """Append a version (numbered after every earlier one, deleted ones too) and make it current."""
-    number = (FileVersion.objects.filter(file=file).aggregate(latest=Max("version"))["latest"] or 0) + 1
+def _add_version(actor, file, upload, label, *, number=None):
+    """Append a version (numbered after every earlier one, deleted ones too, unless `number` says) and make it
+    current."""
+    if number is None:
+        number = (FileVersion.objects.filter(file=file).aggregate(latest=Max("version"))["latest"] or 0) + 1
     version = FileVersion(file=file, version=number, label=label, upload=upload)
     version.stamp_created(actor)
     version.save()
@@ -163,7 +166,7 @@ def file_create(*, actor, project, parent, upload, label=None):
     )
     file.stamp_created(actor)
     file.save()
-    _add_version(actor, file, upload, label)
+    _add_version(actor, file, upload, label, number=1)
     return file
 
 
