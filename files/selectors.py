@@ -1,4 +1,4 @@
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from dds import errors
@@ -31,6 +31,14 @@ def containers():
         "current_version__upload__storage_provider",
         *Container.AUDIT_RELATED,
     ).prefetch_related(Prefetch("current_version__upload__fingerprints", queryset=_fingerprints()))
+
+
+def with_hashes(node):
+    """A node read without the prefetch of `containers()` (or given a new current version) with its upload's hashes
+    loaded, unless they already are."""
+    if node.current_version_id is not None:
+        prefetch_related_objects([node], Prefetch("current_version__upload__fingerprints", queryset=_fingerprints()))
+    return node
 
 
 def folders():

@@ -7,6 +7,7 @@ from dds import errors
 from dds.jobs.services import job_enqueue
 from uploads.models import Upload
 
+from . import selectors
 from .models import Container, FileVersion
 
 NAME_MAX_LENGTH = 255
@@ -175,8 +176,10 @@ _UNCHANGED = object()
 
 @transaction.atomic
 def file_update(*, actor, file, upload=None, label=_UNCHANGED):
-    """A different upload appends a version (keeping the label unless one is given); a label alone relabels."""
-    file = Container.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=file.pk)
+    """A different upload appends a version (keeping the label unless one is given); a label alone relabels.
+
+    The file is returned with what its serializer reads but the hashes (`selectors.with_hashes` adds them)."""
+    file = selectors.containers().prefetch_related(None).select_for_update(of=("self",)).get(pk=file.pk)
     current = file.current_version
     if upload is not None and upload.pk != current.upload_id:
         _check_upload(upload, file=file)

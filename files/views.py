@@ -10,7 +10,7 @@ from dds import errors
 from dds.lookups import get_or_404
 from dds.openapi import NOT_CONSISTENT_404, documented
 from dds.pagination import paged_response, results
-from dds.permissions import is_system_admin, require_project_permission
+from dds.permissions import project_grants, require_project_permission
 from dds.validation import validated
 from projects.models import Project
 from uploads.selectors import retry_after
@@ -269,8 +269,10 @@ class FileListView(APIView):
         data = validated(FileCreateSerializer, request.data)
         project, parent = selectors.parent_resolve(data["parent"])
         upload = get_or_404(selectors.version_uploads().filter(project=project), "Upload", data["upload"]["id"])
-        require_project_permission(request.user, project, "create_file")
-        if upload.created_by_id != request.user.pk and not is_system_admin(request.user):
+        permissions, is_system_admin = project_grants(request.user, project)
+        if "create_file" not in permissions:
+            raise errors.Forbidden()
+        if upload.created_by_id != request.user.pk and not is_system_admin:
             raise errors.Forbidden(suggestion="only the user who created the upload can make a file of it")
         file = services.file_create(
             actor=request.auth, project=project, parent=parent, upload=upload, label=data.get("label")
@@ -298,7 +300,8 @@ class FileView(APIView):
             changes["upload"] = get_or_404(
                 selectors.version_uploads().filter(project=file.project), "Upload", data["upload"]["id"]
             )
-        return Response(node_data(services.file_update(actor=request.auth, file=file, **changes)))
+        file = services.file_update(actor=request.auth, file=file, **changes)
+        return Response(loaded_node_data(selectors.with_hashes(file)))
 
     @documented(summary="Delete a file and its versions", ok={204: None}, errors=(401, 403, 404))
     def delete(self, request, id):

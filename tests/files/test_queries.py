@@ -129,3 +129,36 @@ def test_it_shows_a_file_in_four_queries(client_for, alice, alice_agent, project
 
     assert response.status_code == 200
     assert response.json()["name"] == "shown.txt"
+
+
+def test_it_adds_a_version_and_answers_from_the_rows_in_hand(
+    client_for, alice, alice_agent, project, django_assert_num_queries
+):
+    data_file = stored_file(project, alice, None, b"first", "changed.txt")
+    upload = stored_upload(project, alice, b"second", "changed.txt")
+    as_agent = client_for(alice, alice_agent)
+
+    # session, file, its hashes, permissions, upload and its hashes; then, in a savepoint, the locked file, one
+    # check of the upload, the next number, the version, the purge race check, the current version and the file.
+    with django_assert_num_queries(15):
+        updated = as_agent.put(f"{API}/files/{data_file.id}", {"upload": {"id": str(upload.id)}}, format="json")
+
+    assert updated.status_code == 200, updated.content
+    assert updated.json() == as_agent.get(f"{API}/files/{data_file.id}").json()
+    assert updated.json()["current_version"]["version"] == 2
+    assert updated.json()["current_version"]["upload"]["id"] == str(upload.id)
+
+
+def test_it_relabels_a_file_and_answers_from_the_rows_in_hand(
+    client_for, alice, alice_agent, project, django_assert_num_queries
+):
+    data_file = stored_file(project, alice, None, b"first", "labelled.txt")
+    as_agent = client_for(alice, alice_agent)
+
+    # session, file, its hashes, permissions; in a savepoint, the locked file, the version and the file; the hashes.
+    with django_assert_num_queries(10):
+        updated = as_agent.put(f"{API}/files/{data_file.id}", {"label": "new label"}, format="json")
+
+    assert updated.status_code == 200, updated.content
+    assert updated.json() == as_agent.get(f"{API}/files/{data_file.id}").json()
+    assert updated.json()["current_version"]["label"] == "new label"
