@@ -68,6 +68,13 @@ class MalformedBody(BadRequest):
     suggestion = "send a JSON object or a form-encoded body"
 
 
+class NestedTooDeep(BadRequest):
+    reason = "request body nested too deeply"
+
+    def __init__(self, limit):
+        super().__init__(suggestion=f"nest objects and arrays at most {limit} levels deep")
+
+
 class UnstorableValue(BadRequest):
     """The database refused a value from the request (a NUL character, a number out of range)."""
 
@@ -88,6 +95,13 @@ class NoDirectory(BadRequest):
 class MissingAccessToken(BadRequest):
     reason = "no access_token"
     suggestion = "you might need to login through an authentication service"
+
+
+class UploadAlreadyCompleted(BadRequest):
+    """Bytes sent to a signed URL of an upload completed since: they would never be verified, so none is kept."""
+
+    reason = "upload already completed"
+    suggestion = "start a new upload"
 
 
 class IntegrityFailure(DDSError):
@@ -144,6 +158,16 @@ class AffiliateNotFound(DDSError):
     status_code = status.HTTP_404_NOT_FOUND
     reason = "Affiliate Not Found"
     suggestion = "you may have mistyped the uid"
+
+
+class UnsupportedKind(DDSError):
+    """A `kind` the route cannot take: the reference names it in the reason (`object_kind dds-x Not Supported`)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    suggestion = "Please supply a supported object_kind"
+
+    def __init__(self, kind):
+        super().__init__(f"object_kind {kind} Not Supported")
 
 
 class InvalidKey(DDSError):
@@ -204,6 +228,19 @@ class NotAcceptable(DDSError):
     suggestion = "accept application/json"
 
 
+class Conflict(DDSError):
+    status_code = status.HTTP_409_CONFLICT
+    reason = "conflict"
+    suggestion = "read the resource again and retry"
+
+
+class ChunkRegisteredAgain(Conflict):
+    """A chunk's bytes sent to the URL of an earlier registration of the chunk: they are not the ones it awaits."""
+
+    reason = "chunk was registered again"
+    suggestion = "send the chunk's bytes to the URL its latest registration answered (register it again for a new one)"
+
+
 class PayloadTooLarge(DDSError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     reason = "request body too large"
@@ -235,6 +272,14 @@ class ServiceUnavailable(DDSError):
 class IdentityProviderUnavailable(ServiceUnavailable):
     reason = "identity provider communication failure"
     suggestion = "please try again in a few minutes, or report an issue"
+
+
+class InsufficientStorage(DDSError):
+    """The storage has no room for the bytes sent (a full disk or quota): the service's fault, not the client's."""
+
+    status_code = status.HTTP_507_INSUFFICIENT_STORAGE
+    reason = "insufficient storage"
+    suggestion = "the storage is full: nothing was kept; retry once an operator has freed space, or contact them"
 
 
 class Unhealthy(ServiceUnavailable):

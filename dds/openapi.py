@@ -33,6 +33,7 @@ _ERROR_DESCRIPTIONS = {
     416: "`Range` past the end; `Content-Range: bytes */<size>` tells the size.",
     500: "Internal error, in the envelope.",
     503: "Temporarily unavailable; retry later.",
+    507: "`insufficient storage`: the storage is full; nothing was kept.",
 }
 
 NOT_CONSISTENT_404 = (
@@ -64,7 +65,16 @@ def error_responses(*statuses, **descriptions):
 
 
 def documented(
-    *, ok, errors=(401,), request=None, summary=None, paged=False, parameters=(), operation_id=None, **descriptions
+    *,
+    ok,
+    errors=(401,),
+    request=None,
+    summary=None,
+    description=None,
+    paged=False,
+    parameters=(),
+    operation_id=None,
+    **descriptions,
 ):
     """`extend_schema` with the success responses `ok` (`{status: serializer or None}`) and the envelopes of `errors`.
 
@@ -75,7 +85,12 @@ def documented(
     if 404 in errors and "resource_not_consistent" in descriptions.get("e404", ""):
         params.append(RETRY_AFTER)
     return extend_schema(
-        request=request, responses=responses, summary=summary, parameters=params or None, operation_id=operation_id
+        request=request,
+        responses=responses,
+        summary=summary,
+        description=description,
+        parameters=params or None,
+        operation_id=operation_id,
     )
 
 

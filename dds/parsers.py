@@ -1,14 +1,33 @@
-"""Form bodies with Rack-style bracket keys, parsed into the same nested data a JSON body would give.
+"""The API's body parsers: JSON, and form bodies with Rack-style bracket keys parsed into the same nested data a JSON
+body would give. Both refuse data nested deeper than MAX_NESTING levels (400), before building any of it.
 
 `hash[value]=v` → `{"hash": {"value": "v"}}`, `a[]=1&a[]=2` → `{"a": ["1", "2"]}`,
 `a[][b]=v` → `{"a": [{"b": "v"}]}` (CONTRACT §1.2).
 """
 
 import re
+from itertools import accumulate
 
-from rest_framework.parsers import FormParser
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import FormParser, JSONParser, get_encoding
+from rest_framework.utils import json
+
+from dds import errors
+
+# The deepest body the contract needs is 3 levels (`{"parent": {"kind": …}}`); 32 leaves room and stays far from
+# Python's recursion limit, which a 2 KB body could otherwise reach.
+MAX_NESTING = 32
 
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH_CHANGE = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def json_nesting(text):
+    """How deeply the arrays and objects of a JSON text nest (brackets inside strings do not count)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_DEPTH_CHANGE.__getitem__, brackets)), default=0)
 
 
 def _segments(key):
@@ -41,10 +60,29 @@ def _assign(container, segments, value):
 
 
 def nest(pairs):
+    """The nested data of a form's (key, value) pairs; a key of more than MAX_NESTING segments is refused."""
     data = {}
     for key, value in pairs:
-        _assign(data, _segments(key), value)
+        segments = _segments(key)
+        if len(segments) > MAX_NESTING:
+            raise errors.NestedTooDeep(MAX_NESTING)
+        _assign(data, segments, value)
     return data
+
+
+class NestingLimitedJSONParser(JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = get_encoding(parser_context or {})
+        try:
+            text = stream.read().decode(encoding)
+        except UnicodeDecodeError as error:
+            raise ParseError(f"JSON parse error - {error}") from None
+        if json_nesting(text) > MAX_NESTING:
+            raise errors.NestedTooDeep(MAX_NESTING)
+        try:
+            return json.loads(text, parse_constant=json.strict_constant if self.strict else None)
+        except ValueError as error:
+            raise ParseError(f"JSON parse error - {error}") from None
 
 
 class NestedFormParser(FormParser):

@@ -169,6 +169,7 @@ LOCAL_APPS = [
     "files",
     "uploads",
     "messagelog",
+    "provenance",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -244,7 +245,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["dds.authentication.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "dds.parsers.NestedFormParser"],
+    "DEFAULT_PARSER_CLASSES": ["dds.parsers.NestingLimitedJSONParser", "dds.parsers.NestedFormParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -310,6 +311,7 @@ if ACTIVE_JOB_QUEUE_ADAPTER == "dramatiq" and CLOUDAMQP_URL is None:
 WORKERS_ALL_RUN_EXCEPT = _env_list("WORKERS_ALL_RUN_EXCEPT")
 JOB_MAX_RETRIES = _env_int("JOB_MAX_RETRIES", 12)
 JOB_SWEEP_EVERY = _env_int("JOB_SWEEP_EVERY", 2)
+COMPLETE_WAIT_SECONDS = _env_int("COMPLETE_WAIT_SECONDS", 2)
 RECONCILE_OLDER_THAN = _env_int("RECONCILE_OLDER_THAN", 60, minimum=1)
 HEALTH_QUEUE_STALL_SECONDS = _env_int("HEALTH_QUEUE_STALL_SECONDS", 60, minimum=1)
 
@@ -346,6 +348,10 @@ S3_SECRET_ACCESS_KEY = _env("S3_SECRET_ACCESS_KEY")
 S3_REGION = _env_pattern("S3_REGION", "us-east-1", r"[a-z0-9-]+", "a region name like us-east-1")
 if STORAGE_PROVIDER == "s3" and not (S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY):
     raise ImproperlyConfigured("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set when STORAGE_PROVIDER is s3")
+
+# Bytes nobody can reach are freed: an upload not made into a file version this many days after it started is purged
+# (an errored upload, and every upload of a deleted project, without waiting).
+UPLOAD_RETENTION_DAYS = _env_int("UPLOAD_RETENTION_DAYS", 7, minimum=1)
 
 ELASTICSEARCH_URL = _env_url("ELASTICSEARCH_URL", ("http", "https"))
 MESSAGE_LOG_WORK_DURATION = _env_int("MESSAGE_LOG_WORK_DURATION", 300, minimum=1)

@@ -1,6 +1,7 @@
 import uuid
 
 from django.db import models
+from django.db.models import Q
 
 from dds.audit import Audited
 
@@ -60,10 +61,16 @@ class FileVersion(Audited):
     label = models.TextField(null=True, blank=True)
     upload = models.ForeignKey("uploads.Upload", on_delete=models.PROTECT, related_name="file_versions")
     is_deleted = models.BooleanField(default=False)
+    upload_reused = models.BooleanField(
+        default=False, help_text="an earlier version of the same file has this upload (a promotion)"
+    )
 
     class Meta:
         ordering = ["version"]
-        constraints = [models.UniqueConstraint(fields=["file", "version"], name="one_version_number_per_file")]
+        constraints = [
+            models.UniqueConstraint(fields=["file", "version"], name="one_version_number_per_file"),
+            models.UniqueConstraint(fields=["upload"], condition=Q(upload_reused=False), name="one_file_per_upload"),
+        ]
 
     def __str__(self):
         return f"{self.file} v{self.version}"

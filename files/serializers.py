@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dds.audit import AuditSerializer
+from dds.names import CONTROL_CHARACTERS
 from projects.serializers import ProjectPreviewSerializer
 from uploads.serializers import FingerprintSerializer, StorageProviderPreviewSerializer, TransferSerializer
 
@@ -16,8 +17,8 @@ from .services import NAME_MAX_LENGTH
 
 # What files.services._check_name accepts, said in the schema (the service keeps its own wording for refusals):
 # 1 to 255 characters, no `/` and no control character, and not only whitespace (Python's str.isspace).
-_NAME_CHARACTER = r"[^/\u0000-\u001f\u007f]"
-_NOT_SPACE = r"[^/\u0000-\u0020\u007f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_NAME_CHARACTER = rf"[^/{CONTROL_CHARACTERS}]"
+_NOT_SPACE = rf"[^/{CONTROL_CHARACTERS}\u0020\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
 NAME_SCHEMA = {
     "type": "string",
     "minLength": 1,

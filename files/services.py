@@ -1,10 +1,11 @@
-from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q, Value
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
+from dds.names import has_control_character
 from uploads.models import Upload
 
 from . import selectors
@@ -18,7 +19,7 @@ def _check_name(name):
         raise errors.ValidationFailed.field("name", "can't be blank")
     if len(name) > NAME_MAX_LENGTH:
         raise errors.ValidationFailed.field("name", f"is too long (maximum is {NAME_MAX_LENGTH} characters)")
-    if "/" in name or any(ord(character) < 32 or ord(character) == 127 for character in name):
+    if "/" in name or has_control_character(name):
         raise errors.ValidationFailed.field("name", "is invalid (no '/' and no control characters)")
 
 
@@ -40,14 +41,19 @@ def _check_upload(upload, *, file=None):
         raise errors.ValidationFailed.field("upload", "has already been used by another file")
 
 
-def _purge_later(upload_ids):
-    """Queue the removal of uploads' bytes; the job keeps any upload a live version still references."""
-    for upload_id in sorted(set(upload_ids), key=str):
+@transaction.atomic
+def upload_purge_request(*, upload_ids):
+    """Queue the removal of uploads' bytes (sent after commit), noting when on each upload; the job keeps any upload a
+    live version still references. (Here, not in uploads.services, which imports this app's services.)"""
+    upload_ids = sorted(set(upload_ids), key=str)
+    Upload.objects.filter(pk__in=upload_ids).update(purge_requested_on=timezone.now())
+    for upload_id in upload_ids:
         job_enqueue("purge_upload", upload_id)
 
 
-def _delete(actor, nodes):
-    """Mark folders and files deleted together with every version of those files, and queue their bytes' removal."""
+def _delete(actor, nodes, *, purge=True):
+    """Mark folders and files deleted together with every version of those files, and queue their bytes' removal
+    unless `purge` is false."""
     now = timezone.now()
     stamp = {"is_deleted": True, "deleted_on": now, "deleted_by": actor.user, "deleted_by_agent": actor.agent}
     ids = list(nodes.values_list("pk", flat=True))
@@ -55,7 +61,8 @@ def _delete(actor, nodes):
     versions = FileVersion.objects.filter(file__in=ids, is_deleted=False)
     upload_ids = list(versions.values_list("upload_id", flat=True))
     versions.update(**stamp)
-    _purge_later(upload_ids)
+    if purge:
+        upload_purge_request(upload_ids=upload_ids)
 
 
 @transaction.atomic
@@ -105,7 +112,10 @@ def folder_delete(*, actor, folder):
 
 @transaction.atomic
 def project_contents_delete(*, actor, project):
-    _delete(actor, Container.objects.filter(project=project, is_deleted=False))
+    """Mark the project's folders, files and versions deleted, and queue the removal of every upload's bytes of the
+    project, whether or not it became a file version: a deleted project frees all its bytes."""
+    _delete(actor, Container.objects.filter(project=project, is_deleted=False), purge=False)
+    upload_purge_request(upload_ids=Upload.objects.filter(project=project, purged_on=None).values_list("id", flat=True))
 
 
 @transaction.atomic
@@ -138,14 +148,29 @@ def container_rename(*, actor, node, name):
     return node
 
 
-def _add_version(actor, file, upload, label, *, number=None):
-    """Append a version (numbered after every earlier one, deleted ones too, unless `number` says) and make it
-    current."""
-    if number is None:
-        number = (FileVersion.objects.filter(file=file).aggregate(latest=Max("version"))["latest"] or 0) + 1
-    version = FileVersion(file=file, version=number, label=label, upload=upload)
+def _add_version(actor, file, upload, label, *, new_file=False):
+    """Append a version (numbered after every earlier one, deleted ones too) and make it current; a `new_file` has
+    no earlier version to count.
+
+    An upload backs one file only: the database's `one_file_per_upload` holds it against a concurrent request
+    that passed `_check_upload` too.
+    """
+    if new_file:
+        number, reused = 1, False
+    else:
+        earlier = FileVersion.objects.filter(file=file).aggregate(
+            latest=Max("version"), reused=Count("pk", filter=Q(upload=upload))
+        )
+        number, reused = (earlier["latest"] or 0) + 1, earlier["reused"] > 0
+    version = FileVersion(file=file, version=number, label=label, upload=upload, upload_reused=reused)
     version.stamp_created(actor)
-    version.save()
+    try:
+        with transaction.atomic():
+            version.save()
+    except IntegrityError:
+        if not FileVersion.objects.filter(upload=upload).exclude(file=file).exists():
+            raise
+        raise errors.ValidationFailed.field("upload", "has already been used by another file") from None
     # The insert's foreign key waited for any purge holding the upload's row: one that committed meanwhile wins.
     if Upload.objects.filter(pk=upload.pk, purged_on__isnull=False).exists():
         raise errors.ValidationFailed.field("upload", "cannot have been purged")
@@ -167,7 +192,7 @@ def file_create(*, actor, project, parent, upload, label=None):
     )
     file.stamp_created(actor)
     file.save()
-    _add_version(actor, file, upload, label, number=1)
+    _add_version(actor, file, upload, label, new_file=True)
     return file
 
 
@@ -215,7 +240,7 @@ def file_version_delete(*, actor, version):
     version.is_deleted = True
     version.stamp_deleted(actor)
     version.save()
-    _purge_later([version.upload_id])
+    upload_purge_request(upload_ids=[version.upload_id])
 
 
 @transaction.atomic

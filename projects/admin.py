@@ -1,9 +1,12 @@
 from django.contrib import admin, messages
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 
 from dds import errors
 from dds.audit import Actor
+from uploads.models import Upload
+from uploads.selectors import HELD_BYTES, held_bytes
 
 from . import services
 from .models import AuthRole, Project, ProjectPermission, ProjectStorageProvider, ProjectTransfer, SystemPermission
@@ -12,10 +15,15 @@ from .transfers.services import project_transfer_cancel
 
 class ProjectStorageInline(admin.TabularInline):
     model = ProjectStorageProvider
-    fields = ("storage_provider", "is_initialized", "initialized_on", "created_on", "jobs")
+    fields = ("storage_provider", "is_initialized", "initialized_on", "created_on", "bytes_held", "jobs")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description="bytes held")
+    def bytes_held(self, storage):
+        uploads = Upload.objects.filter(project=storage.project_id, storage_provider=storage.storage_provider_id)
+        return filesizeformat(held_bytes(uploads))
 
     @admin.display(description="jobs")
     def jobs(self, storage):
@@ -33,12 +41,19 @@ class ProjectPermissionInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "is_deleted", "created_by", "created_on")
+    list_display = ("name", "slug", "is_deleted", "bytes_held", "created_by", "created_on")
     list_filter = ("is_deleted",)
     search_fields = ("name", "slug", "=id")
     readonly_fields = ("id", "slug", "is_deleted", "created_on", "created_by", "deleted_on", "deleted_by")
     fields = ("id", "name", "description", *readonly_fields[1:])
     inlines = [ProjectStorageInline, ProjectPermissionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(bytes_held=HELD_BYTES)
+
+    @admin.display(description="bytes held", ordering="bytes_held")
+    def bytes_held(self, project):
+        return filesizeformat(project.bytes_held)
 
     def has_add_permission(self, request):
         # Projects are created through the API, which also starts their storage initialization.

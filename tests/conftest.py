@@ -265,6 +265,7 @@ def dramatiq_mode(settings):
         pytest.skip("workers in other processes need a database server, not an in-memory SQLite test database")
     settings.ACTIVE_JOB_QUEUE_ADAPTER = "dramatiq"
     broker = dramatiq.get_broker()
+    del broker.connection  # a fresh one: an earlier test may have had the broker close this thread's connection
     for actor in load_workers().values():
         broker.get_queue_message_counts(actor.queue_name)  # declares the queue in a brand-new virtual host
         broker.flush(actor.queue_name)

@@ -3,10 +3,11 @@
 Shared by tests/test_schema_fuzzing.py (a bounded run inside the suite) and bench/fuzz.py (a long run). Each
 operation gets a fresh world (`seed_world`): a user who is a system admin (so that no operation is refused only for
 want of a role), his project, a folder, a verified file with two versions, an upload waiting for chunks, a software
-agent, another user and a pending transfer of the project to that user, so that generated cases hit rows that exist
-as well as ids that do not. Path ids are taken from that world for half the cases (the rest are whatever
-Schemathesis generates), and so are, in positive cases, the ids in request bodies that name a parent, an upload, an
-auth role, a storage provider or a transfer's recipients.
+agent, another user, a pending transfer of the project to that user and an activity that used the file's first
+version, so that generated cases hit rows that exist as well as ids that do not. Path ids are taken from that world
+for half the cases (the rest are whatever Schemathesis generates), and so are, in positive cases, the ids in request
+bodies that name a parent, an upload, an auth role, a storage provider, a transfer's recipients, an activity or a file
+version.
 
 `run_operation` draws cases with Hypothesis under a fixed seed, sends each with the user's raw api_token in
 `Authorization`, and collects every check failure instead of stopping at the first.
@@ -102,6 +103,7 @@ def seed_world():
     from projects import services as projects
     from projects.models import AuthRole
     from projects.transfers.services import project_transfer_create
+    from provenance import services as provenance
     from uploads import services as uploads
     from uploads.models import StorageProvider
     from uploads.storage.filesystem import FilesystemStorage
@@ -154,6 +156,8 @@ def seed_world():
     )
     uploads.upload_storage_initialize(upload_id=waiting.id)
     transfer = project_transfer_create(actor=actor, project=project, to_user_ids=[other.id])
+    activity = provenance.activity_create(actor=actor, name="fuzzed run")
+    relation = provenance.used_relation_create(actor=actor, activity=activity, entity=first_version)
     # An OpenID Connect provider without a directory. Deprecated, so that GET /user/api_token without a service id
     # asks no issuer: none runs here, and the 503 that an unreachable one rightly gives would read as a server error.
     auth_provider = AuthenticationService.objects.create(name=f"Fuzzing identity provider {suffix}", is_deprecated=True)
@@ -171,6 +175,8 @@ def seed_world():
         "auth_role": "file_editor",
         "storage_provider": provider.id,
         "transfer": transfer.id,
+        "activity": activity.id,
+        "relation": relation.id,
     }
     return World(token=api_token_encode(user=user)["api_token"], ids={k: str(v) for k, v in ids.items()})
 
@@ -194,6 +200,8 @@ _PATH_IDS = {
     "storage_providers": "storage_provider",
     "auth_providers": "auth_provider",
     "project_transfers": "transfer",
+    "activities": "activity",
+    "relations": "relation",
 }
 
 
@@ -217,6 +225,10 @@ def known_path_parameters(operation, ids):
             values[name] = ids["user"]
         elif name == "uid":
             values[name] = ids["uid"]
+        elif name == "object_kind":
+            values[name] = "dds-file-version"
+        elif name == "object_id":
+            values[name] = ids["file_version"]
         elif name == "id" and head in _PATH_IDS:
             values[name] = ids[_PATH_IDS[head]]
         else:
@@ -225,8 +237,8 @@ def known_path_parameters(operation, ids):
 
 
 def _known_body(body, ids, use, operation):
-    """Point the ids a body names (parent, upload, auth_role, storage_provider, to_users) at world rows, where `use`
-    says."""
+    """Point the ids a body names (parent, upload, auth_role, storage_provider, to_users, an activity, file versions)
+    at world rows, where `use` says."""
     if not isinstance(body, dict):
         return
     if "/system/" in operation.path:
@@ -238,6 +250,7 @@ def _known_body(body, ids, use, operation):
         ("upload", "spare_upload"),
         ("auth_role", "auth_role"),
         ("storage_provider", "storage_provider"),
+        ("activity", "activity"),
     ):
         reference = body.get(key)
         if isinstance(reference, dict) and "id" in reference and use(key):
@@ -247,6 +260,13 @@ def _known_body(body, ids, use, operation):
         for recipient in recipients:
             if isinstance(recipient, dict) and "id" in recipient:
                 recipient["id"] = ids["user"]
+    for key in ("entity", "used_entity", "generated_entity", "start_node"):
+        reference = body.get(key)
+        if isinstance(reference, dict) and use(key):
+            reference.update(kind="dds-file-version", id=ids["file_version"])
+    listed = body.get("file_versions")
+    if isinstance(listed, list) and listed and isinstance(listed[0], dict) and use("file_versions"):
+        listed[0]["id"] = ids["file_version"]
 
 
 @dataclasses.dataclass

@@ -28,8 +28,10 @@ from dds.accounts import services as accounts
 from dds.accounts.models import AuthenticationService
 from dds.audit import Actor
 from files import services as files
+from files.models import FileVersion
 from projects import services as projects
 from projects.models import AuthRole
+from provenance import services as provenance
 from uploads import services as uploads
 from uploads.models import StorageProvider
 from uploads.storage.filesystem import FilesystemStorage
@@ -46,6 +48,7 @@ NOT_AGENT = "any valid token not minted from agent keys (§3.5, §3.6)"
 AGENT_OWNER = "not agent-backed, and the agent's creator or a system admin (§3.6)"
 SYSTEM_ADMIN = "a system admin (§5.6)"
 RECIPIENT = "a recipient of the transfer (Bob, never Carol) or a system admin"
+CREATOR = "the row's creator (Alice, never the caller) or a system admin"
 SIGNED = "the URL's signature alone (§1.4): the Authorization header is ignored"
 
 # Who calls: the permissions on Alice's project that caller holds, and what else is true of it.
@@ -59,7 +62,7 @@ CALLERS = {
 }
 
 # (method, route as the resolver has it) -> (path, body, required, success status). Path and body templates name
-# the world's rows: {project}, {raw} (a folder) ⊃ {sub} (a folder) and {reads} (a file, versions {v1} and v2),
+# the world's rows: {project}, {raw} (a folder) ⊃ {sub} (a folder) and {reads} (a file, versions {v1} and {v2}),
 # {carols_upload} (Carol's verified upload, no file yet), {waiting} (Carol's chunked upload, ready for chunks),
 # {bob}, {dave}, {alices_agent}, {provider}, {auth_provider}, {transfer} (Alice's offer to Bob); and the signed URLs
 # {object_put}, {object_get}, {chunk_put}.
@@ -229,6 +232,56 @@ MATRIX = {
     ("POST", "/api/v1/file_versions/{id}/current"): ("/file_versions/{v1}/current", None, "update_file", 201),
     # The index, documentation and health: public.
     ("GET", "/api/v1"): ("/api/v1", None, PUBLIC, 200),
+    # Provenance (docs/api/provenance.md): Alice's activity used {v1} through {relation}; Carol's activity relates
+    # file versions, {gone} being a deleted one; an activity is seen through a relation to a version one may view.
+    ("GET", "/api/v1/activities"): ("/activities", None, AUTHENTICATED, 200),
+    ("POST", "/api/v1/activities"): ("/activities", {"name": "run"}, AUTHENTICATED, 201),
+    ("GET", "/api/v1/activities/{id}"): ("/activities/{activity}", None, "view_project", 200),
+    ("PUT", "/api/v1/activities/{id}"): ("/activities/{activity}", {"name": "renamed"}, CREATOR, 200),
+    ("DELETE", "/api/v1/activities/{id}"): ("/activities/{activity}", None, CREATOR, 204),
+    ("POST", "/api/v1/relations/used"): ("/relations/used", "{carols_relation}", "view_project", 201),
+    ("POST", "/api/v1/relations/was_generated_by"): (
+        "/relations/was_generated_by",
+        "{carols_relation}",
+        "view_project",
+        201,
+    ),
+    ("POST", "/api/v1/relations/was_invalidated_by"): (
+        "/relations/was_invalidated_by",
+        {"activity": {"id": "{carols_activity}"}, "entity": {"kind": "dds-file-version", "id": "{gone}"}},
+        "delete_file",
+        201,
+    ),
+    ("POST", "/api/v1/relations/was_derived_from"): (
+        "/relations/was_derived_from",
+        {
+            "generated_entity": {"kind": "dds-file-version", "id": "{v2}"},
+            "used_entity": {"kind": "dds-file-version", "id": "{v1}"},
+        },
+        "view_project",
+        201,
+    ),
+    ("GET", "/api/v1/relations/{object_kind}/{object_id}"): (
+        "/relations/dds-file-version/{v1}",
+        None,
+        "view_project",
+        200,
+    ),
+    ("GET", "/api/v1/relations/{id}"): ("/relations/{relation}", None, "view_project", 200),
+    ("DELETE", "/api/v1/relations/{id}"): ("/relations/{relation}", None, CREATOR, 204),
+    ("POST", "/api/v1/search/provenance"): (
+        "/search/provenance",
+        {"start_node": {"kind": "dds-file-version", "id": "{v1}"}},
+        "view_project",
+        201,
+    ),
+    ("POST", "/api/v1/search/provenance/origin"): (
+        "/search/provenance/origin",
+        {"file_versions": [{"id": "{v1}"}]},
+        AUTHENTICATED,
+        201,
+    ),
+    # Documentation and health: public.
     ("GET", "/api/schema"): ("/api/schema/", None, PUBLIC, 200),
     ("GET", "/api/docs"): ("/api/docs/", None, PUBLIC, 200),
     ("GET", "/health"): ("/health", None, PUBLIC, 200),
@@ -254,7 +307,7 @@ def expected_status(caller, required, success):
         return 403 if agent else success
     if required == AGENT_OWNER:
         return success if system_admin and not agent else 403
-    if required in (SYSTEM_ADMIN, RECIPIENT):
+    if required in (SYSTEM_ADMIN, RECIPIENT, CREATOR):
         return success if system_admin else 403
     return success if required in held else 403
 
@@ -343,6 +396,11 @@ def world(alice, bob, carol, make_user, project, grant, make_project, make_trans
     )
     transfer = make_transfer(project, bob)
     alices_agent = accounts.software_agent_create(actor=actor, name="Alice's agent")
+    activity = provenance.activity_create(actor=actor, name="align")
+    relation = provenance.used_relation_create(actor=actor, activity=activity, entity=v1)
+    carols_activity = provenance.activity_create(actor=Actor(user=carol), name="Carol's")
+    gone = stored_file(project, alice, raw, b"gone", "gone")
+    files.file_delete(actor=actor, file=gone)
     carols_agent = accounts.software_agent_create(actor=Actor(user=carol), name="Carol's agent")
     storage = FilesystemStorage(provider)
     host = "http://testserver"
@@ -353,6 +411,11 @@ def world(alice, bob, carol, make_user, project, grant, make_project, make_trans
         "sub": sub.id,
         "reads": reads.id,
         "v1": v1.id,
+        "v2": FileVersion.objects.get(file=reads, version=2).id,
+        "gone": gone.current_version_id,
+        "activity": activity.id,
+        "relation": relation.id,
+        "carols_activity": carols_activity.id,
         "carols_upload": carols_upload.id,
         "waiting": waiting.id,
         "bob": bob.id,
@@ -393,6 +456,8 @@ def fill(template, ids):
         return {"kind": "dds-project", "id": ids["project"]}
     if template == "{chunk}":
         return chunk_body(1, b"chunk")
+    if template == "{carols_relation}":
+        return {"activity": {"id": ids["carols_activity"]}, "entity": {"kind": "dds-file", "id": ids["v1"]}}
     return template.format(**ids) if isinstance(template, str) else template
 
 

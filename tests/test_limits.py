@@ -116,13 +116,60 @@ def test_it_keeps_a_unicode_name_exactly(as_alice, project, name):
     assert [item["name"] for item in found] == [name]
 
 
-@pytest.mark.parametrize("name", ["a/b", "nul\x00", "bell\x07", "line\nbreak", "del\x7f", "esc\x1b[31m", "\x1f"])
+CONTROL_CHARACTERS = [
+    "nul\x00",
+    "bell\x07",
+    "line\nbreak",
+    "del\x7f",
+    "esc\x1b[31m",
+    "\x1f",
+    "next\x85line",
+    "c1 start\x80",
+    "c1\x9fend",
+    "line\u2028separator",
+    "paragraph\u2029separator",
+]
+
+
+@pytest.mark.parametrize("name", ["a/b", *CONTROL_CHARACTERS])
 def test_it_refuses_slashes_and_control_characters_in_names(as_alice, project, name):
     response = as_alice.post(f"{API}/folders", {"name": name, "parent": top(project)}, format="json")
 
     assert response.status_code == 400
     assert response.json()["code"] == "not_provided"
     assert not Container.objects.exists()
+
+
+@pytest.mark.parametrize("name", [name for name in CONTROL_CHARACTERS[1:] if name.strip()])
+def test_it_refuses_control_characters_in_a_renamed_file(as_alice, alice, project, name):
+    data_file = stored_file(project, alice, None, b"bytes", "reads.txt")
+
+    response = as_alice.put(f"{API}/files/{data_file.id}/rename", {"name": name}, format="json")
+
+    assert response.json() == invalid(("name", "is invalid (no '/' and no control characters)"))
+    assert Container.objects.get(pk=data_file.pk).name == "reads.txt"
+
+
+@pytest.mark.parametrize("name", [name for name in CONTROL_CHARACTERS[1:] if name.strip()])
+def test_it_refuses_control_characters_in_project_and_agent_names(as_alice, project, alice_agent, name):
+    created = as_alice.post(f"{API}/projects", {"name": name, "description": "d"}, format="json")
+    renamed = as_alice.put(f"{API}/projects/{project.id}", {"name": name}, format="json")
+    agent = as_alice.post(f"{API}/software_agents", {"name": name}, format="json")
+    agent_renamed = as_alice.put(f"{API}/software_agents/{alice_agent.id}", {"name": name}, format="json")
+
+    for response in (created, renamed, agent, agent_renamed):
+        assert response.json() == invalid(("name", "is invalid"))
+    project.refresh_from_db()
+    alice_agent.refresh_from_db()
+    assert (project.name, alice_agent.name) == ("Mouse RNA-seq", "DukeDSClient")
+
+
+@pytest.mark.parametrize("name", ["Mouse\u00a0RNA", "🧬 reads", "tab\u200bzero width", "\u00a1\u00ff"])
+def test_it_keeps_other_characters_in_project_names(as_alice, project, name):
+    response = as_alice.put(f"{API}/projects/{project.id}", {"name": name}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["name"] == name
 
 
 @pytest.mark.parametrize("name", ["", " ", "\u3000\u2003"])

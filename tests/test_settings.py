@@ -45,6 +45,8 @@ def start(**environment):
         ("OIDC_TIMEOUT", "soon"),
         ("OIDC_TIMEOUT", "0"),
         ("SIGNIN_BASE_URL", "dds.example.org"),
+        ("UPLOAD_RETENTION_DAYS", "a week"),
+        ("UPLOAD_RETENTION_DAYS", "0"),
     ],
 )
 def test_it_refuses_a_bad_value_naming_the_variable(variable, value):

@@ -22,6 +22,6 @@ def complete_upload(upload_id):
     services.upload_verify(upload_id=upload_id)
 
 
-@worker("purge_upload", queue="upload_storage_removal")
+@worker("purge_upload", queue="upload_storage_removal", finds=services.upload_retention_sweep)
 def purge_upload(upload_id):
     services.upload_purge(upload_id=upload_id)

@@ -1,13 +1,30 @@
 from django.contrib import admin, messages
+from django.template.defaultfilters import filesizeformat
 
 from . import services
 from .models import Chunk, Fingerprint, StorageProvider, Upload
+from .selectors import HELD_BYTES, uploads_awaiting_purge
 
 
 @admin.register(StorageProvider)
 class StorageProviderAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "is_default", "is_deprecated", "chunk_max_number", "chunk_max_size_bytes")
+    list_display = (
+        "name",
+        "kind",
+        "is_default",
+        "is_deprecated",
+        "chunk_max_number",
+        "chunk_max_size_bytes",
+        "bytes_held",
+    )
     list_filter = ("kind", "is_default", "is_deprecated")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(bytes_held=HELD_BYTES)
+
+    @admin.display(description="bytes held", ordering="bytes_held")
+    def bytes_held(self, provider):
+        return filesizeformat(provider.bytes_held)
 
     def save_model(self, request, obj, form, change):
         services.storage_provider_save(provider=obj, is_new=not change)
@@ -23,6 +40,8 @@ class UploadStateFilter(admin.SimpleListFilter):
             ("not_consistent", "completed, not consistent yet"),
             ("errored", "consistent with an integrity error"),
             ("consistent", "consistent, no error"),
+            ("to_purge", "waiting to be purged (retention)"),
+            ("purged", "purged"),
         ]
 
     def queryset(self, request, queryset):
@@ -31,6 +50,8 @@ class UploadStateFilter(admin.SimpleListFilter):
             "not_consistent": lambda: queryset.filter(completed_on__isnull=False, is_consistent__isnull=True),
             "errored": lambda: queryset.filter(is_consistent=True, error_on__isnull=False),
             "consistent": lambda: queryset.filter(is_consistent=True, error_on__isnull=True),
+            "to_purge": lambda: queryset.filter(pk__in=uploads_awaiting_purge().values("pk")),
+            "purged": lambda: queryset.filter(purged_on__isnull=False),
         }.get(self.value(), lambda: queryset)()
 
 
@@ -60,7 +81,17 @@ def reverify(modeladmin, request, queryset):
 
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
-    list_display = ("name", "project", "size", "is_chunked", "completed_on", "is_consistent", "error_message")
+    list_display = (
+        "name",
+        "project",
+        "size",
+        "is_chunked",
+        "completed_on",
+        "is_consistent",
+        "error_message",
+        "purge_requested_on",
+        "purged_on",
+    )
     list_filter = (UploadStateFilter, "is_chunked", "storage_provider")
     search_fields = ("name", "=id", "=project__id")
     list_select_related = ("project",)

@@ -70,6 +70,7 @@ class Upload(Audited):
     ready_for_chunks = models.BooleanField(default=False)
     completed_on = models.DateTimeField(null=True, blank=True, db_index=True)
     is_consistent = models.BooleanField(null=True, blank=True, db_index=True)
+    purge_requested_on = models.DateTimeField(null=True, blank=True, help_text="when a purge job was last enqueued")
     purged_on = models.DateTimeField(null=True, blank=True)
     error_on = models.DateTimeField(null=True, blank=True)
     error_message = models.TextField(null=True, blank=True)
@@ -77,6 +78,13 @@ class Upload(Audited):
     stored_md5 = models.CharField(max_length=32, blank=True)
     stored_sha1 = models.CharField(max_length=40, blank=True)
     stored_sha256 = models.CharField(max_length=64, blank=True)
+    verification_claim = models.CharField(
+        max_length=32, blank=True, help_text="the verification at work on the upload's bytes; blank when none is"
+    )
+    verification_claimed_on = models.DateTimeField(null=True, blank=True)
+    verification_session = models.CharField(
+        max_length=64, blank=True, help_text="the claimant's database session; its end frees the claim"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["project", "-created_on"])]

@@ -1,6 +1,14 @@
 import math
+import time
+from datetime import timedelta
 
-from django.db.models import Prefetch, Sum
+from django.conf import settings
+from django.db import DatabaseError
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from files.models import FileVersion
 
 from .models import Chunk, Fingerprint, StorageProvider, Upload
 
@@ -37,14 +45,44 @@ def project_uploads(*, project):
     return uploads().filter(project=project).order_by("-created_on", "id")
 
 
+# A page of GET /projects/{id}/uploads embeds at most this many chunks (about 1.1 MB of them), or one upload's when a
+# single upload has more (a provider's chunk_max_number can exceed it).
+LISTED_CHUNKS_PER_PAGE = 10_000
+
+
+def project_uploads_per_page(*, project):
+    """The largest page of the project's uploads that keeps the chunks it embeds within LISTED_CHUNKS_PER_PAGE: pages
+    are cut by the upload with the most chunks, so every page of the listing has the same size."""
+    per_upload = Chunk.objects.filter(upload__project=project).values("upload").annotate(count=Count("id"))
+    most = per_upload.aggregate(most=Max("count"))["most"] or 1
+    return max(1, LISTED_CHUNKS_PER_PAGE // most)
+
+
 def uploads_awaiting_storage():
-    """Chunked uploads whose storage (an S3 multipart upload) a job has not prepared yet."""
-    return Upload.objects.filter(is_chunked=True, ready_for_chunks=False, project__is_deleted=False)
+    """Chunked uploads whose storage (an S3 multipart upload) a job has not prepared yet (and never will: purged)."""
+    return Upload.objects.filter(is_chunked=True, ready_for_chunks=False, project__is_deleted=False, purged_on=None)
 
 
 def uploads_awaiting_verification():
     """Completed uploads the completion job has not verified yet, oldest first."""
     return Upload.objects.filter(completed_on__isnull=False, is_consistent__isnull=True).order_by("completed_on")
+
+
+def upload_once_verified(upload):
+    """What `complete` answers: the upload re-read once its verification has recorded a verdict, if that comes within
+    COMPLETE_WAIT_SECONDS (workers verify it; inline, it ran at the commit or failed, so there is no waiting); else, or
+    should the database not answer, `upload` as the completion committed it. A quick verification then reaches the
+    client in the answer, which spares it a poll and the sleep its retry policy adds (DukeDSClient: 5 s)."""
+    within = settings.COMPLETE_WAIT_SECONDS if settings.ACTIVE_JOB_QUEUE_ADAPTER == "dramatiq" else 0
+    deadline = time.monotonic() + within
+    try:
+        while not Upload.objects.filter(pk=upload.pk, is_consistent__isnull=False).exists():
+            if time.monotonic() >= deadline:
+                return upload
+            time.sleep(0.05)
+        return uploads().get(pk=upload.pk)
+    except DatabaseError:
+        return upload
 
 
 VERIFIED_BYTES_PER_SECOND = 200_000_000
@@ -56,3 +94,42 @@ def retry_after(upload):
     decision 2), so a wait under half a second is overstated at least twice."""
     queued = uploads_awaiting_verification().filter(completed_on__lte=upload.completed_on)
     return max(1, math.ceil((queued.aggregate(total=Sum("size"))["total"] or 0) / VERIFIED_BYTES_PER_SECOND))
+
+
+def _live_versions():
+    """The live file versions (not deleted, of a file and a project not deleted) of the upload `OuterRef("pk")`."""
+    return FileVersion.objects.filter(
+        upload=OuterRef("pk"), is_deleted=False, file__is_deleted=False, file__project__is_deleted=False
+    )
+
+
+def uploads_with_live_versions():
+    """Uploads a live file version references: their bytes are never purged."""
+    return Upload.objects.filter(Exists(_live_versions()))
+
+
+def uploads_to_purge():
+    """Uploads whose bytes nobody can reach and whose purge was not requested yet, oldest first: errored ones, those
+    of deleted projects, and those not made into a file version within UPLOAD_RETENTION_DAYS. An upload a live file
+    version references is never among them."""
+    expired = timezone.now() - timedelta(days=settings.UPLOAD_RETENTION_DAYS)
+    unreachable = Q(error_on__isnull=False) | Q(project__is_deleted=True) | Q(created_on__lt=expired)
+    return Upload.objects.filter(
+        unreachable, ~Exists(_live_versions()), purged_on__isnull=True, purge_requested_on__isnull=True
+    ).order_by("created_on", "id")
+
+
+def uploads_awaiting_purge():
+    """Uploads to purge, whether or not their purge job was enqueued yet: what an operator sees waiting."""
+    requested = Q(purged_on=None, purge_requested_on__isnull=False)
+    return Upload.objects.filter(Q(pk__in=uploads_to_purge().values("pk")) | requested)
+
+
+# What an upload holds in storage until it is purged: what verification measured, else the size the client declared.
+_HELD = Coalesce("stored_size", "size")
+# The same summed over a project's or a provider's uploads (both name them `uploads`), for `.annotate()`.
+HELD_BYTES = Coalesce(Sum(Coalesce("uploads__stored_size", "uploads__size"), filter=Q(uploads__purged_on=None)), 0)
+
+
+def held_bytes(uploads):
+    return uploads.filter(purged_on=None).aggregate(held=Coalesce(Sum(_HELD), 0))["held"]

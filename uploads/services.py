@@ -1,17 +1,20 @@
 import math
 import re
 import secrets
+from contextlib import suppress
 
-from django.db import transaction
+from django.db import Error, transaction
 from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
-from files.models import FileVersion
+from files.services import upload_purge_request
 from projects.services import project_storage_add_everywhere
 
+from . import claims, selectors
 from .models import HASH_ALGORITHMS, Chunk, Fingerprint, Upload
-from .storage.base import StorageUnreachable, backend_for
+from .selectors import uploads_to_purge, uploads_with_live_versions
+from .storage.base import StorageUnreachable, backend_for, whole_file_error
 
 _HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
 _MIN_CHUNK_NUMBER = 1
@@ -69,7 +72,7 @@ def upload_create(*, actor, project, storage_provider, name, content_type, size,
     upload.save()
     if chunked and not upload.ready_for_chunks:
         job_enqueue("initialize_upload_storage", upload.id)
-    return upload
+    return selectors.uploads().get(pk=upload.pk)  # as the answer shows it, read before the commit
 
 
 @transaction.atomic
@@ -78,7 +81,7 @@ def upload_storage_initialize(*, upload_id):
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
-    if upload is None or upload.ready_for_chunks:
+    if upload is None or upload.ready_for_chunks or upload.purged_on is not None:
         return
     upload.multipart_upload_id = backend_for(upload.storage_provider).upload_initialize(upload)
     upload.ready_for_chunks = True
@@ -90,9 +93,15 @@ def _check_open(upload):
         raise errors.ValidationFailed.field("completed_at", "Cannot change completed_at.")
 
 
+def _locked(upload_id):
+    """The upload's row, locked: every change of its state and its chunks' is serialized on it."""
+    return Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").get(pk=upload_id)
+
+
 @transaction.atomic
 def chunk_register(*, upload, number, size, hash_value, hash_algorithm):
     """Register (or replace) chunk `number`: its size and md5, which its bytes must match."""
+    upload = _locked(upload.pk)
     provider = upload.storage_provider
     _check_open(upload)
     if number < _MIN_CHUNK_NUMBER:
@@ -104,9 +113,7 @@ def chunk_register(*, upload, number, size, hash_value, hash_algorithm):
     if size >= provider.chunk_max_size_bytes:
         raise errors.ValidationFailed.field("size", f"must be less than {provider.chunk_max_size_bytes}")
     _check_hash("hash", hash_algorithm, hash_value, allowed=(provider.chunk_hash_algorithm,))
-    chunk = Chunk.objects.select_for_update().filter(upload=upload, number=number).first() or Chunk(
-        upload=upload, number=number
-    )
+    chunk = Chunk.objects.filter(upload=upload, number=number).first() or Chunk(upload=upload, number=number)
     unchanged = chunk.pk and (chunk.size, chunk.hash_value.lower()) == (size, hash_value.lower())
     chunk.size, chunk.hash_value, chunk.hash_algorithm = size, hash_value, hash_algorithm
     if not unchanged:
@@ -116,16 +123,52 @@ def chunk_register(*, upload, number, size, hash_value, hash_algorithm):
 
 
 @transaction.atomic
-def chunk_stored(*, chunk):
-    """The storage endpoint received the chunk's bytes and they matched."""
-    Chunk.objects.filter(pk=chunk.pk, size=chunk.size, hash_value=chunk.hash_value).update(is_stored=True)
+def chunk_store(*, upload_id, number, size, hash_value, place):
+    """Keep bytes that arrived for chunk `number` registered as `size` and `hash_value` (and matched them).
+
+    `place()` puts them where the chunk's bytes live, under the upload's lock, and only if that is still the chunk's
+    registration and the upload is not completed: a late transfer never replaces the bytes of a newer registration
+    nor adds bytes to an upload whose verification may have begun.
+    """
+    upload = _locked(upload_id)
+    if upload.completed_on is not None:
+        raise errors.UploadAlreadyCompleted()
+    chunk = Chunk.objects.filter(upload=upload, number=number).first()
+    if chunk is None or (chunk.size, chunk.hash_value.lower()) != (size, hash_value.lower()):
+        raise errors.ChunkRegisteredAgain()
+    place()
+    Chunk.objects.filter(pk=chunk.pk).update(is_stored=True)
+
+
+@transaction.atomic
+def upload_object_store(*, upload_id, place):
+    """Keep a non-chunked upload's bytes, which matched its size: `place()` runs only while it is not completed."""
+    upload = _locked(upload_id)
+    if upload.completed_on is not None:
+        raise errors.UploadAlreadyCompleted()
+    place()
+
+
+def _reported_on_complete(upload):
+    """The hash the client reported when it completed the upload (None if none): fingerprints added since are later."""
+    fingerprint = upload.fingerprints.filter(created_on__lte=upload.completed_on).order_by("created_on").first()
+    return (fingerprint.algorithm, fingerprint.value.lower()) if fingerprint else None
 
 
 @transaction.atomic
 def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
-    """Record the whole-file hash, mark the upload completed and queue its verification (CONTRACT §11.6)."""
-    upload = Upload.objects.select_for_update().get(pk=upload.pk)
+    """Record the whole-file hash, mark the upload completed and queue its verification (CONTRACT §11.6).
+
+    Idempotent for the same report: repeated with the hash it was completed with (or none both times) it changes
+    nothing and returns the upload again. Returns the upload as the response shows it, read before the commit.
+    """
+    upload = _locked(upload.pk)
+    report = (hash_algorithm, hash_value.lower()) if hash_algorithm is not None else None
+    if upload.completed_on is not None and _reported_on_complete(upload) == report:
+        return selectors.uploads().get(pk=upload.pk)
     _check_open(upload)
+    if upload.storage_provider.is_deprecated:
+        raise errors.ValidationFailed.field("storage_provider", "cannot be deprecated")
     if hash_algorithm is not None or hash_value is not None:
         _check_hash("fingerprints", hash_algorithm, hash_value or "")
     if not upload.is_chunked and hash_algorithm != upload.storage_provider.chunk_hash_algorithm:
@@ -142,39 +185,76 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     upload.stamp_updated(actor)
     upload.save()
     job_enqueue("complete_upload", upload.id)
-    return upload
+    return selectors.uploads().get(pk=upload.pk)
 
 
 @transaction.atomic
-def upload_verify(*, upload_id):
-    """The completion job: compare storage with the client's report, once, and record the outcome.
-
-    A mismatch is recorded (`error_on`, `error_message`) and makes the upload consistent; storage that does not
-    answer raises, so the job is retried and the upload stays not consistent.
-    """
+def _verification_claim(upload_id):
+    """Claim the upload's verification in a short transaction: (upload, chunks, token), or None if there is nothing
+    to do or another live verification holds it (that one records the verdict)."""
     upload = (
-        Upload.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("storage_provider")
-        .filter(pk=upload_id)
-        .first()
+        Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
     if upload is None or upload.completed_on is None or upload.is_consistent:
-        return
+        return None
     if upload.is_chunked and not upload.ready_for_chunks:
         raise StorageUnreachable("the upload's storage is not initialized yet")
-    verification = backend_for(upload.storage_provider).upload_verify(
-        upload, list(upload.chunks.order_by("number")), list(upload.fingerprints.all())
+    if not claims.claim_is_free(upload):
+        return None
+    token = claims.claim_take(upload)
+    upload.save(update_fields=claims.CLAIM_FIELDS)
+    return upload, list(upload.chunks.order_by("number")), token
+
+
+@transaction.atomic
+def _verification_release(upload_id, token):
+    upload = Upload.objects.select_for_update().filter(pk=upload_id, verification_claim=token).first()
+    if upload is not None:
+        claims.claim_clear(upload)
+        upload.save(update_fields=claims.CLAIM_FIELDS)
+
+
+@transaction.atomic
+def _verification_record(upload_id, token, verification):
+    """Record the verdict if the claim is still this verification's, checking every fingerprint reported so far."""
+    upload = Upload.objects.select_for_update().filter(pk=upload_id, verification_claim=token).first()
+    if upload is None:
+        return
+    error = verification.error or whole_file_error(
+        upload, list(upload.fingerprints.all()), verification.size, verification.hashes
     )
     upload.is_consistent = True
     upload.stored_size = verification.size
     for algorithm, value in verification.hashes.items():
         setattr(upload, f"stored_{algorithm}", value)
-    if verification.error is not None:
+    if error is not None:
         upload.error_on = timezone.now()
-        upload.error_message = verification.error
+        upload.error_message = error
     elif upload.is_chunked:
         upload.chunks.update(is_stored=True)
+    claims.claim_clear(upload)
     upload.save()
+
+
+def upload_verify(*, upload_id):
+    """The completion job: compare storage with the client's report, once, and record the outcome.
+
+    No transaction stays open while the bytes are read: the work is claimed in one short transaction, read and
+    hashed (chunks assembled) outside any, and the verdict recorded in another. A mismatch is recorded (`error_on`,
+    `error_message`) and makes the upload consistent; storage that does not answer raises, the claim is released,
+    and the job is retried while the upload stays not consistent.
+    """
+    claimed = _verification_claim(upload_id)
+    if claimed is None:
+        return
+    upload, chunks, token = claimed
+    try:
+        verification = backend_for(upload.storage_provider).upload_verify(upload, chunks)
+    except BaseException:
+        with suppress(Error):
+            _verification_release(upload_id, token)
+        raise
+    _verification_record(upload_id, token, verification)
 
 
 @transaction.atomic
@@ -188,7 +268,12 @@ def upload_reverify(*, upload):
 
 @transaction.atomic
 def fingerprint_add(*, actor, upload, algorithm, value):
-    """Report one more whole-file hash of a completed upload (PUT /uploads/{id}/hashes)."""
+    """Report one more whole-file hash of a completed upload (PUT /uploads/{id}/hashes).
+
+    Serialized with the verification's verdict on the upload's row: a hash reported before the verdict is checked
+    by it, one reported after is compared with the stored bytes here; none is kept unverified.
+    """
+    upload = _locked(upload.pk)
     if upload.completed_on is None:
         raise errors.ValidationFailed.field("fingerprints", "must be blank")
     _check_hash("fingerprints", algorithm, value)
@@ -198,7 +283,25 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     fingerprint = Fingerprint(upload=upload, algorithm=algorithm, value=value)
     fingerprint.stamp_created(actor)
     fingerprint.save()
-    return fingerprint
+    return selectors.uploads().get(pk=upload.pk)  # as the answer shows it, read before the commit
+
+
+# Purges one sweep enqueues at most: a sweep stays one short transaction however many uploads expire at once.
+RETENTION_SWEEP_BATCH = 500
+
+
+@transaction.atomic
+def upload_retention_sweep(*, limit=RETENTION_SWEEP_BATCH):
+    """Enqueue purges for the uploads the retention policy frees (selectors.uploads_to_purge), at most `limit` per
+    call; returns how many. Safe to run often and side by side: an upload is requested once, and concurrent sweeps
+    skip the rows another one holds."""
+    batch = list(
+        uploads_to_purge()
+        .select_for_update(of=("self",), no_key=True, skip_locked=True)
+        .values_list("id", flat=True)[:limit]
+    )
+    upload_purge_request(upload_ids=batch)
+    return len(batch)
 
 
 @transaction.atomic
@@ -209,8 +312,7 @@ def upload_purge(*, upload_id):
     )
     if upload is None or upload.purged_on is not None:
         return
-    live = FileVersion.objects.filter(upload=upload, is_deleted=False, file__is_deleted=False)
-    if live.exists():
+    if uploads_with_live_versions().filter(pk=upload.pk).exists():
         return
     backend_for(upload.storage_provider).upload_purge(upload)
     upload.purged_on = timezone.now()

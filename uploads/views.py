@@ -36,11 +36,6 @@ def api_host(request):
     return request.build_absolute_uri("/").rstrip("/")
 
 
-def upload_data(request, upload):
-    upload = selectors.uploads().get(pk=upload.pk)
-    return UploadSerializer(upload, context={"host": api_host(request)}).data
-
-
 def _storage_provider(data):
     reference = data.get("storage_provider")
     if reference is None:
@@ -73,6 +68,11 @@ def _upload(id):
 class ProjectUploadListView(APIView):
     @documented(
         summary="A project's uploads, newest first",
+        description=(
+            f"A page embeds at most {selectors.LISTED_CHUNKS_PER_PAGE:,} chunks: `per_page` is lowered to "
+            f"{selectors.LISTED_CHUNKS_PER_PAGE:,} divided by the chunk count of the project's upload with the most "
+            "chunks (at least 1), and `X-Per-Page` tells the size used. Each upload lists all its chunks."
+        ),
         ok={200: UploadSerializer(many=True)},
         errors=(400, 401, 403, 404),
         paged=True,
@@ -85,6 +85,7 @@ class ProjectUploadListView(APIView):
             request,
             selectors.project_uploads(project=project),
             lambda page: UploadSerializer(page, many=True, context=context).data,
+            max_per_page=selectors.project_uploads_per_page(project=project),
         )
 
     @documented(
@@ -111,7 +112,8 @@ class ProjectUploadListView(APIView):
             chunked=data["chunked"],
         )
         headers = services.upload_limits(provider, size=upload.size, chunked=upload.is_chunked)
-        return Response(upload_data(request, upload), status=status.HTTP_201_CREATED, headers=headers)
+        data = UploadSerializer(upload, context={"host": api_host(request)}).data
+        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
 
 class UploadView(APIView):
@@ -151,6 +153,15 @@ class ChunkView(APIView):
 class CompleteView(APIView):
     @documented(
         summary="Complete an upload (202: its bytes are verified in the background; poll status.is_consistent)",
+        description=(
+            "Idempotent for the same report: repeated on an upload already completed with the same hash (value "
+            "and algorithm), or with none both times, it answers 202 with the upload and changes nothing, so a "
+            "client retrying after a lost answer does not fail a good upload. A repeat with another hash (or none "
+            "where one was given) answers 400 `completed_at` `Cannot change completed_at.`; an upload on a "
+            "deprecated storage provider answers 400 `storage_provider` `cannot be deprecated`. The 202 waits up to "
+            "COMPLETE_WAIT_SECONDS (2 s) for the verification: it shows the verdict (`status.is_consistent`) when "
+            "one came in that time, else the upload as the completion committed it."
+        ),
         request=CompleteSerializer,
         ok={202: UploadSerializer},
         errors=(400, 401, 403, 404),
@@ -166,7 +177,9 @@ class CompleteView(APIView):
             hash_value=reported.get("value"),
             hash_algorithm=reported.get("algorithm"),
         )
-        return Response(upload_data(request, upload), status=status.HTTP_202_ACCEPTED)
+        upload = selectors.upload_once_verified(upload)
+        data = UploadSerializer(upload, context={"host": api_host(request)}).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
 
 
 class HashesView(APIView):
@@ -180,8 +193,10 @@ class HashesView(APIView):
         data = validated(FingerprintCreateSerializer, request.data)
         upload = _upload(id)
         require_project_permission(request.user, upload.project, "update_file")
-        services.fingerprint_add(actor=request.auth, upload=upload, algorithm=data["algorithm"], value=data["value"])
-        return Response(upload_data(request, upload))
+        upload = services.fingerprint_add(
+            actor=request.auth, upload=upload, algorithm=data["algorithm"], value=data["value"]
+        )
+        return Response(UploadSerializer(upload, context={"host": api_host(request)}).data)
 
 
 class StorageProviderListView(APIView):

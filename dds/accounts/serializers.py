@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from dds.audit import AgentPreviewSerializer, AuditSerializer
 from dds.fields import Timestamp
+from dds.names import no_control_characters
 
 from .models import ApiKey, AuthenticationService, SoftwareAgent, User
 
@@ -64,13 +65,13 @@ class SoftwareAgentSerializer(serializers.ModelSerializer):
 
 
 class SoftwareAgentCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255)
+    name = serializers.CharField(max_length=255, validators=[no_control_characters])
     description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     repo_url = serializers.CharField(max_length=2048, required=False, allow_null=True, allow_blank=True)
 
 
 class SoftwareAgentUpdateSerializer(SoftwareAgentCreateSerializer):
-    name = serializers.CharField(max_length=255, required=False)
+    name = serializers.CharField(max_length=255, required=False, validators=[no_control_characters])
 
 
 class ApiKeySerializer(serializers.ModelSerializer):

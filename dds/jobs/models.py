@@ -40,6 +40,7 @@ class Job(models.Model):
     started_on = models.DateTimeField(null=True, blank=True)
     finished_on = models.DateTimeField(null=True, blank=True)
     run_after = models.DateTimeField(null=True, blank=True, help_text="when a retrying job's next attempt is due")
+    claimed_by = models.CharField(max_length=32, blank=True, help_text="inline: the process that runs it")
 
     class Meta:
         ordering = ["-created_on"]

@@ -11,6 +11,7 @@ from .retries import MAX_BACKOFF_MS, MIN_BACKOFF_MS, should_retry
 
 WORKERS = {}
 PENDING = {}
+FINDERS = {}
 
 # Keep each job well under RabbitMQ's 30-minute consumer timeout.
 TIME_LIMIT_MS = 10 * 60 * 1000
@@ -26,8 +27,12 @@ class Pending:
     args: tuple = ("id",)
 
 
-def worker(name, *, queue, pending=None):
-    """Declare the actor `name`, consuming `queue`, retried with exponential backoff (`retries.should_retry`)."""
+def worker(name, *, queue, pending=None, finds=None):
+    """Declare the actor `name`, consuming `queue`, retried with exponential backoff (`retries.should_retry`).
+
+    `pending` declares the resources not consistent until it runs; `finds`, a function the sweeper calls on each pass
+    to enqueue work of this worker that no request asks for (expired uploads to purge), returning how much it found.
+    """
 
     def declare(fn):
         actor = dramatiq.actor(
@@ -42,6 +47,8 @@ def worker(name, *, queue, pending=None):
         WORKERS[name] = actor
         if pending is not None:
             PENDING[name] = pending
+        if finds is not None:
+            FINDERS[name] = finds
         return actor
 
     return declare
@@ -56,6 +63,11 @@ def load_workers():
 def load_pending():
     load_workers()
     return PENDING
+
+
+def load_finders():
+    load_workers()
+    return FINDERS
 
 
 def worker_named(name):

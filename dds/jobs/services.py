@@ -1,10 +1,12 @@
 import logging
+import time
+import uuid
 from datetime import timedelta
 from functools import partial
 
 import dramatiq
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -17,6 +19,10 @@ from .registry import worker_named
 from .retries import backoff_seconds, should_retry
 
 logger = logging.getLogger(__name__)
+
+# Who claims inline jobs: this process. The sweeper retakes at once a job this process claimed and no longer runs.
+PROCESS = uuid.uuid4().hex
+_running = set()
 
 
 def job_enqueue(worker_name, *ids):
@@ -40,10 +46,23 @@ def job_enqueue(worker_name, *ids):
     )
     if settings.ACTIVE_JOB_QUEUE_ADAPTER == "inline":
         record_pending(job_message(job))
-        transaction.on_commit(partial(job_run, job.id))
+        transaction.on_commit(partial(job_run, job.id), robust=True)
     else:
-        transaction.on_commit(partial(job_send, job.id))
+        transaction.on_commit(partial(job_send, job.id), robust=True)
     return job
+
+
+def _kept(write, *, attempts=8):
+    """Run a short write of a job's record, on a new connection when the one it had died: the record must survive the
+    very fault its job survives. Inside a transaction no new connection can be had, so the error goes up."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if attempt == attempts or connection.in_atomic_block:
+                raise
+            connection.close()
+            time.sleep(0.25 * attempt)
 
 
 def job_message(job):
@@ -69,43 +88,65 @@ def job_send(job_id):
         dramatiq.get_broker().enqueue(job_message(job))
     except Exception as error:
         logger.warning("job %s could not be sent (the sweeper sends it again): %s", job_id, error)
-        Job.objects.filter(id=job_id).update(last_error=f"not sent: {type(error).__name__}: {error}")
+        reason = f"not sent: {type(error).__name__}: {error}"
+        _kept(lambda: Job.objects.filter(id=job_id).update(last_error=reason))
         return False
-    Job.objects.filter(id=job_id, sent_on__isnull=True).update(sent_on=timezone.now(), last_error="")
+    _kept(lambda: Job.objects.filter(id=job_id, sent_on__isnull=True).update(sent_on=timezone.now(), last_error=""))
     return True
 
 
-def job_run(job_id):
-    """inline mode: run a job in this process if it is due and nobody else runs it; a failure is retried later."""
+def _claim(job_id):
     now = timezone.now()
     claimed = Job.objects.filter(
         Q(run_after__isnull=True) | Q(run_after__lte=now),
         id=job_id,
         state__in=(Job.State.INITIALIZED, Job.State.RETRYING),
-    ).update(state=Job.State.IN_PROGRESS, attempts=F("attempts") + 1, started_on=now, sent_on=Coalesce("sent_on", now))
-    if not claimed:
-        return
-    job = Job.objects.get(id=job_id)
+    ).update(
+        state=Job.State.IN_PROGRESS,
+        attempts=F("attempts") + 1,
+        started_on=now,
+        sent_on=Coalesce("sent_on", now),
+        claimed_by=PROCESS,
+    )
+    return Job.objects.get(id=job_id) if claimed else None
+
+
+def job_run(job_id):
+    """inline mode: run a job in this process if it is due and nobody else runs it; a failure is retried later.
+
+    Never raises: whatever goes wrong is on the job's record, or (the database gone for good) the job stays claimed by
+    this process, which the sweeper retakes once the database is back.
+    """
+    _running.add(str(job_id))
     try:
-        worker_named(job.worker).fn(*job.args)
-    except Exception as error:
-        logger.exception("job %s failed (attempt %s)", job_id, job.attempts)
-        _drop_broken_connection()
-        retry = should_retry(job.attempts - 1, error)
-        job_finished(job_id, error=error, final=not retry, retry_in=backoff_seconds(job.attempts) if retry else None)
-    else:
-        job_finished(job_id)
+        job = _kept(partial(_claim, job_id))
+        if job is None:
+            return
+        try:
+            worker_named(job.worker).fn(*job.args)
+        except Exception as error:
+            logger.exception("job %s failed (attempt %s)", job_id, job.attempts)
+            retry = should_retry(job.attempts - 1, error)
+            retry_in = backoff_seconds(job.attempts) if retry else None
+            job_finished(job_id, error=error, final=not retry, retry_in=retry_in)
+        else:
+            job_finished(job_id)
+    except Exception:
+        logger.exception("job %s: its record could not be kept; the sweeper takes it up again", job_id)
+    finally:
+        _running.discard(str(job_id))
 
 
-def _drop_broken_connection():
-    """A job that failed because its database connection died must not record that on the dead connection."""
-    if not connection.in_atomic_block:
-        connection.close_if_unusable_or_obsolete()
+def jobs_abandoned_here():
+    """Inline jobs this process claimed and no longer runs: its thread died with the database under it."""
+    return Job.objects.filter(state=Job.State.IN_PROGRESS, claimed_by=PROCESS).exclude(id__in=list(_running))
 
 
 def job_started(job_id):
-    Job.objects.filter(id=job_id, state__in=Job.LIVE_STATES).update(
-        state=Job.State.IN_PROGRESS, attempts=F("attempts") + 1, started_on=timezone.now()
+    _kept(
+        lambda: Job.objects.filter(id=job_id, state__in=Job.LIVE_STATES).update(
+            state=Job.State.IN_PROGRESS, attempts=F("attempts") + 1, started_on=timezone.now()
+        )
     )
 
 
@@ -114,8 +155,8 @@ def job_finished(job_id, *, error=None, final=False, retry_in=None):
     now = timezone.now()
     live = Job.objects.filter(id=job_id, state__in=Job.LIVE_STATES)
     if error is None:
-        if live.update(state=Job.State.COMPLETE, finished_on=now, run_after=None, last_error=""):
-            _supersede_earlier(Job.objects.get(id=job_id))
+        if _kept(lambda: live.update(state=Job.State.COMPLETE, finished_on=now, run_after=None, last_error="")):
+            _kept(lambda: _supersede_earlier(Job.objects.get(id=job_id)))
         return
     changes = {"last_error": f"{type(error).__name__}: {error}"}
     if final:
@@ -124,12 +165,12 @@ def job_finished(job_id, *, error=None, final=False, retry_in=None):
         changes.update(state=Job.State.RETRYING)
         if retry_in is not None:
             changes["run_after"] = now + timedelta(seconds=retry_in)
-    live.update(**changes)
+    _kept(lambda: live.update(**changes))
 
 
 def job_retry_scheduled(job_id, *, delay_seconds):
     """dramatiq mode: Retries re-sent the job's message with this delay."""
-    Job.objects.filter(id=job_id).update(run_after=timezone.now() + timedelta(seconds=delay_seconds))
+    _kept(lambda: Job.objects.filter(id=job_id).update(run_after=timezone.now() + timedelta(seconds=delay_seconds)))
 
 
 def _supersede_earlier(job):

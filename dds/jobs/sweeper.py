@@ -4,7 +4,8 @@ Each pass (every JOB_SWEEP_EVERY seconds in `run_workers` and, in inline mode, i
 1. sends the jobs recorded but never sent (the broker was unreachable, the process died after its commit);
 2. inline mode: runs the jobs whose retry is due, and those whose process died before or while running them;
 3. re-enqueues the work of resources still not consistent after RECONCILE_OLDER_THAN seconds whose job was lost (a
-   message gone with a deleted queue, a job done while its resource still waits), closing the lost job as superseded.
+   message gone with a deleted queue, a job done while its resource still waits), closing the lost job as superseded;
+4. asks each worker's finder for work nobody requests (uploads the retention policy frees).
 A job that failed for good is left to a human: the admin and /health show it.
 """
 
@@ -12,14 +13,15 @@ import logging
 import threading
 from datetime import timedelta
 
+import dramatiq
 from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from .models import Job
-from .registry import job_lease_seconds, load_pending
-from .services import job_enqueue, job_run, job_send, job_supersede
+from .registry import job_lease_seconds, load_finders, load_pending
+from .services import job_enqueue, job_run, job_send, job_supersede, jobs_abandoned_here
 
 logger = logging.getLogger(__name__)
 
@@ -37,26 +39,43 @@ def jobs_unsent():
 
 
 def _jobs_due_inline():
+    """Retries that are due, jobs this process abandoned, and jobs another process claimed and never finished."""
     now = timezone.now()
     lease = now - timedelta(seconds=job_lease_seconds())
-    return Job.objects.filter(
+    due = Job.objects.filter(
         Q(state=Job.State.RETRYING, run_after__lte=now)
         | Q(state=Job.State.RETRYING, run_after__isnull=True)
         | Q(state=Job.State.IN_PROGRESS, started_on__lt=lease)
-    ).order_by("created_on")
+    )
+    return due.union(jobs_abandoned_here()).order_by("created_on")
 
 
-def _is_lost(job, *, now, cutoff):
+class _Queues:
+    """Whether a queue (with its delayed queue) holds messages, asked of the broker at most once a pass."""
+
+    def __init__(self):
+        self._holding = {}
+
+    def holding(self, queue):
+        if queue not in self._holding:
+            ready, delayed, _ = dramatiq.get_broker().get_queue_message_counts(queue)
+            self._holding[queue] = ready + delayed > 0
+        return self._holding[queue]
+
+
+def _is_lost(job, *, now, cutoff, queues):
+    """A job whose message can no longer bring its work about. A message still waiting in its queue (workers down or
+    behind) is not lost: sending it again would only do the work twice."""
     if job.state == Job.State.INITIALIZED:
-        return job.sent_on is not None and job.sent_on < cutoff
+        return job.sent_on is not None and job.sent_on < cutoff and not queues.holding(job.queue)
     if job.state == Job.State.IN_PROGRESS:
         return job.started_on < now - timedelta(seconds=job_lease_seconds())
     if job.state == Job.State.RETRYING:
-        return job.run_after is not None and job.run_after < cutoff
+        return job.run_after is not None and job.run_after < cutoff and not queues.holding(job.queue)
     return job.state == Job.State.COMPLETE and job.finished_on < cutoff
 
 
-def _resend_lost(name, pending, *, older_than):
+def _resend_lost(name, pending, *, older_than, queues):
     now = timezone.now()
     cutoff = now - older_than
     waiting = pending.selector().filter(**{f"{pending.since}__lt": cutoff}).values_list(*pending.args)[:BATCH]
@@ -72,7 +91,7 @@ def _resend_lost(name, pending, *, older_than):
     resent = 0
     for args in waiting:
         job = newest.get(tuple(args))
-        if job is not None and not _is_lost(job, now=now, cutoff=cutoff):
+        if job is not None and not _is_lost(job, now=now, cutoff=cutoff, queues=queues):
             continue
         with transaction.atomic():
             replacement = job_enqueue(name, *args)
@@ -85,7 +104,7 @@ def _resend_lost(name, pending, *, older_than):
 def sweep(*, workers=None, older_than=None):
     """One pass. `workers`: the names whose lost work this process re-enqueues (those it runs; None: all)."""
     older_than = timedelta(seconds=settings.RECONCILE_OLDER_THAN if older_than is None else older_than)
-    counts = {"sent": 0, "run": 0, "resent": 0}
+    counts = {"sent": 0, "run": 0, "resent": 0, "found": 0}
     inline = settings.ACTIVE_JOB_QUEUE_ADAPTER == "inline"
     for job_id in jobs_unsent().values_list("id", flat=True)[:BATCH]:
         if inline:
@@ -98,9 +117,13 @@ def sweep(*, workers=None, older_than=None):
             Job.objects.filter(id=job_id, state=Job.State.IN_PROGRESS).update(state=Job.State.RETRYING, run_after=None)
             job_run(job_id)
             counts["run"] += 1
+    queues = _Queues()
     for name, pending in load_pending().items():
         if workers is None or name in workers:
-            counts["resent"] += _resend_lost(name, pending, older_than=older_than)
+            counts["resent"] += _resend_lost(name, pending, older_than=older_than, queues=queues)
+    for name, find in load_finders().items():
+        if workers is None or name in workers:
+            counts["found"] += find()
     return counts
 
 

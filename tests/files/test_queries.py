@@ -110,8 +110,8 @@ def test_it_creates_a_file_and_answers_from_the_rows_in_hand(
     body = {"parent": {"kind": "dds-project", "id": str(project.id)}, "upload": {"id": str(upload.id)}}
 
     # session, project, upload and its hashes, permissions; then, in a savepoint, one check of the upload, the
-    # file, its version, the purge race check and the current version.
-    with django_assert_num_queries(12):
+    # file, its version (in a savepoint of its own), the purge race check and the current version.
+    with django_assert_num_queries(14):
         created = as_agent.post(f"{API}/files", body, format="json")
 
     assert created.status_code == 201, created.content
@@ -139,8 +139,9 @@ def test_it_adds_a_version_and_answers_from_the_rows_in_hand(
     as_agent = client_for(alice, alice_agent)
 
     # session, file, its hashes, permissions, upload and its hashes; then, in a savepoint, the locked file, one
-    # check of the upload, the next number, the version, the purge race check, the current version and the file.
-    with django_assert_num_queries(15):
+    # check of the upload, the earlier versions, the version (in a savepoint of its own), the purge race check, the
+    # current version and the file.
+    with django_assert_num_queries(17):
         updated = as_agent.put(f"{API}/files/{data_file.id}", {"upload": {"id": str(upload.id)}}, format="json")
 
     assert updated.status_code == 200, updated.content

@@ -4,12 +4,14 @@ what it leaves to a human."""
 from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dds.audit import Actor
 from dds.jobs.models import Job
+from dds.jobs.services import PROCESS, job_run
 from dds.jobs.sweeper import sweep
 from projects.models import ProjectStorageProvider
 from projects.services import project_create
@@ -52,8 +54,8 @@ def test_it_sends_a_job_that_was_recorded_but_never_sent_exactly_once(dramatiq_m
     a_project(alice)
     age(created_on=10)
 
-    assert sweep() == {"sent": 1, "run": 0, "resent": 0}
-    assert sweep() == {"sent": 0, "run": 0, "resent": 0}
+    assert sweep() == {"sent": 1, "run": 0, "resent": 0, "found": 0}
+    assert sweep() == {"sent": 0, "run": 0, "resent": 0, "found": 0}
 
     job = Job.objects.get()
     assert (job.state, job.last_error) == (Job.State.INITIALIZED, "")
@@ -84,7 +86,7 @@ def test_it_re_enqueues_work_whose_message_was_lost_and_closes_the_lost_job(dram
 
 def test_it_leaves_recent_work_and_sent_messages_alone(dramatiq_mode, alice):
     a_project(alice)
-    assert sweep() == {"sent": 0, "run": 0, "resent": 0}  # the request that made it may still be sending it
+    assert sweep() == {"sent": 0, "run": 0, "resent": 0, "found": 0}  # the request that made it may still be sending it
     assert Job.objects.get().sent_on is None
 
 
@@ -148,3 +150,53 @@ def test_it_re_enqueues_work_left_pending_by_a_job_that_completed(alice, setting
         assert sweep()["resent"] == 1
     assert is_initialized(project)
     assert list(Job.objects.values_list("state", flat=True)) == [Job.State.COMPLETE, Job.State.COMPLETE]
+
+
+@committed
+def test_it_leaves_alone_a_message_still_waiting_in_its_queue(dramatiq_mode, alice, settings):
+    a_project(alice)
+    age(created_on=10)
+    sweep()
+    ProjectStorageProvider.objects.update(created_on=timezone.now() - timedelta(seconds=120))
+    age(created_on=120, sent_on=settings.RECONCILE_OLDER_THAN + 1)  # no worker has taken it for a while
+
+    assert sweep()["resent"] == 0
+    assert Job.objects.get().state == Job.State.INITIALIZED
+    assert queue_depth(dramatiq_mode, QUEUE)["ready"] == 1
+
+
+@committed
+def test_it_keeps_a_jobs_record_through_the_death_of_its_connection(alice):
+    project = a_project(alice)
+    job = Job.objects.get()
+    database = connection.settings_dict
+    connection.ensure_connection()
+    with psycopg.connect(
+        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"], autocommit=True
+    ) as killer:
+        killer.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+
+    job_run(job.id)  # its claim meets the dead connection first
+
+    assert is_initialized(project)
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (Job.State.COMPLETE, 1)
+
+
+def test_it_runs_again_at_once_an_inline_job_this_process_claimed_and_no_longer_runs(alice):
+    project = a_project(alice)
+    Job.objects.update(state=Job.State.IN_PROGRESS, attempts=1, started_on=timezone.now(), claimed_by=PROCESS)
+
+    assert sweep()["run"] == 1
+
+    assert is_initialized(project)
+    job = Job.objects.get()
+    assert (job.state, job.attempts) == (Job.State.COMPLETE, 2)
+
+
+def test_it_leaves_alone_an_inline_job_another_process_runs(alice):
+    a_project(alice)
+    Job.objects.update(state=Job.State.IN_PROGRESS, attempts=1, started_on=timezone.now(), claimed_by="another")
+
+    assert sweep()["run"] == 0
+    assert Job.objects.get().state == Job.State.IN_PROGRESS

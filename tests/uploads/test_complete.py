@@ -1,5 +1,6 @@
 """PUT /uploads/{id}/complete (202) and the completion job that verifies the stored bytes (CONTRACT §11.6, §14)."""
 
+import hashlib
 import os
 import uuid
 from urllib.parse import urlencode
@@ -9,6 +10,7 @@ import pytest
 from dds.jobs.models import Job
 from uploads import services
 from uploads.models import Fingerprint, Upload
+from uploads.serializers import UploadSerializer
 from uploads.storage.base import CHUNK_HASH_MISMATCH, HASH_MISMATCH, NOT_IN_STORE, SIZE_MISMATCH
 
 from ..client import API, FORM, chunk_body, md5
@@ -119,17 +121,102 @@ def test_it_refuses_a_malformed_hash_value(as_alice, uploaded):
     assert status_of(as_alice, upload)["completed_on"] is None
 
 
-def test_it_refuses_a_second_completion(as_alice, uploaded):
+@pytest.mark.parametrize(
+    "report",
+    [{"hash": {"value": md5(DATA), "algorithm": "md5"}}, {"hash": {"value": md5(DATA).upper(), "algorithm": "md5"}}],
+)
+def test_it_answers_a_completion_repeated_with_the_same_hash_as_the_first_and_changes_nothing(
+    as_alice, uploaded, report
+):
     upload = uploaded(DATA)
     first = as_alice.put(complete_url(upload), {"hash": {"value": md5(DATA), "algorithm": "md5"}}, format="json")
 
-    second = as_alice.put(complete_url(upload), {"hash": {"value": md5(DATA), "algorithm": "md5"}}, format="json")
+    again = as_alice.put(complete_url(upload), report, format="json")
+
+    assert again.status_code == 202
+    assert again.json()["etag"] == first.json()["etag"]
+    assert again.json()["status"]["completed_on"] == first.json()["status"]["completed_on"]
+    assert again.json()["hashes"] == first.json()["hashes"]
+    assert Fingerprint.objects.count() == 1
+    assert Job.objects.filter(worker="complete_upload").count() == 1
+
+
+def test_it_answers_a_completion_repeated_without_a_hash_as_the_first(as_alice, uploaded):
+    upload = uploaded(DATA)
+    first = as_alice.put(complete_url(upload), {}, format="json")
+
+    again = as_alice.put(complete_url(upload), {}, format="json")
+
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json()["etag"] == first.json()["etag"]
+    assert Job.objects.filter(worker="complete_upload").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("first_report", "second_report"),
+    [
+        ({"hash": {"value": md5(DATA), "algorithm": "md5"}}, {"hash": {"value": md5(b"other"), "algorithm": "md5"}}),
+        ({"hash": {"value": md5(DATA), "algorithm": "md5"}}, {}),
+        ({}, {"hash": {"value": md5(DATA), "algorithm": "md5"}}),
+    ],
+)
+def test_it_refuses_a_second_completion_with_another_report(as_alice, uploaded, first_report, second_report):
+    upload = uploaded(DATA)
+    first = as_alice.put(complete_url(upload), first_report, format="json")
+
+    second = as_alice.put(complete_url(upload), second_report, format="json")
 
     assert second.status_code == 400
     assert second.json() == invalid(("completed_at", "Cannot change completed_at."))
     assert status_of(as_alice, upload)["completed_on"] == first.json()["status"]["completed_on"]
-    assert Fingerprint.objects.count() == 1
+    assert Fingerprint.objects.count() == len(first_report)
     assert Job.objects.filter(worker="complete_upload").count() == 1
+
+
+def test_it_answers_a_repeated_completion_with_the_same_hash_after_more_hashes_were_reported(as_alice, uploaded):
+    upload = uploaded(DATA)
+    report = {"hash": {"value": md5(DATA), "algorithm": "md5"}}
+    as_alice.put(complete_url(upload), report, format="json")
+    sha256 = {"value": hashlib.sha256(DATA).hexdigest(), "algorithm": "sha256"}
+    assert as_alice.put(f"{API}/uploads/{upload['id']}/hashes", sha256, format="json").status_code == 200
+
+    again = as_alice.put(complete_url(upload), report, format="json")
+
+    assert again.status_code == 202
+    assert [h["algorithm"] for h in again.json()["hashes"]] == ["md5", "sha256"]
+
+
+def test_it_refuses_to_complete_an_upload_on_a_deprecated_provider_and_changes_nothing(
+    as_alice, uploaded, default_provider
+):
+    upload = uploaded(DATA)
+    default_provider.is_deprecated = True
+    default_provider.save()
+
+    response = as_alice.put(complete_url(upload), {"hash": {"value": md5(DATA), "algorithm": "md5"}}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == invalid(("storage_provider", "cannot be deprecated"))
+    assert status_of(as_alice, upload)["completed_on"] is None
+    assert Fingerprint.objects.count() == 0
+    assert Job.objects.filter(worker="complete_upload").count() == 0
+
+
+def test_it_answers_the_202_from_what_the_completion_committed_without_reading_it_again(
+    as_alice, uploaded, django_assert_max_num_queries
+):
+    """The response is read inside the completion's transaction: nothing after the commit can fail it."""
+    upload = uploaded(DATA)
+    serialized = services.upload_complete(
+        actor=None, upload=Upload.objects.get(pk=upload["id"]), hash_value=md5(DATA), hash_algorithm="md5"
+    )
+
+    with django_assert_max_num_queries(0):
+        data = UploadSerializer(serialized, context={"host": "http://testserver"}).data
+
+    assert data["status"]["completed_on"] is not None
+    assert [h["value"] for h in data["hashes"]] == [md5(DATA)]
+    assert [c["number"] for c in data["chunks"]] == [1, 2, 3]
 
 
 @pytest.mark.parametrize("body", [{}, {"hash": {"value": "0" * 64, "algorithm": "sha256"}}])

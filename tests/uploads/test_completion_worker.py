@@ -44,3 +44,32 @@ def test_it_stays_not_consistent_until_a_worker_verifies_it(dramatiq_mode, as_al
     status = as_alice.get(f"/api/v1/uploads/{upload['id']}").json()["status"]
     assert status["error_message"] is None
     assert Job.objects.get(worker="complete_upload").state == Job.State.COMPLETE
+
+
+def test_complete_answers_with_the_verdict_of_a_verification_that_comes_quickly(
+    dramatiq_mode, as_alice, start_worker, settings
+):
+    start_worker("initialize_project_storage", "complete_upload")
+    project = as_alice.post("/api/v1/projects", {"name": "Quick", "description": "d"}, format="json").json()
+    wait_until(lambda: as_alice.get(f"/api/v1/projects/{project['id']}").json()["is_consistent"])
+    data = os.urandom(2000)
+    upload = as_alice.post(
+        f"/api/v1/projects/{project['id']}/uploads",
+        {"name": "a.bin", "content_type": "application/octet-stream", "size": len(data)},
+        format="json",
+    ).json()
+    url = as_alice.put(
+        f"/api/v1/uploads/{upload['id']}/chunks",
+        {"number": 1, "size": len(data), "hash": {"value": md5(data), "algorithm": "md5"}},
+        format="json",
+    ).json()
+    assert as_alice.put(url["url"], data, content_type="application/octet-stream").status_code == 201
+    settings.COMPLETE_WAIT_SECONDS = 30  # far more than a 2 kB verification takes, even on a loaded machine
+
+    response = as_alice.put(
+        f"/api/v1/uploads/{upload['id']}/complete", {"hash": {"value": md5(data), "algorithm": "md5"}}, format="json"
+    )
+
+    assert response.status_code == 202
+    assert response.json()["status"]["is_consistent"] is True
+    assert response.json()["status"]["error_message"] is None

@@ -34,9 +34,12 @@ def resign(url, *, verb="PUT", path=None, expires=None, filename=None):
     path = path or parts.path
     expires = str(expires if expires is not None else query["expires"])
     filename = filename if filename is not None else query.get("filename", "")
-    signed = {"expires": expires, "signature": sign(verb, path, expires, filename)}
+    registration = query.get("registration", "")
+    signed = {"expires": expires, "signature": sign(verb, path, expires, filename, registration)}
     if filename:
         signed["filename"] = filename
+    if registration:
+        signed["registration"] = registration
     return f"{quote(path)}?{urlencode(signed, quote_via=quote)}"
 
 

@@ -8,7 +8,7 @@ import pytest
 from dds.audit import Actor
 from dds.jobs.models import Job
 from projects import services as projects
-from uploads.models import StorageProvider, Upload
+from uploads.models import Chunk, StorageProvider, Upload
 
 from ..client import API, FORM
 from ..envelopes import FORBIDDEN, NOT_CONSISTENT, TIMESTAMP, invalid, not_found, user_preview
@@ -355,6 +355,53 @@ def test_it_lists_a_projects_uploads_newest_first_in_pages(as_alice, project, cr
     listed = page1.json()["results"]
     assert "chunks" not in listed[1] and "signed_url" in listed[1]
     assert listed[0]["chunks"] == [] and "signed_url" not in listed[0]
+
+
+def _with_chunks(upload_id, count):
+    """`count` registered chunks of 1 byte for the upload, written in bulk (the API registers them one by one)."""
+    Chunk.objects.bulk_create(
+        Chunk(upload_id=upload_id, number=number, size=1, hash_value="0" * 32, hash_algorithm="md5", is_stored=True)
+        for number in range(1, count + 1)
+    )
+
+
+def test_it_bounds_a_page_of_uploads_by_the_chunks_it_embeds(as_alice, project, create_upload):
+    uploads = [create_upload(name=f"big {n}", size=4000) for n in range(5)]
+    for upload in uploads:
+        _with_chunks(upload["id"], 4000)
+
+    pages = [as_alice.get(uploads_of(project), {"per_page": 1000, "page": page}) for page in (1, 2, 3)]
+
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    assert [page["X-Per-Page"] for page in pages] == ["2", "2", "2"]
+    assert [page["X-Total-Pages"] for page in pages] == ["3", "3", "3"]
+    listed = [upload for page in pages for upload in page.json()["results"]]
+    assert [upload["id"] for upload in listed] == [upload["id"] for upload in reversed(uploads)]
+    assert all(len(upload["chunks"]) == 4000 for upload in listed)
+    assert max(len(page.content) for page in pages) < 1_500_000
+
+
+def test_it_lists_one_upload_per_page_when_one_has_more_chunks_than_a_page_holds(as_alice, project, create_upload):
+    small = create_upload(name="small", size=3)
+    huge = create_upload(name="huge", size=10_001)
+    _with_chunks(small["id"], 3)
+    _with_chunks(huge["id"], 10_001)
+
+    response = as_alice.get(uploads_of(project))
+
+    assert response["X-Per-Page"] == "1"
+    assert [len(upload["chunks"]) for upload in response.json()["results"]] == [10_001]
+
+
+def test_it_lowers_the_page_size_only_as_far_as_the_chunks_require(as_alice, project, create_upload):
+    upload = create_upload(size=50)
+    _with_chunks(upload["id"], 50)
+
+    response = as_alice.get(uploads_of(project), {"per_page": 1000})
+
+    assert response["X-Per-Page"] == "200"
+    default = as_alice.get(uploads_of(project))
+    assert default["X-Per-Page"] == "100"
 
 
 def test_it_lists_no_uploads_with_paging_headers(as_alice, project):

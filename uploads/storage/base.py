@@ -27,6 +27,10 @@ class StorageUnreachable(TransientError):
     """Storage did not answer: a job retries, a health check reports it; never an integrity failure."""
 
 
+class StorageFull(Exception):
+    """Storage has no room for bytes sent to it (ENOSPC, EDQUOT): nothing of them was kept."""
+
+
 # hashlib and file writes release the GIL on large blocks: work on a block runs here beside the caller's own.
 BLOCK_THREADS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="block")
 
@@ -54,7 +58,8 @@ class Hashes:
 
 @dataclass
 class Verification:
-    """What storage holds for an upload; `error` is the §2.4 message when it disagrees with the client's report."""
+    """What storage holds for an upload; `error` is the §2.4 message when what it holds cannot be the upload (chunks
+    missing or unlike their registration, no object); the whole-file checks are the caller's (`whole_file_error`)."""
 
     size: int | None = None
     hashes: dict = field(default_factory=dict)
@@ -107,8 +112,8 @@ class StorageBackend:
     def download_url(self, upload, *, filename, host):
         raise NotImplementedError
 
-    def upload_verify(self, upload, chunks, fingerprints):
-        """Check storage against the client's report, assembling chunks once; returns a Verification.
+    def upload_verify(self, upload, chunks):
+        """Read and hash what storage holds for the upload, assembling its chunks once; returns a Verification.
 
         Safe to run again after a crash at any point. Raises StorageUnreachable when storage does not answer.
         """

@@ -4,12 +4,14 @@ Layout: `<STORAGE_ROOT>/<provider>/<project>/<upload>` is an upload's object; a 
 `<upload>.chunks/<number>` until the completion job moves them into it.
 """
 
+import errno
 import hashlib
 import hmac
 import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from itertools import accumulate
 from urllib.parse import quote, urlencode
 
@@ -24,34 +26,57 @@ from .base import (
     SIZE_MISMATCH,
     Hashes,
     StorageBackend,
+    StorageFull,
     StorageUnreachable,
     Verification,
     transfer_descriptor,
-    whole_file_error,
 )
 
 URL_PREFIX = "/storage"
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 class Rejected(Exception):
     """Bytes that arrived do not match what was registered for them; nothing was kept."""
 
 
-def sign(verb, path, expires, filename=""):
-    message = "\n".join((verb, path, str(expires), filename)).encode()
+def sign(verb, path, expires, filename="", registration=""):
+    message = "\n".join((verb, path, str(expires), filename, registration)).encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
-def signature_is_valid(verb, path, expires, filename, signature):
-    return hmac.compare_digest(sign(verb, path, expires, filename), signature)
+def signature_is_valid(verb, path, expires, filename, registration, signature):
+    return hmac.compare_digest(sign(verb, path, expires, filename, registration), signature)
 
 
-def _receive(stream, target, expected_size, expected_md5=None):
-    """Stream the body into `target` only if its size (and md5) are the expected ones; never hold it whole."""
+def chunk_registration(chunk):
+    """What a chunk URL is signed for: the registration's size and hash, so that its bytes can be only those."""
+    return f"{chunk.size}-{chunk.hash_value.lower()}"
+
+
+@contextmanager
+def _full_is_full():
+    try:
+        yield
+    except OSError as error:
+        if error.errno in _FULL:
+            raise StorageFull(error.strerror) from error
+        raise
+
+
+def _move_now(move):
+    move()
+
+
+def _receive(stream, target, expected_size, expected_md5=None, place=_move_now):
+    """Stream the body into a partial file beside `target`, never holding it whole; if its size (and md5) are the
+    expected ones, `place(move)` decides whether `move()` puts it at `target`. The partial file never stays."""
     hashes = Hashes(("md5",))
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}-{time.monotonic_ns()}")
     try:
-        with partial.open("wb") as output:
+        with _full_is_full(), partial.open("wb") as output:
             while hashes.size <= expected_size:
                 block = stream.read(min(READ_BLOCK, expected_size + 1 - hashes.size))
                 if not block:
@@ -63,7 +88,7 @@ def _receive(stream, target, expected_size, expected_md5=None):
             raise Rejected(f"received {received} bytes where {expected_size} were registered")
         if expected_md5 is not None and hashes.hexdigests()["md5"] != expected_md5.lower():
             raise Rejected("the md5 of the bytes received differs from the registered hash")
-        os.replace(partial, target)
+        place(lambda: os.replace(partial, target))
     finally:
         partial.unlink(missing_ok=True)
 
@@ -111,18 +136,20 @@ class FilesystemStorage(StorageBackend):
         self.check()
         (self.root / str(project_id)).mkdir(exist_ok=True)
 
-    def _signed(self, verb, path, *, host, filename=""):
+    def _signed(self, verb, path, *, host, filename="", registration=""):
         expires = int(time.time()) + SIGNED_URL_SECONDS
-        query = {"expires": expires, "signature": sign(verb, path, expires, filename)}
+        query = {"expires": expires, "signature": sign(verb, path, expires, filename, registration)}
         if filename:
             query["filename"] = filename
+        if registration:
+            query["registration"] = registration
         return transfer_descriptor(verb, host, f"{quote(path)}?{urlencode(query, quote_via=quote)}")
 
     def _path(self, upload, *rest):
         return "/".join((URL_PREFIX, str(self.provider.id), str(upload.project_id), str(upload.id), *map(str, rest)))
 
     def chunk_url(self, upload, chunk, *, host):
-        return self._signed("PUT", self._path(upload, chunk.number), host=host)
+        return self._signed("PUT", self._path(upload, chunk.number), host=host, registration=chunk_registration(chunk))
 
     def object_url(self, upload, *, host):
         return self._signed("PUT", self._path(upload), host=host)
@@ -130,30 +157,31 @@ class FilesystemStorage(StorageBackend):
     def download_url(self, upload, *, filename, host):
         return self._signed("GET", self._path(upload), host=host, filename=filename)
 
-    def chunk_receive(self, upload, chunk, stream):
-        """Keep a chunk's bytes only if their size and md5 are the ones registered for it."""
-        self.chunk_folder(upload).mkdir(parents=True, exist_ok=True)
-        _receive(stream, self.chunk_path(upload, chunk.number), chunk.size, chunk.hash_value)
+    def chunk_receive(self, upload, number, size, md5, stream, *, place=_move_now):
+        """Take a chunk's bytes if their size and md5 are the registered ones (`place` as for `_receive`)."""
+        with _full_is_full():
+            self.chunk_folder(upload).mkdir(parents=True, exist_ok=True)
+        _receive(stream, self.chunk_path(upload, number), size, md5, place)
 
-    def object_receive(self, upload, stream):
+    def object_receive(self, upload, stream, *, place=_move_now):
         target = self.object_path(upload)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _receive(stream, target, upload.size)
+        with _full_is_full():
+            target.parent.mkdir(parents=True, exist_ok=True)
+        _receive(stream, target, upload.size, place=place)
 
-    def upload_verify(self, upload, chunks, fingerprints):
+    def upload_verify(self, upload, chunks):
         target = self.object_path(upload)
         try:
             if upload.is_chunked and not target.exists():
-                return self._assemble(upload, chunks, fingerprints, target)
+                return self._assemble(upload, chunks, target)
             if not target.exists():
                 return Verification(error=NOT_IN_STORE)
             hashes = hash_file(target)
         except OSError as error:
             raise StorageUnreachable(f"{target}: {error.strerror}") from error
-        digests = hashes.hexdigests()
-        return Verification(hashes.size, digests, whole_file_error(upload, fingerprints, hashes.size, digests))
+        return Verification(hashes.size, hashes.hexdigests())
 
-    def _assemble(self, upload, chunks, fingerprints, target):
+    def _assemble(self, upload, chunks, target):
         """Move the chunks, in number order, into the object while hashing it; the object appears whatever the outcome.
 
         Each chunk is removed once the object holds its bytes on disk, so the bytes reach the disk once and the object
@@ -191,9 +219,15 @@ class FilesystemStorage(StorageBackend):
                 path.unlink()
         os.replace(partial, target)
         shutil.rmtree(self.chunk_folder(upload), ignore_errors=True)
-        digests = hashes.hexdigests()
-        return Verification(hashes.size, digests, whole_file_error(upload, fingerprints, hashes.size, digests))
+        return Verification(hashes.size, hashes.hexdigests())
 
     def upload_purge(self, upload):
-        self.object_path(upload).unlink(missing_ok=True)
+        """Remove the object, the chunk folder, and what a transfer or an assembly cut short left beside them."""
+        target = self.object_path(upload)
+        try:
+            target.unlink(missing_ok=True)
+            for leftover in target.parent.glob(f".{upload.id}.*"):
+                leftover.unlink(missing_ok=True)
+        except OSError as error:
+            raise StorageUnreachable(f"{target}: {error.strerror}") from error
         shutil.rmtree(self.chunk_folder(upload), ignore_errors=True)

@@ -20,7 +20,6 @@ from .base import (
     StorageUnreachable,
     Verification,
     transfer_descriptor,
-    whole_file_error,
 )
 
 _MISSING = {"404", "NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NotFound"}
@@ -187,7 +186,7 @@ class S3Storage(StorageBackend):
             return error.response.get("Error", {}).get("Message") or str(error)
         return None
 
-    def upload_verify(self, upload, chunks, fingerprints):
+    def upload_verify(self, upload, chunks):
         if not self._exists(upload):
             if not upload.is_chunked:
                 return Verification(error=NOT_IN_STORE)
@@ -201,15 +200,36 @@ class S3Storage(StorageBackend):
                 hashes.update(block)
         except BotoCoreError as error:
             raise StorageUnreachable(str(error)) from error
-        digests = hashes.hexdigests()
-        return Verification(hashes.size, digests, whole_file_error(upload, fingerprints, hashes.size, digests))
+        return Verification(hashes.size, hashes.hexdigests())
+
+    def _multipart_upload_ids(self, upload):
+        """Every multipart upload S3 holds for the upload's key: the one recorded, and any a crash left unrecorded."""
+        obj = self._object(upload)
+        found, markers = set(), {}
+        while True:
+            page = _reachable(
+                lambda markers=markers: self.client.list_multipart_uploads(
+                    Bucket=obj["Bucket"], Prefix=obj["Key"], **markers
+                )
+            )
+            found.update(item["UploadId"] for item in page.get("Uploads", []) if item["Key"] == obj["Key"])
+            if not page.get("IsTruncated"):
+                return found
+            markers = {"KeyMarker": page["NextKeyMarker"], "UploadIdMarker": page["NextUploadIdMarker"]}
 
     def upload_purge(self, upload):
-        if upload.multipart_upload_id:
+        """Abort the upload's multipart uploads (their parts are bytes too) and delete its object."""
+        try:
+            multipart_ids = self._multipart_upload_ids(upload)
+        except ClientError as error:
+            if _code(error) not in _MISSING:
+                raise
+            return  # no bucket: nothing was ever stored
+        for multipart_id in multipart_ids | ({upload.multipart_upload_id} - {""}):
             try:
                 _reachable(
-                    lambda: self.client.abort_multipart_upload(
-                        **self._object(upload), UploadId=upload.multipart_upload_id
+                    lambda multipart_id=multipart_id: self.client.abort_multipart_upload(
+                        **self._object(upload), UploadId=multipart_id
                     )
                 )
             except ClientError as error:

@@ -21,10 +21,11 @@ from dds.openapi import error_responses
 from uploads.models import Upload
 
 from .. import services
-from .base import READ_BLOCK
+from .base import READ_BLOCK, StorageFull
 from .filesystem import FilesystemStorage, Rejected, signature_is_valid
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_REGISTRATION = re.compile(r"^(\d{1,19})-([0-9a-f]{1,128})$")
 
 
 class ExpiredUrl(errors.Forbidden):
@@ -49,15 +50,16 @@ class RangeNotSatisfiable(errors.DDSError):
         return {"Content-Range": f"bytes */{self.size}"}
 
 
-def _signed_upload(request, verb, provider_id, project_id, upload_id, number=None):
+def _signed_upload(request, verb, provider_id, project_id, upload_id):
     """The upload a signed URL names, once its signature and expiry hold; 403 otherwise, never a hint why."""
     path = request.path
     expires = request.query_params.get("expires", "")
     filename = request.query_params.get("filename", "")
+    registration = request.query_params.get("registration", "")
     signature = request.query_params.get("signature", "")
     if not expires.isdigit() or int(expires) < time.time():
         raise ExpiredUrl()
-    if not signature_is_valid(verb, path, expires, filename, signature):
+    if not signature_is_valid(verb, path, expires, filename, registration, signature):
         raise ExpiredUrl()
     ids = [parse_uuid(value) for value in (provider_id, project_id, upload_id)]
     upload = (
@@ -117,6 +119,18 @@ def _ranged(path, range_header, filename):
 
 _SCHEMA = {"tags": ["storage"], "auth": [], "request": None}
 
+_E507 = "`insufficient storage`: the storage is full; nothing of the bytes was kept, nothing is marked stored."
+
+
+def _received(receive):
+    """Run `receive()`; bytes unlike their registration are 400, a full storage 507."""
+    try:
+        receive()
+    except Rejected as rejected:
+        raise RejectedBytes(str(rejected)) from None
+    except StorageFull:
+        raise errors.InsufficientStorage() from None
+
 
 class StoredObjectView(APIView):
     authentication_classes = []
@@ -126,17 +140,20 @@ class StoredObjectView(APIView):
     @extend_schema(
         summary="Upload a non-chunked upload's bytes (a signed URL from its signed_url)",
         operation_id="storage_object_put",
-        responses={201: None, **error_responses(400, 403, 404)},
+        responses={201: None, **error_responses(400, 403, 404, 507, e507=_E507)},
         **_SCHEMA,
     )
     def put(self, request, provider_id, project_id, upload_id):
         upload, storage, _ = _signed_upload(request, "PUT", provider_id, project_id, upload_id)
         if upload.is_chunked or upload.completed_on is not None:
             raise errors.BadRequest("upload already completed or chunked", "start a new upload")
-        try:
-            storage.object_receive(upload, request._request)
-        except Rejected as rejected:
-            raise RejectedBytes(str(rejected)) from None
+        _received(
+            lambda: storage.object_receive(
+                upload,
+                request._request,
+                place=lambda move: services.upload_object_store(upload_id=upload.id, place=move),
+            )
+        )
         return HttpResponse(status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -180,20 +197,37 @@ class StoredChunkView(APIView):
 
     @extend_schema(
         summary="Upload a chunk's bytes (a signed URL from PUT /uploads/{id}/chunks)",
+        description=(
+            "The URL is signed for one registration of the chunk (its size and md5). Bytes that arrive after the "
+            "chunk was registered again are refused (409 `chunk was registered again`), and so are bytes that "
+            "arrive after the upload was completed (400 `upload already completed`): neither ever replaces the "
+            "bytes of the chunk's current registration."
+        ),
         operation_id="storage_chunk_put",
-        responses={201: None, **error_responses(400, 403, 404)},
+        responses={
+            201: None,
+            **error_responses(
+                400, 403, 404, 409, 507, e409="`chunk was registered again` since this URL was signed.", e507=_E507
+            ),
+        },
         **_SCHEMA,
     )
     def put(self, request, provider_id, project_id, upload_id, number):
         upload, storage, _ = _signed_upload(request, "PUT", provider_id, project_id, upload_id)
+        registration = _REGISTRATION.match(request.query_params.get("registration", ""))
+        if registration is None:
+            raise ExpiredUrl()
+        size, md5 = int(registration[1]), registration[2]
         chunk = upload.chunks.filter(number=int(number)).first() if number.isdigit() else None
         if chunk is None:
             raise errors.NotFound("Chunk", suggestion="register the chunk with PUT /uploads/{id}/chunks first")
         if upload.completed_on is not None:
-            raise errors.BadRequest("upload already completed", "start a new upload")
-        try:
-            storage.chunk_receive(upload, chunk, request._request)
-        except Rejected as rejected:
-            raise RejectedBytes(str(rejected)) from None
-        services.chunk_stored(chunk=chunk)
+            raise errors.UploadAlreadyCompleted()
+        if (chunk.size, chunk.hash_value.lower()) != (size, md5):
+            raise errors.ChunkRegisteredAgain()
+
+        def store(move):
+            services.chunk_store(upload_id=upload.id, number=chunk.number, size=size, hash_value=md5, place=move)
+
+        _received(lambda: storage.chunk_receive(upload, chunk.number, size, md5, request._request, place=store))
         return HttpResponse(status=status.HTTP_201_CREATED)

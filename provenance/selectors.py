@@ -1,0 +1,130 @@
+"""Reads of provenance, and what one caller may see of it (the original's policies)."""
+
+from django.db.models import Prefetch, Q
+
+from dds import errors
+from dds.lookups import get_or_404
+from dds.permissions import is_system_admin, projects_visible_to
+from files.models import FileVersion
+from files.selectors import file_versions
+from uploads.models import Fingerprint
+
+from .models import Activity, Relation
+
+CHUNK = 5000
+
+
+def chunks(ids):
+    """`ids` in lists of at most CHUNK, so that no query carries more parameters than a database takes."""
+    ids = list(ids)
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def rows_by_id(queryset, ids):
+    """`{id: row}` of `queryset` for `ids`, read in chunks."""
+    rows = {}
+    for chunk in chunks(ids):
+        rows.update((row.pk, row) for row in queryset.filter(pk__in=chunk))
+    return rows
+
+
+def share_related(rows, *names):
+    """Fill each row's foreign keys `names` from one read per key: rows naming the same user (file, project, …)
+    share one instance, where a join would build one per row."""
+    rows = list(rows)
+    for name in names:
+        field = rows[0]._meta.get_field(name) if rows else None
+        if field is None:
+            return rows
+        related = rows_by_id(field.related_model.objects.all(), {getattr(row, field.attname) for row in rows} - {None})
+        for row in rows:
+            setattr(row, name, related.get(getattr(row, field.attname)))
+    return rows
+
+
+def activities():
+    return Activity.objects.select_related(*Activity.AUDIT_RELATED)
+
+
+def relations():
+    return Relation.objects.select_related(*Relation.AUDIT_RELATED)
+
+
+def many_by_id(model, ids):
+    """`{id: row}` of many activities, relations or file versions, with what their serializers read, in a number of
+    queries that does not grow with the rows (beyond one per CHUNK): see `share_related`."""
+    if model is FileVersion:
+        fingerprints = Prefetch(
+            "upload__fingerprints", queryset=Fingerprint.objects.select_related(*Fingerprint.AUDIT_RELATED)
+        )
+        rows = rows_by_id(FileVersion.objects.select_related("upload").prefetch_related(fingerprints), ids)
+        share_related(rows.values(), "file", *FileVersion.AUDIT_RELATED)
+        share_related({version.file for version in rows.values()}, "project")
+        share_related([version.upload for version in rows.values()], "storage_provider")
+        return rows
+    rows = rows_by_id(model.objects.all(), ids)
+    share_related(rows.values(), *model.AUDIT_RELATED)
+    return rows
+
+
+class Viewer:
+    """What one caller may see. A file version: one of a project they may view. An activity: one they created, or
+    one a live relation joins to a file version they may see. A relation: one whose file version (either one, for
+    a derivation) they may see. A system admin sees everything."""
+
+    def __init__(self, user):
+        self.user = user
+        self.is_admin = is_system_admin(user)
+        self.project_ids = set() if self.is_admin else set(projects_visible_to(user).values_list("pk", flat=True))
+
+    def sees_version(self, version):
+        return self.is_admin or version.file.project_id in self.project_ids
+
+    def sees_relation(self, relation, versions):
+        """`versions`: `{id: FileVersion}` holding the relation's file versions."""
+        ends = [relation.entity_id, relation.used_entity_id]
+        return self.is_admin or any(end in versions and self.sees_version(versions[end]) for end in ends)
+
+    def activities(self, queryset):
+        if self.is_admin:
+            return queryset
+        joined = Relation.objects.filter(
+            is_deleted=False, activity__isnull=False, entity__file__project_id__in=self.project_ids
+        )
+        return queryset.filter(Q(created_by=self.user) | Q(pk__in=joined.values("activity_id")))
+
+    def sees_activity(self, activity):
+        return self.activities(Activity.objects.filter(pk=activity.pk)).exists()
+
+    def visible(self, *, activities, versions):
+        """The ids, of those `{id: Activity}` and `{id: FileVersion}` hold, of the nodes the caller may see."""
+        seen = {pk for pk, version in versions.items() if self.sees_version(version)}
+        if self.is_admin:
+            return seen | activities.keys()
+        for chunk in chunks(activities):
+            seen.update(self.activities(Activity.objects.filter(pk__in=chunk)).values_list("pk", flat=True))
+        return seen
+
+
+def activity_list(*, viewer):
+    """Live activities the caller may see, newest first."""
+    return viewer.activities(activities().filter(is_deleted=False)).order_by("-created_on", "id")
+
+
+def node_get(kind, pk):
+    """The activity or file version a `{kind, id}` names (deleted ones too); 404 for another kind or a missing id."""
+    if kind == "dds-activity":
+        return get_or_404(activities(), "Activity", pk)
+    if kind == "dds-file-version":
+        return get_or_404(file_versions(), "FileVersion", pk)
+    raise errors.UnsupportedKind(kind)
+
+
+def relations_of(node):
+    """The live relations at one hop from an activity or a file version, newest first."""
+    if isinstance(node, FileVersion):
+        joined = Q(entity=node) | Q(used_entity=node)
+    else:
+        joined = Q(activity=node)
+    return relations().filter(joined, is_deleted=False).order_by("-created_on", "id")

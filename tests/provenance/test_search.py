@@ -1,0 +1,212 @@
+"""POST /search/provenance and /search/provenance/origin: the original's search_api.rb and provenance graphs, in the
+nodes-and-relationships shape, with only what the caller may see."""
+
+import uuid
+
+import pytest
+
+from files.selectors import file_versions
+from files.serializers import FileVersionSerializer
+
+from ..client import API
+from ..envelopes import FORBIDDEN, invalid, not_found
+from .conftest import activity_of, derive, relate
+
+
+def node(version_or_activity):
+    if isinstance(version_or_activity, dict):
+        return {"id": version_or_activity["id"], "labels": ["Activity"], "properties": version_or_activity}
+    data = FileVersionSerializer(file_versions().get(pk=version_or_activity.pk)).data
+    return {"id": str(version_or_activity.id), "labels": ["FileVersion"], "properties": data}
+
+
+def hidden(version):
+    properties = {"kind": "dds-file-version", "id": str(version.id), "is_deleted": False}
+    return {"id": str(version.id), "labels": ["FileVersion"], "properties": properties}
+
+
+def relationship(relation, type):
+    start, end = relation["from"]["id"], relation["to"]["id"]
+    return {"id": relation["id"], "type": type, "start_node": start, "end_node": end, "properties": relation}
+
+
+def search(client, start, max_hops=None, expected=201):
+    kind = "dds-activity" if isinstance(start, dict) else "dds-file-version"
+    body = {"start_node": {"kind": kind, "id": str(start["id"] if isinstance(start, dict) else start.id)}}
+    if max_hops is not None:
+        body["max_hops"] = max_hops
+    response = client.post(f"{API}/search/provenance", body, format="json")
+    assert response.status_code == expected, response.content
+    return response.json()
+
+
+def by_id(items):
+    return {item["id"]: item for item in items}
+
+
+@pytest.fixture
+def pipeline(as_alice, versions):
+    """in --used-- align --generated-- out --used-- call --generated-- more; and out was derived from in."""
+    align, call = activity_of(as_alice, "align"), activity_of(as_alice, "call")
+    relations = {
+        "align used in": relate(as_alice, "used", align, versions["in"]),
+        "out by align": relate(as_alice, "was_generated_by", align, versions["out"]),
+        "call used out": relate(as_alice, "used", call, versions["out"]),
+        "more by call": relate(as_alice, "was_generated_by", call, versions["more"]),
+        "out from in": derive(as_alice, versions["out"], versions["in"]),
+    }
+    return {"align": align, "call": call, **relations}
+
+
+def test_it_answers_the_whole_connected_graph_without_max_hops(as_alice, versions, pipeline):
+    graph = search(as_alice, versions["more"])["graph"]
+
+    assert by_id(graph["nodes"]) == by_id(
+        [node(versions[name]) for name in versions] + [node(pipeline["align"]), node(pipeline["call"])]
+    )
+    assert graph["nodes"][0]["id"] == str(versions["more"].id)
+    assert by_id(graph["relationships"]) == by_id(
+        [
+            relationship(pipeline["align used in"], "Used"),
+            relationship(pipeline["out by align"], "WasGeneratedBy"),
+            relationship(pipeline["call used out"], "Used"),
+            relationship(pipeline["more by call"], "WasGeneratedBy"),
+            relationship(pipeline["out from in"], "WasDerivedFrom"),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("max_hops", "nodes", "relations"),
+    [
+        (1, ["more", "call"], ["more by call"]),
+        (0, ["more", "call"], ["more by call"]),
+        (2, ["more", "call", "out"], ["more by call", "call used out"]),
+        (3, ["more", "call", "out", "align", "in"], ["more by call", "call used out", "out by align", "out from in"]),
+    ],
+)
+def test_it_stops_at_max_hops(as_alice, versions, pipeline, max_hops, nodes, relations):
+    graph = search(as_alice, versions["more"], max_hops=max_hops)["graph"]
+
+    found = {item["id"] for item in graph["nodes"]}
+    named = {str(versions[name].id) if name in versions else pipeline[name]["id"] for name in nodes}
+    assert found == named
+    assert {item["id"] for item in graph["relationships"]} == {pipeline[name]["id"] for name in relations}
+
+
+def test_it_starts_from_an_activity_and_walks_no_deleted_relation(as_alice, versions, pipeline):
+    as_alice.delete(f"{API}/relations/{pipeline['call used out']['id']}")
+
+    graph = search(as_alice, pipeline["call"])["graph"]
+
+    assert {item["id"] for item in graph["nodes"]} == {pipeline["call"]["id"], str(versions["more"].id)}
+    assert [item["id"] for item in graph["relationships"]] == [pipeline["more by call"]["id"]]
+
+
+def test_it_shows_deleted_nodes_as_deleted(as_alice, versions, pipeline):
+    as_alice.delete(f"{API}/activities/{pipeline['call']['id']}")
+    as_alice.delete(f"{API}/files/{versions['more'].file_id}")
+
+    graph = search(as_alice, versions["more"])["graph"]
+
+    nodes = by_id(graph["nodes"])
+    assert nodes[pipeline["call"]["id"]]["properties"]["is_deleted"] is True
+    assert nodes[str(versions["more"].id)]["properties"]["is_deleted"] is True
+    assert len(graph["relationships"]) == 5
+
+
+def test_it_restricts_what_the_caller_may_not_see(as_alice, as_bob, bob, versions, elsewhere, grant, project):
+    """Bob's activity used his own file and Alice's; Alice sees his activity through her file, not his file."""
+    grant(project, bob, "project_viewer")
+    activity = activity_of(as_bob)
+    mine = relate(as_bob, "used", activity, versions["in"])
+    his = relate(as_bob, "used", activity, elsewhere)
+
+    graph = search(as_alice, versions["in"])["graph"]
+
+    nodes = by_id(graph["nodes"])
+    assert nodes[str(elsewhere.id)] == hidden(elsewhere)
+    assert nodes[activity["id"]] == node(activity)
+    relationships = by_id(graph["relationships"])
+    assert relationships[his["id"]] == {**relationship(his, "Used"), "properties": None}
+    assert relationships[mine["id"]] == relationship(mine, "Used")
+
+
+def test_it_refuses_a_start_node_the_caller_may_not_see(as_bob, versions):
+    assert search(as_bob, versions["in"], expected=403) == FORBIDDEN
+
+
+@pytest.mark.parametrize(
+    ("start_node", "expected"),
+    [
+        ({"kind": "dds-file-version", "id": str(uuid.uuid4())}, not_found("FileVersion")),
+        ({"kind": "dds-activity", "id": "nope"}, not_found("Activity")),
+        (
+            {"kind": "dds-folder", "id": str(uuid.uuid4())},
+            {
+                "error": 404,
+                "code": "not_provided",
+                "reason": "object_kind dds-folder Not Supported",
+                "suggestion": "Please supply a supported object_kind",
+            },
+        ),
+    ],
+)
+def test_it_answers_404_for_an_unknown_start_node(as_alice, start_node, expected):
+    response = as_alice.post(f"{API}/search/provenance", {"start_node": start_node}, format="json")
+
+    assert (response.status_code, response.json()) == (404, expected)
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ({}, [("start_node", "is missing")]),
+        ({"start_node": {"kind": "dds-activity", "id": "x"}, "max_hops": "many"}, [("max_hops", "is invalid")]),
+    ],
+)
+def test_it_refuses_a_search_without_a_start_node(as_alice, body, errors):
+    response = as_alice.post(f"{API}/search/provenance", body, format="json")
+
+    assert (response.status_code, response.json()) == (400, invalid(*errors))
+
+
+def test_it_answers_a_lone_start_node(as_alice, versions):
+    assert search(as_alice, versions["in"]) == {"graph": {"nodes": [node(versions["in"])], "relationships": []}}
+
+
+# --- origin -------------------------------------------------------------------------------------------------
+
+
+def origin(client, *ids):
+    body = {"file_versions": [{"id": str(pk)} for pk in ids]}
+    response = client.post(f"{API}/search/provenance/origin", body, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()["graph"]
+
+
+def test_it_answers_where_a_version_came_from(as_alice, versions, pipeline):
+    graph = origin(as_alice, versions["more"].id, versions["out"].id, uuid.uuid4(), "nope")
+
+    assert {item["id"] for item in graph["nodes"]} == {
+        str(versions["more"].id),
+        str(versions["out"].id),
+        str(versions["in"].id),
+        pipeline["call"]["id"],
+        pipeline["align"]["id"],
+    }
+    assert graph["nodes"][:2] == [node(versions["more"]), node(versions["out"])]
+    names = ("more by call", "call used out", "out by align", "align used in", "out from in")
+    assert {item["id"] for item in graph["relationships"]} == {pipeline[name]["id"] for name in names}
+
+
+def test_it_answers_a_version_without_origin_alone_and_restricted_when_unseen(as_alice, versions, elsewhere):
+    graph = origin(as_alice, versions["in"].id, elsewhere.id)
+
+    assert graph == {"nodes": [node(versions["in"]), hidden(elsewhere)], "relationships": []}
+
+
+def test_it_refuses_an_origin_search_without_file_versions(as_alice):
+    response = as_alice.post(f"{API}/search/provenance/origin", {}, format="json")
+
+    assert (response.status_code, response.json()) == (400, invalid(("file_versions", "is missing")))
