@@ -49,14 +49,19 @@ def is_system_admin(user):
     return SYSTEM_ADMIN in _granted(user, system=SystemPermission.objects.all())["system"]
 
 
-def project_permissions(user, project):
-    """The permissions `user` holds on `project`: every one for a system admin, else those of their role."""
+def project_grants(user, project):
+    """`(permissions, is_system_admin)`: the permissions `user` holds on `project` (every one for a system admin, else
+    those of their role), and whether they are a system admin, in one query."""
     granted = _granted(
         user, system=SystemPermission.objects.all(), project=ProjectPermission.objects.filter(project=project)
     )
     if SYSTEM_ADMIN in granted["system"]:
-        return PROJECT_PERMISSIONS
-    return granted["project"]
+        return PROJECT_PERMISSIONS, True
+    return granted["project"], False
+
+
+def project_permissions(user, project):
+    return project_grants(user, project)[0]
 
 
 def require_project_permission(user, project, permission):
