@@ -6,8 +6,8 @@ service takes to heal by itself: nobody runs a command (no `manage.py reconcile`
 The stack, all on this machine, started with bench/harness.py: PostgreSQL (a scratch database, DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/dds_bench_faults, dropped and created anew), RabbitMQ (a virtual host of its own,
 deleted at the end), the moto S3 server behind a TCP relay that this script can cut, gunicorn serving dds.wsgi (2
-processes × 4 threads) and `manage.py run_workers` processes, each with its built-in sweeper. Needs gunicorn
-(requirements/production.txt). The client retries a request answered 5xx or not answered, as DukeDSClient does, and
+processes × 4 threads) and `manage.py run_workers` processes, each with its built-in sweeper.
+ The client retries a request answered 5xx or not answered, as DukeDSClient does, and
 every answer is counted.
 
 - worker-kill: the uploads are completed while no worker runs; then two workers start and one is SIGKILLed while

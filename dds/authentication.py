@@ -8,7 +8,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 
 from dds import errors, request_context
-from dds.accounts.models import SoftwareAgent, User
+from dds.accounts.selectors import session_of
 from dds.audit import Actor
 from dds.lookups import parse_uuid
 
@@ -46,15 +46,13 @@ class ApiTokenAuthentication(BaseAuthentication):
         if not token:
             return None
         claims = _decode(token)
-        user = User.objects.filter(pk=parse_uuid(claims["id"]), is_active=True).first()
-        if user is None:
+        agent_id = parse_uuid(claims["software_agent_id"]) if "software_agent_id" in claims else None
+        if "software_agent_id" in claims and agent_id is None:
             raise errors.InvalidApiToken()
-        agent = None
-        if "software_agent_id" in claims:
-            agent_id = parse_uuid(claims["software_agent_id"])
-            agent = SoftwareAgent.objects.filter(pk=agent_id, is_deleted=False).first()
-            if agent is None:
-                raise errors.InvalidApiToken()
+        session = session_of(user_id=parse_uuid(claims["id"]), agent_id=agent_id)
+        if session is None:
+            raise errors.InvalidApiToken()
+        user, agent = session
         request_context.user_id.set(user.id)
         return user, Actor(user=user, agent=agent)
 

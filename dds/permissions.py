@@ -49,14 +49,19 @@ def is_system_admin(user):
     return SYSTEM_ADMIN in _granted(user, system=SystemPermission.objects.all())["system"]
 
 
-def project_permissions(user, project):
-    """The permissions `user` holds on `project`: every one for a system admin, else those of their role."""
+def project_grants(user, project):
+    """`(permissions, is_system_admin)`: the permissions `user` holds on `project` (every one for a system admin, else
+    those of their role), and whether they are a system admin, in one query."""
     granted = _granted(
         user, system=SystemPermission.objects.all(), project=ProjectPermission.objects.filter(project=project)
     )
     if SYSTEM_ADMIN in granted["system"]:
-        return PROJECT_PERMISSIONS
-    return granted["project"]
+        return PROJECT_PERMISSIONS, True
+    return granted["project"], False
+
+
+def project_permissions(user, project):
+    return project_grants(user, project)[0]
 
 
 def require_project_permission(user, project, permission):
@@ -77,9 +82,12 @@ def require_system_admin(user):
         raise errors.Forbidden()
 
 
-def require_creator_or_system_admin(user, resource):
-    if resource.created_by_id != user.id and not is_system_admin(user):
-        raise errors.Forbidden()
+def require_creator_or_system_admin(user, resource, *, system_admin=None, suggestion=None):
+    """`system_admin`: whether `user` is one, where the caller has read it already."""
+    if resource.created_by_id == user.id:
+        return
+    if not (is_system_admin(user) if system_admin is None else system_admin):
+        raise errors.Forbidden(suggestion=suggestion)
 
 
 class NotAgentSession(BasePermission):

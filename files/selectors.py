@@ -1,4 +1,4 @@
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from dds import errors
@@ -35,6 +35,14 @@ def containers():
     ).prefetch_related(Prefetch("current_version__upload__fingerprints", queryset=_fingerprints()))
 
 
+def with_hashes(node):
+    """A node read without the prefetch of `containers()` (or given a new current version) with its upload's hashes
+    loaded, unless they already are."""
+    if node.current_version_id is not None:
+        prefetch_related_objects([node], Prefetch("current_version__upload__fingerprints", queryset=_fingerprints()))
+    return node
+
+
 def folders():
     return containers().filter(kind=Container.Kind.FOLDER)
 
@@ -47,6 +55,15 @@ def file_versions():
     return FileVersion.objects.select_related(
         "file__project", "upload__storage_provider", *FileVersion.AUDIT_RELATED
     ).prefetch_related(Prefetch("upload__fingerprints", queryset=_fingerprints()))
+
+
+def version_uploads():
+    """Uploads of live projects with what a file's `current_version.upload` shows of them (no chunks)."""
+    return (
+        Upload.objects.filter(project__is_deleted=False)
+        .select_related("storage_provider")
+        .prefetch_related(Prefetch("fingerprints", queryset=_fingerprints()))
+    )
 
 
 def parent_resolve(reference):

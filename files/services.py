@@ -1,5 +1,5 @@
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Value
+from django.db.models import Count, Exists, Max, OuterRef, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
@@ -8,6 +8,7 @@ from dds.jobs.services import job_enqueue
 from dds.names import has_control_character
 from uploads.models import Upload
 
+from . import selectors
 from .models import Container, FileVersion
 
 NAME_MAX_LENGTH = 255
@@ -30,12 +31,13 @@ def _check_upload(upload, *, file=None):
         raise errors.ValidationFailed.field("upload", "cannot have an error")
     # Not locked: a verification in progress holds the row while it reads storage, and a file may be made of an
     # upload still being verified. A purge racing this request is caught by `_add_version`.
-    if Upload.objects.values_list("purged_on", flat=True).get(pk=upload.pk) is not None:
-        raise errors.ValidationFailed.field("upload", "cannot have been purged")
-    used_elsewhere = FileVersion.objects.filter(upload=upload)
+    used_elsewhere = FileVersion.objects.filter(upload=OuterRef("pk"))
     if file is not None:
         used_elsewhere = used_elsewhere.exclude(file=file)
-    if used_elsewhere.exists():
+    purged_on, used = Upload.objects.values_list("purged_on", Exists(used_elsewhere)).get(pk=upload.pk)
+    if purged_on is not None:
+        raise errors.ValidationFailed.field("upload", "cannot have been purged")
+    if used:
         raise errors.ValidationFailed.field("upload", "has already been used by another file")
 
 
@@ -146,14 +148,20 @@ def container_rename(*, actor, node, name):
     return node
 
 
-def _add_version(actor, file, upload, label):
-    """Append a version (numbered after every earlier one, deleted ones too) and make it current.
+def _add_version(actor, file, upload, label, *, new_file=False):
+    """Append a version (numbered after every earlier one, deleted ones too) and make it current; a `new_file` has
+    no earlier version to count.
 
     An upload backs one file only: the database's `one_file_per_upload` holds it against a concurrent request
     that passed `_check_upload` too.
     """
-    number = (FileVersion.objects.filter(file=file).aggregate(latest=Max("version"))["latest"] or 0) + 1
-    reused = FileVersion.objects.filter(file=file, upload=upload).exists()
+    if new_file:
+        number, reused = 1, False
+    else:
+        earlier = FileVersion.objects.filter(file=file).aggregate(
+            latest=Max("version"), reused=Count("pk", filter=Q(upload=upload))
+        )
+        number, reused = (earlier["latest"] or 0) + 1, earlier["reused"] > 0
     version = FileVersion(file=file, version=number, label=label, upload=upload, upload_reused=reused)
     version.stamp_created(actor)
     try:
@@ -184,7 +192,7 @@ def file_create(*, actor, project, parent, upload, label=None):
     )
     file.stamp_created(actor)
     file.save()
-    _add_version(actor, file, upload, label)
+    _add_version(actor, file, upload, label, new_file=True)
     return file
 
 
@@ -193,8 +201,10 @@ _UNCHANGED = object()
 
 @transaction.atomic
 def file_update(*, actor, file, upload=None, label=_UNCHANGED):
-    """A different upload appends a version (keeping the label unless one is given); a label alone relabels."""
-    file = Container.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=file.pk)
+    """A different upload appends a version (keeping the label unless one is given); a label alone relabels.
+
+    The file is returned with what its serializer reads but the hashes (`selectors.with_hashes` adds them)."""
+    file = selectors.containers().prefetch_related(None).select_for_update(of=("self",)).get(pk=file.pk)
     current = file.current_version
     if upload is not None and upload.pk != current.upload_id:
         _check_upload(upload, file=file)

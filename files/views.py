@@ -9,10 +9,9 @@ from dds.hosts import api_host
 from dds.lookups import get_or_404
 from dds.openapi import NOT_CONSISTENT_404, documented
 from dds.pagination import paged_response, results
-from dds.permissions import is_system_admin, require_project_permission
+from dds.permissions import project_grants, require_creator_or_system_admin, require_project_permission
 from dds.validation import validated
 from projects.models import Project
-from uploads.selectors import uploads
 from uploads.serializers import TransferSerializer
 
 from . import selectors, services
@@ -43,7 +42,13 @@ def nodes_data(nodes, *, exclude=()):
 
 
 def node_data(node):
-    return nodes_data([selectors.containers().get(pk=node.pk)])[0]
+    """A node as its serializer shows it, read again (after a service changed it)."""
+    return loaded_node_data(selectors.containers().get(pk=node.pk))
+
+
+def loaded_node_data(node):
+    """A node read through `selectors.containers()`, or built by a service from rows in hand, as it is shown."""
+    return nodes_data([node])[0]
 
 
 def _node(request, queryset, model, id, permission, *, live=True):
@@ -92,7 +97,7 @@ class FolderListView(APIView):
 class FolderView(APIView):
     @documented(summary="A folder", ok={200: FolderSerializer}, errors=(401, 403, 404))
     def get(self, request, id):
-        return Response(node_data(_node(request, selectors.folders(), "Folder", id, "view_project")))
+        return Response(loaded_node_data(_node(request, selectors.folders(), "Folder", id, "view_project")))
 
     @documented(summary="Delete a folder and everything in it", ok={204: None}, errors=(401, 403, 404))
     def delete(self, request, id):
@@ -224,20 +229,27 @@ class FileListView(APIView):
     def post(self, request):
         data = validated(FileCreateSerializer, request.data)
         project, parent = selectors.parent_resolve(data["parent"])
-        upload = get_or_404(uploads().filter(project=project), "Upload", data["upload"]["id"])
-        require_project_permission(request.user, project, "create_file")
-        if upload.created_by_id != request.user.pk and not is_system_admin(request.user):
-            raise errors.Forbidden(suggestion="only the user who created the upload can make a file of it")
+        upload = get_or_404(selectors.version_uploads().filter(project=project), "Upload", data["upload"]["id"])
+        permissions, is_system_admin = project_grants(request.user, project)
+        if "create_file" not in permissions:
+            raise errors.Forbidden()
+        require_creator_or_system_admin(
+            request.user,
+            upload,
+            system_admin=is_system_admin,
+            suggestion="only the user who created the upload can make a file of it",
+        )
         file = services.file_create(
             actor=request.auth, project=project, parent=parent, upload=upload, label=data.get("label")
         )
-        return Response(node_data(file), status=status.HTTP_201_CREATED)
+        return Response(loaded_node_data(file), status=status.HTTP_201_CREATED)
 
 
 class FileView(APIView):
     @documented(summary="A file (also once deleted)", ok={200: FileSerializer}, errors=(401, 403, 404))
     def get(self, request, id):
-        return Response(node_data(_node(request, selectors.files(), "DataFile", id, "view_project", live=False)))
+        file = _node(request, selectors.files(), "DataFile", id, "view_project", live=False)
+        return Response(loaded_node_data(file))
 
     @documented(
         summary="Add a version (a different upload) and/or change the current version's label",
@@ -250,8 +262,11 @@ class FileView(APIView):
         file = _node(request, selectors.files(), "DataFile", id, "update_file")
         changes = {"label": data["label"]} if "label" in data else {}
         if "upload" in data:
-            changes["upload"] = get_or_404(uploads().filter(project=file.project), "Upload", data["upload"]["id"])
-        return Response(node_data(services.file_update(actor=request.auth, file=file, **changes)))
+            changes["upload"] = get_or_404(
+                selectors.version_uploads().filter(project=file.project), "Upload", data["upload"]["id"]
+            )
+        file = services.file_update(actor=request.auth, file=file, **changes)
+        return Response(loaded_node_data(selectors.with_hashes(file)))
 
     @documented(summary="Delete a file and its versions", ok={204: None}, errors=(401, 403, 404))
     def delete(self, request, id):

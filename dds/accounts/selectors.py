@@ -1,9 +1,34 @@
+from django.db.models import Subquery, prefetch_related_objects
+
 from dds import errors
 from dds.lookups import parse_uuid
 
 from .models import ApiKey, AuthenticationService, SoftwareAgent, User
 
+
+def session_of(*, user_id, agent_id=None):
+    """`(user, agent)` for an api_token's claims in one query: the active user, and the live agent when `agent_id` is
+    given (else None); None when either is missing. The agent's columns ride along as subqueries of the user's row."""
+    users = User.objects.filter(pk=user_id, is_active=True)
+    if agent_id is None:
+        user = users.first()
+        return None if user is None else (user, None)
+    agent = SoftwareAgent.objects.filter(pk=agent_id, is_deleted=False)
+    columns = [field.attname for field in SoftwareAgent._meta.concrete_fields]
+    row = users.annotate(**{f"session_agent_{column}": Subquery(agent.values(column)) for column in columns}).first()
+    if row is None or row.session_agent_id is None:
+        return None
+    values = [getattr(row, f"session_agent_{column}") for column in columns]
+    return row, SoftwareAgent.from_db(SoftwareAgent.objects.db, columns, values)
+
+
 _NO_SIGNIN_SERVICE = "no identity provider is configured here: an operator adds one in the admin"
+
+
+def user_detail(user):
+    """`user` (a row already read, as authentication reads it) with what UserSerializer reads of it loaded."""
+    prefetch_related_objects([user], "identities__authentication_service", *User.AUDIT_RELATED)
+    return user
 
 
 def users():

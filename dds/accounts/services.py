@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dds import errors
@@ -37,20 +40,29 @@ def user_update(*, user, **changes):
     return user
 
 
+LAST_LOGIN_PRECISION = timedelta(hours=1)
+
+
 @transaction.atomic
 def api_token_create(*, agent_key, user_key):
-    """Mint a token for the user of `user_key` acting through the agent of `agent_key` (CONTRACT §3.3)."""
-    agent_row = (
-        ApiKey.objects.select_related("software_agent")
-        .filter(key=agent_key, software_agent__isnull=False, software_agent__is_deleted=False)
-        .first()
+    """Mint a token for the user of `user_key` acting through the agent of `agent_key` (CONTRACT §3.3).
+
+    Both keys are read in one query. `last_login` is written only when it is older than LAST_LOGIN_PRECISION: a
+    client minting a token per command would otherwise write the user's row every time.
+    """
+    rows = ApiKey.objects.select_related("user", "software_agent").filter(
+        Q(key=agent_key, software_agent__isnull=False, software_agent__is_deleted=False)
+        | Q(key=user_key, user__is_active=True)
     )
-    user_row = ApiKey.objects.select_related("user").filter(key=user_key, user__is_active=True).first()
-    if agent_row is None or user_row is None:
+    found = {row.key: row for row in rows}
+    agent_row, user_row = found.get(agent_key), found.get(user_key)
+    if agent_row is None or user_row is None or agent_row.software_agent is None or user_row.user is None:
         raise errors.InvalidKey()
     user = user_row.user
-    user.last_login = timezone.now()
-    user.save(update_fields=["last_login"])
+    now = timezone.now()
+    if user.last_login is None or user.last_login < now - LAST_LOGIN_PRECISION:
+        user.last_login = now
+        user.save(update_fields=["last_login"])
     return api_token_encode(user=user, agent=agent_row.software_agent)
 
 

@@ -86,7 +86,7 @@ class UserApiTokenView(PublicView):
 class CurrentUserView(APIView):
     @documented(summary="The caller", ok={200: UserSerializer})
     def get(self, request):
-        user = selectors.users().get(pk=request.user.pk)
+        user = selectors.user_detail(request.user)
         return Response(UserSerializer(user, context={"agent": request.auth.agent}).data)
 
 

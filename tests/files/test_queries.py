@@ -100,3 +100,66 @@ def test_it_lists_the_versions_of_a_file_in_the_same_number_of_queries_however_m
         large = as_alice.get(f"{API}/files/{many.id}/versions")
 
     assert [item["version"] for item in large.json()["results"]] == list(range(1, 51))
+
+
+def test_it_creates_a_file_and_answers_from_the_rows_in_hand(
+    client_for, alice, alice_agent, project, django_assert_num_queries
+):
+    as_agent = client_for(alice, alice_agent)
+    upload = stored_upload(project, alice, b"small", "small.txt")
+    body = {"parent": {"kind": "dds-project", "id": str(project.id)}, "upload": {"id": str(upload.id)}}
+
+    # session, project, upload and its hashes, permissions; then, in a savepoint, one check of the upload, the
+    # file, its version (in a savepoint of its own), the purge race check and the current version.
+    with django_assert_num_queries(14):
+        created = as_agent.post(f"{API}/files", body, format="json")
+
+    assert created.status_code == 201, created.content
+    shown = as_agent.get(f"{API}/files/{created.json()['id']}")
+    assert created.json() == shown.json()
+    assert created.json()["current_version"]["version"] == 1
+
+
+def test_it_shows_a_file_in_four_queries(client_for, alice, alice_agent, project, django_assert_num_queries):
+    data_file = stored_file(project, alice, None, b"bytes", "shown.txt")
+    as_agent = client_for(alice, alice_agent)
+
+    with django_assert_num_queries(4):  # session, file, its hashes, permissions
+        response = as_agent.get(f"{API}/files/{data_file.id}")
+
+    assert response.status_code == 200
+    assert response.json()["name"] == "shown.txt"
+
+
+def test_it_adds_a_version_and_answers_from_the_rows_in_hand(
+    client_for, alice, alice_agent, project, django_assert_num_queries
+):
+    data_file = stored_file(project, alice, None, b"first", "changed.txt")
+    upload = stored_upload(project, alice, b"second", "changed.txt")
+    as_agent = client_for(alice, alice_agent)
+
+    # session, file, its hashes, permissions, upload and its hashes; then, in a savepoint, the locked file, one
+    # check of the upload, the earlier versions, the version (in a savepoint of its own), the purge race check, the
+    # current version and the file.
+    with django_assert_num_queries(17):
+        updated = as_agent.put(f"{API}/files/{data_file.id}", {"upload": {"id": str(upload.id)}}, format="json")
+
+    assert updated.status_code == 200, updated.content
+    assert updated.json() == as_agent.get(f"{API}/files/{data_file.id}").json()
+    assert updated.json()["current_version"]["version"] == 2
+    assert updated.json()["current_version"]["upload"]["id"] == str(upload.id)
+
+
+def test_it_relabels_a_file_and_answers_from_the_rows_in_hand(
+    client_for, alice, alice_agent, project, django_assert_num_queries
+):
+    data_file = stored_file(project, alice, None, b"first", "labelled.txt")
+    as_agent = client_for(alice, alice_agent)
+
+    # session, file, its hashes, permissions; in a savepoint, the locked file, the version and the file; the hashes.
+    with django_assert_num_queries(10):
+        updated = as_agent.put(f"{API}/files/{data_file.id}", {"label": "new label"}, format="json")
+
+    assert updated.status_code == 200, updated.content
+    assert updated.json() == as_agent.get(f"{API}/files/{data_file.id}").json()
+    assert updated.json()["current_version"]["label"] == "new label"

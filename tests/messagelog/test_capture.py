@@ -131,9 +131,9 @@ def test_dramatiq_a_rolled_back_transaction_publishes_nothing(message_log, alice
 def test_dramatiq_a_retried_message_is_logged_once(
     message_log, client_for, alice, create_projects, start_worker, storage_root
 ):
-    blocker = storage_root
+    blocker = storage_root / str(StorageProvider.objects.get(is_default=True).id)
     blocker.parent.mkdir(parents=True, exist_ok=True)
-    blocker.write_text("in the way: storage cannot make its folders until this file is gone")
+    blocker.write_text("in the way: the provider's folder cannot be made until this file is gone")
     create_projects(client_for(alice), 1)
     start_worker()
 
