@@ -57,6 +57,8 @@ class _Queues:
         self._holding = {}
 
     def holding(self, queue):
+        if settings.ACTIVE_JOB_QUEUE_ADAPTER != "dramatiq":
+            return False  # inline: no broker carries the jobs
         if queue not in self._holding:
             ready, delayed, _ = dramatiq.get_broker().get_queue_message_counts(queue)
             self._holding[queue] = ready + delayed > 0
