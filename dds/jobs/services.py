@@ -137,9 +137,9 @@ def job_run(job_id):
         _running.discard(str(job_id))
 
 
-def jobs_abandoned_here():
-    """Inline jobs this process claimed and no longer runs: its thread died with the database under it."""
-    return Job.objects.filter(state=Job.State.IN_PROGRESS, claimed_by=PROCESS).exclude(id__in=list(_running))
+def abandoned_here():
+    """The filter of inline jobs this process claimed and no longer runs: its thread died with the database under it."""
+    return Q(state=Job.State.IN_PROGRESS, claimed_by=PROCESS) & ~Q(id__in=list(_running))
 
 
 def job_started(job_id):

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from .models import Job
 from .registry import job_lease_seconds, load_finders, load_pending
-from .services import job_enqueue, job_run, job_send, job_supersede, jobs_abandoned_here
+from .services import abandoned_here, job_enqueue, job_run, job_send, job_supersede
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +42,12 @@ def _jobs_due_inline():
     """Retries that are due, jobs this process abandoned, and jobs another process claimed and never finished."""
     now = timezone.now()
     lease = now - timedelta(seconds=job_lease_seconds())
-    due = Job.objects.filter(
+    return Job.objects.filter(
         Q(state=Job.State.RETRYING, run_after__lte=now)
         | Q(state=Job.State.RETRYING, run_after__isnull=True)
         | Q(state=Job.State.IN_PROGRESS, started_on__lt=lease)
-    )
-    return due.union(jobs_abandoned_here()).order_by("created_on")
+        | abandoned_here()
+    ).order_by("created_on")
 
 
 class _Queues:
