@@ -22,7 +22,7 @@ os.environ.pop("CLOUDAMQP_URL", None)
 
 from harness.fixtures import build  # noqa: E402
 from harness.hardware import CpuShare, print_machine  # noqa: E402
-from harness.sandbox import recreate_database  # noqa: E402
+from harness.sandbox import in_process_django  # noqa: E402
 
 
 def measure(client, path, per_page, **params):
@@ -49,19 +49,12 @@ def main():
     arguments = parser.parse_args()
 
     print_machine()
-    recreate_database(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
-    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
-    from django.core.management import call_command
-    from django.test.utils import setup_test_environment
+    in_process_django()
+    # Here, not at the top: Django is set up after this module is imported.
     from rest_framework.test import APIClient
 
     from dds.authentication import api_token_encode
 
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
     started = time.perf_counter()
     user, project = build(arguments.files)
     print(f"built {arguments.files} files in {time.perf_counter() - started:.1f} s")

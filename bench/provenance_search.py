@@ -21,7 +21,7 @@ os.environ["ACTIVE_JOB_QUEUE_ADAPTER"] = "inline"
 os.environ.pop("CLOUDAMQP_URL", None)
 
 from harness.hardware import print_machine  # noqa: E402
-from harness.sandbox import recreate_database  # noqa: E402
+from harness.sandbox import in_process_django  # noqa: E402
 
 
 def main():
@@ -31,15 +31,11 @@ def main():
     arguments = parser.parse_args()
 
     print_machine()
-    recreate_database(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
-    # Here, not at the top: Django is set up after this module is imported (sandbox.django_setup).
-    from django.core.management import call_command
+    in_process_django()
+    # Here, not at the top: Django is set up after this module is imported.
     from django.db import connection
     from django.test import TestCase
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
 
     from dds.accounts.services import user_create
@@ -48,8 +44,6 @@ def main():
     from projects.services import project_create
     from tests.provenance.chain import chain_create
 
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
     user = user_create(username="bench")
     with TestCase.captureOnCommitCallbacks(execute=True):
         project = project_create(actor=Actor(user=user), name="chain", description="provenance bench")

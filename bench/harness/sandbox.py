@@ -74,3 +74,17 @@ def django_setup(env):
     import django
 
     django.setup()
+
+
+def in_process_django():
+    """A fresh database at DATABASE_URL, migrated, with Django set up here to serve requests through its test client
+    (the in-process benchmarks: listing, provenance search)."""
+    recreate_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
