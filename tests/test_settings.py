@@ -33,6 +33,7 @@ def start(**environment):
         ("ACTIVE_JOB_QUEUE_ADAPTER", "celery"),
         ("JOB_MAX_RETRIES", "many"),
         ("JOB_SWEEP_EVERY", "often"),
+        ("COMPLETE_WAIT_SECONDS", "a moment"),
         ("RECONCILE_OLDER_THAN", "0"),
         ("HEALTH_QUEUE_STALL_SECONDS", "0"),
         ("STORAGE_MIN_FREE_MB", "1GB"),
