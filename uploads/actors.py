@@ -1,7 +1,11 @@
+import dramatiq
+
 from dds.jobs.registry import Pending, worker
 
 from . import services
-from .selectors import uploads_awaiting_storage, uploads_awaiting_verification
+from .selectors import upload_to_follow, uploads_awaiting_storage, uploads_awaiting_verification
+from .storage.filesystem import FilesystemStorage
+from .storage.follower import FOLLOW_ACTOR, chunk_follow
 
 
 @worker(
@@ -20,6 +24,17 @@ def initialize_upload_storage(upload_id):
 )
 def complete_upload(upload_id):
     services.upload_verify(upload_id=upload_id)
+
+
+def follow_upload_chunks(upload_id, number, size, md5):
+    """Hash a filesystem upload's chunks stored so far, in order, in this process (uploads/storage/follower.py)."""
+    upload = upload_to_follow(upload_id)
+    if upload is not None:
+        chunk_follow(FilesystemStorage(upload.storage_provider), upload, number, size, md5)
+
+
+# Not a worker one selects: its hints go where complete_upload's queue is consumed, which verifies what they followed.
+dramatiq.actor(follow_upload_chunks, actor_name=FOLLOW_ACTOR, queue_name="upload_completion", max_retries=0)
 
 
 @worker("purge_upload", queue="upload_storage_removal", finds=services.upload_retention_sweep)

@@ -1,4 +1,4 @@
-"""Verification claims: the lease one verification holds on an upload while it reads (and assembles) the bytes
+"""Verification claims: the lease one verification holds on an upload while it reads the bytes
 outside any transaction.
 
 A claim is free once released, once older than VERIFICATION_LEASE, or, on PostgreSQL, as soon as the database

@@ -58,6 +58,21 @@ def signed_upload(*, provider_id, project_id, upload_id):
     )
 
 
+def upload_to_follow(upload_id):
+    """The filesystem upload whose chunks may be followed: chunked, not completed yet, its project live."""
+    return (
+        Upload.objects.select_related("storage_provider")
+        .filter(
+            pk=upload_id,
+            is_chunked=True,
+            completed_on__isnull=True,
+            storage_provider__kind="filesystem",
+            project__is_deleted=False,
+        )
+        .first()
+    )
+
+
 def chunk_of(upload, number):
     """The upload's chunk `number`, or None if it was never registered."""
     return upload.chunks.filter(number=number).first()

@@ -239,7 +239,7 @@ def upload_verify(*, upload_id):
     """The completion job: compare storage with the client's report, once, and record the outcome.
 
     No transaction stays open while the bytes are read: the work is claimed in one short transaction, read and
-    hashed (chunks assembled) outside any, and the verdict recorded in another. A mismatch is recorded (`error_on`,
+    hashed outside any, and the verdict recorded in another. A mismatch is recorded (`error_on`,
     `error_message`) and makes the upload consistent; storage that does not answer raises, the claim is released,
     and the job is retried while the upload stays not consistent.
     """

@@ -15,6 +15,7 @@ from uploads.serializers import UploadSerializer
 
 from ..client import API, FORM, chunk_body, md5
 from ..envelopes import FORBIDDEN, TIMESTAMP, invalid, not_found, user_preview
+from . import stored
 
 DATA = b"The quick brown fox jumps over the lazy dog"
 
@@ -33,6 +34,14 @@ def object_path(storage_root, upload):
 
 def chunk_folder(storage_root, upload):
     return storage_root / upload["storage_provider"]["id"] / upload["project"]["id"] / f"{upload['id']}.chunks"
+
+
+def chunk_files(storage_root, upload):
+    return stored.chunk_files(storage_root, upload["storage_provider"]["id"], upload["project"]["id"], upload["id"])
+
+
+def stored_bytes(storage_root, upload):
+    return stored.stored_bytes(storage_root, upload["storage_provider"]["id"], upload["project"]["id"], upload["id"])
 
 
 def test_it_accepts_the_completion_and_records_the_reported_hash(as_alice, alice, uploaded):
@@ -71,8 +80,8 @@ def test_it_verifies_the_bytes_after_answering(as_alice, uploaded, storage_root)
     status = status_of(as_alice, upload)
     assert status["is_consistent"] is True
     assert status["error_on"] is None and status["error_message"] is None
-    assert object_path(storage_root, upload).read_bytes() == DATA
-    assert not chunk_folder(storage_root, upload).exists()
+    assert stored_bytes(storage_root, upload) == DATA
+    assert not object_path(storage_root, upload).exists()  # the chunks are the object: its bytes are never copied
     assert Job.objects.get(worker="complete_upload").state == Job.State.COMPLETE
     stored = Upload.objects.get()
     assert (stored.stored_size, stored.stored_md5) == (len(DATA), md5(DATA))
@@ -270,15 +279,14 @@ def test_it_records_a_size_error_when_chunks_are_missing(as_alice, create_upload
 
 
 def test_it_records_a_hash_error_when_the_whole_file_md5_differs(as_alice, uploaded, storage_root):
-    """The chunks are moved into the object before the whole-file md5 is known: the object keeps what arrived."""
+    """Storage keeps what arrived, with the error recorded."""
     upload = uploaded(DATA)
 
     as_alice.put(complete_url(upload), {"hash": {"value": md5(b"other"), "algorithm": "md5"}}, format="json")
 
     status = status_of(as_alice, upload)
     assert (status["is_consistent"], status["error_message"]) == (True, HASH_MISMATCH)
-    assert object_path(storage_root, upload).read_bytes() == DATA
-    assert not chunk_folder(storage_root, upload).exists()
+    assert stored_bytes(storage_root, upload) == DATA
 
 
 def test_it_records_a_chunk_hash_error_when_a_chunk_was_registered_again_but_not_sent(as_alice, uploaded):
@@ -336,20 +344,18 @@ def test_it_verifies_once_however_often_the_job_runs(alice, client_for, uploaded
     assert status_of(waiting, upload)["is_consistent"] is None
 
     services.upload_verify(upload_id=upload["id"])
-    target = object_path(storage_root, upload)
-    assembled = target.stat()
+    verified = [(path.stat().st_ino, path.stat().st_mtime_ns) for path in chunk_files(storage_root, upload)]
     first = status_of(waiting, upload)
     services.upload_verify(upload_id=upload["id"])
 
     assert status_of(waiting, upload) == first
     assert (first["is_consistent"], first["error_message"]) == (True, None)
-    assert target.read_bytes() == DATA
-    assert (target.stat().st_ino, target.stat().st_mtime_ns) == (assembled.st_ino, assembled.st_mtime_ns)
-    assert not chunk_folder(storage_root, upload).exists()
+    assert stored_bytes(storage_root, upload) == DATA
+    assert [(path.stat().st_ino, path.stat().st_mtime_ns) for path in chunk_files(storage_root, upload)] == verified
 
 
-def test_it_verifies_again_after_a_crash_between_assembly_and_commit(alice, client_for, uploaded, storage_root):
-    """The object was assembled and the chunks removed, but the outcome was never recorded: run the job again."""
+def test_it_verifies_again_after_a_crash_between_hashing_and_commit(alice, client_for, uploaded, storage_root):
+    """The bytes were hashed, but the outcome was never recorded: run the job again."""
     waiting = client_for(alice, commit=False)
     upload = uploaded(DATA)
     waiting.put(complete_url(upload), {"hash": {"value": md5(DATA), "algorithm": "md5"}}, format="json")
@@ -361,46 +367,7 @@ def test_it_verifies_again_after_a_crash_between_assembly_and_commit(alice, clie
     status = status_of(waiting, upload)
     assert (status["is_consistent"], status["error_message"]) == (True, None)
     assert Upload.objects.get().stored_md5 == md5(DATA)
-    assert object_path(storage_root, upload).read_bytes() == DATA
-
-
-def partial_object(storage_root, upload):
-    target = object_path(storage_root, upload)
-    return target.with_name(f".{target.name}.assembling")
-
-
-@pytest.mark.parametrize("copied", [0, 4, 10, 15], ids=["none", "part of chunk 2", "all of chunk 2", "beyond chunk 2"])
-def test_it_resumes_an_assembly_cut_short_after_moving_chunk_1(alice, client_for, uploaded, storage_root, copied):
-    """Chunk 1 was moved into the object and removed; of chunk 2, `copied` bytes (or none) reached the object."""
-    waiting = client_for(alice, commit=False)
-    upload = uploaded(DATA, chunk_size=10)
-    waiting.put(complete_url(upload), {"hash": {"value": md5(DATA), "algorithm": "md5"}}, format="json")
-    partial_object(storage_root, upload).write_bytes(DATA[: 10 + copied])
-    (chunk_folder(storage_root, upload) / "1").unlink()
-
-    services.upload_verify(upload_id=upload["id"])
-
-    status = status_of(waiting, upload)
-    assert (status["is_consistent"], status["error_message"]) == (True, None)
-    assert Upload.objects.get().stored_md5 == md5(DATA)
-    assert object_path(storage_root, upload).read_bytes() == DATA
-    assert not partial_object(storage_root, upload).exists()
-    assert not chunk_folder(storage_root, upload).exists()
-
-
-def test_it_records_a_size_error_when_a_moved_chunk_is_missing_from_the_partial_object(
-    alice, client_for, uploaded, storage_root
-):
-    waiting = client_for(alice, commit=False)
-    upload = uploaded(DATA, chunk_size=10)
-    waiting.put(complete_url(upload), {"hash": {"value": md5(DATA), "algorithm": "md5"}}, format="json")
-    partial_object(storage_root, upload).write_bytes(DATA[:5])
-    (chunk_folder(storage_root, upload) / "1").unlink()
-
-    services.upload_verify(upload_id=upload["id"])
-
-    assert status_of(waiting, upload)["error_message"] == SIZE_MISMATCH
-    assert sorted(path.name for path in chunk_folder(storage_root, upload).iterdir()) == ["2", "3", "4", "5"]
+    assert stored_bytes(storage_root, upload) == DATA
 
 
 def test_it_does_nothing_for_an_upload_not_completed(uploaded, as_alice):
@@ -418,4 +385,4 @@ def test_it_reports_a_large_random_file_byte_for_byte(as_alice, uploaded, storag
     as_alice.put(complete_url(upload), {"hash": {"value": md5(data), "algorithm": "md5"}}, format="json")
 
     assert status_of(as_alice, upload)["error_message"] is None
-    assert object_path(storage_root, upload).read_bytes() == data
+    assert stored_bytes(storage_root, upload) == data

@@ -40,7 +40,7 @@ def test_it_stays_not_consistent_until_a_worker_verifies_it(dramatiq_mode, as_al
     )
     assert response.status_code == 202
     assert response.json()["status"]["is_consistent"] is None
-    assert queue_depth(dramatiq_mode, "upload_completion")["ready"] == 1
+    assert queue_depth(dramatiq_mode, "upload_completion")["ready"] == 2  # the chunk's follow hint, the job
     assert as_alice.get(f"/api/v1/uploads/{upload['id']}").json()["status"]["is_consistent"] is None
 
     worker.terminate()

@@ -10,6 +10,7 @@ from uploads.hashes import CHUNK_HASH_MISMATCH, HASH_MISMATCH, SIZE_MISMATCH
 from uploads.models import StorageProvider, Upload
 
 from ..client import Chunks, HttpApi, md5
+from . import stored
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -32,7 +33,7 @@ def client(live_server, alice, backend):
 def stored_bytes(provider, upload_id, storage_root):
     upload = Upload.objects.get(pk=upload_id)
     if provider.kind == "filesystem":
-        return (storage_root / str(provider.id) / str(upload.project_id) / str(upload.id)).read_bytes()
+        return stored.stored_bytes(storage_root, provider.id, upload.project_id, upload.id)
     s3 = boto3.client(
         "s3",
         endpoint_url=provider.endpoint_url,

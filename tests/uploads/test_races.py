@@ -14,6 +14,7 @@ from uploads.models import Chunk, Upload
 from ..client import API, chunk_body, md5
 from ..races import in_thread, second_connection, wait_for_lock_waiters
 from ..workers import wait_until
+from . import stored
 from .test_transfer import chunk_folder, files_under
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -155,7 +156,7 @@ def test_a_chunk_registered_while_complete_commits_is_refused_and_the_upload_ver
     assert (verified.is_consistent, verified.error_message, verified.stored_md5) == (True, None, md5(DATA))
 
 
-def test_a_chunk_transfer_in_flight_when_assembly_finishes_is_refused_and_keeps_nothing(
+def test_a_chunk_transfer_in_flight_when_verification_finishes_is_refused_and_keeps_nothing(
     live_server, as_alice, uploaded, storage_root
 ):
     upload = uploaded(DATA)
@@ -165,7 +166,7 @@ def test_a_chunk_transfer_in_flight_when_assembly_finishes_is_refused_and_keeps_
         f"{API}/uploads/{upload['id']}/complete", {"hash": {"value": md5(DATA), "algorithm": "md5"}}, format="json"
     )
     assert completed.status_code == 202
-    assert Upload.objects.get(pk=upload["id"]).is_consistent is True  # assembled: the chunk folder is gone
+    assert Upload.objects.get(pk=upload["id"]).is_consistent is True
 
     status, body = again.finish()
 
@@ -180,6 +181,6 @@ def test_a_chunk_transfer_in_flight_when_assembly_finishes_is_refused_and_keeps_
     )
     verified = Upload.objects.get(pk=upload["id"])
     assert (verified.error_message, verified.stored_md5) == (None, md5(DATA))
-    object_path = chunk_folder(storage_root, upload).with_name(upload["id"])
-    assert object_path.read_bytes() == DATA
-    assert files_under(storage_root) == [str(object_path.relative_to(storage_root))]
+    chunks = stored.chunk_files(storage_root, upload["storage_provider"]["id"], upload["project"]["id"], upload["id"])
+    assert b"".join(path.read_bytes() for path in chunks) == DATA
+    assert files_under(storage_root) == sorted(str(path.relative_to(storage_root)) for path in chunks)

@@ -19,6 +19,7 @@ from uploads.models import Upload
 from uploads.selectors import uploads_awaiting_storage
 
 from ..client import API, chunk_body, md5
+from . import stored
 
 DATA = b"0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -115,13 +116,11 @@ def test_it_purges_an_upload_not_made_into_a_file_within_the_retention_days(
 
 def test_it_purges_an_errored_upload_without_waiting(as_alice, project, default_provider, bad_upload, storage_root):
     upload = bad_upload(DATA)
-    object_path = storage_root / str(default_provider.id) / str(project.id) / upload["id"]
-    assert object_path.read_bytes() == DATA
+    assert stored.stored_bytes(storage_root, default_provider.id, project.id, upload["id"]) == DATA
 
     assert sweep() == 1
 
-    assert not object_path.exists()
-    assert stored_files(object_path.parent) == []
+    assert stored_files(stored.upload_folder(storage_root, default_provider.id, project.id)) == []
     assert purged(upload["id"])
 
 

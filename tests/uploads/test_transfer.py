@@ -13,6 +13,7 @@ from uploads.models import Chunk, Upload
 from uploads.storage.filesystem import FilesystemStorage, sign
 
 from ..client import API, chunk_body, md5
+from . import stored
 
 DATA = bytes(range(256)) * 3 + b"tail"
 
@@ -292,10 +293,11 @@ def download_url(upload_id, filename):
     return descriptor["url"]
 
 
-@pytest.fixture
-def verified(as_alice, uploaded, complete):
-    """A verified upload that a file holds: the storage serves only bytes a live file version references."""
-    upload = uploaded(DATA, chunk_size=300)
+@pytest.fixture(params=[300, len(DATA)], ids=["3 chunks", "1 chunk"])
+def verified(request, as_alice, uploaded, complete):
+    """A verified upload that a file holds: the storage serves only bytes a live file version references. Its
+    object is its chunk files, read one after the other."""
+    upload = uploaded(DATA, chunk_size=request.param)
     complete(as_alice, upload["id"], DATA)
     assert as_alice.get(f"{API}/uploads/{upload['id']}").json()["status"]["error_message"] is None
     parent = {"kind": "dds-project", "id": upload["project"]["id"]}
@@ -352,7 +354,14 @@ def test_it_refuses_a_download_url_used_to_upload(anonymous, verified, storage_r
 
 @pytest.mark.parametrize(
     ("range_header", "start", "end"),
-    [("bytes=10-19", 10, 19), ("bytes=-5", len(DATA) - 5, len(DATA) - 1), ("bytes=770-", 770, len(DATA) - 1)],
+    [
+        ("bytes=10-19", 10, 19),
+        ("bytes=-5", len(DATA) - 5, len(DATA) - 1),
+        ("bytes=770-", 770, len(DATA) - 1),
+        ("bytes=290-310", 290, 310),
+        ("bytes=299-600", 299, 600),
+        ("bytes=300-", 300, len(DATA) - 1),
+    ],
 )
 def test_it_answers_a_range_with_that_slice(anonymous, verified, range_header, start, end):
     response = anonymous.get(download_url(verified["id"], "notes.txt"), HTTP_RANGE=range_header)
@@ -418,7 +427,8 @@ def test_it_refuses_the_download_url_of_a_file_deleted_since_even_while_its_byte
     url = download_url(verified["id"], "notes.txt")
     deleted = client_for(alice, commit=False).delete(f"{API}/files/{_file_of(verified).id}")  # no purge job runs
     assert deleted.status_code == 204
-    assert (storage_root / verified["storage_provider"]["id"] / verified["project"]["id"] / verified["id"]).exists()
+    provider_id, project_id = verified["storage_provider"]["id"], verified["project"]["id"]
+    assert stored.stored_bytes(storage_root, provider_id, project_id, verified["id"]) == DATA
 
     response = anonymous.get(url)
 

@@ -58,7 +58,8 @@ class StorageBackend:
         raise NotImplementedError
 
     def upload_verify(self, upload, chunks):
-        """Read and hash what storage holds for the upload, assembling its chunks once; returns a Verification.
+        """Read and hash what storage holds for the upload (a chunked one's chunks in number order); returns a
+        Verification.
 
         Safe to run again after a crash at any point. Raises StorageUnreachable when storage does not answer.
         """

@@ -1,7 +1,8 @@
 """Bytes in folders under STORAGE_ROOT, moved through signed URLs the service serves itself: one machine only.
 
-Layout: `<STORAGE_ROOT>/<provider>/<project>/<upload>` is an upload's object; a chunked upload's chunks wait in
-`<upload>.chunks/<number>` until the completion job moves them into it.
+Layout: `<STORAGE_ROOT>/<provider>/<project>/<upload>` is a non-chunked upload's object. A chunked upload's object is
+its chunks, `<upload>.chunks/<number>`, read in number order: they are hashed where they lie and never copied. (An
+upload assembled into one file by an earlier version keeps that file, which is read instead.)
 """
 
 import errno
@@ -12,7 +13,6 @@ import shutil
 import tempfile
 import time
 from contextlib import contextmanager
-from itertools import accumulate
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -26,6 +26,7 @@ from .base import (
     StorageUnreachable,
     transfer_descriptor,
 )
+from .follower import followed_take, hash_chunk
 
 URL_PREFIX = "/storage"
 
@@ -76,8 +77,9 @@ def _receive(stream, target, expected_size, expected_md5=None, place=_move_now):
                 block = stream.read(min(READ_BLOCK, expected_size + 1 - hashes.size))
                 if not block:
                     break
-                output.write(block)
+                written = BLOCK_THREADS.submit(output.write, block)
                 hashes.update(block)
+                written.result()
         if hashes.size != expected_size:
             received = "more" if hashes.size > expected_size else hashes.size
             raise Rejected(f"received {received} bytes where {expected_size} were registered")
@@ -86,6 +88,14 @@ def _receive(stream, target, expected_size, expected_md5=None, place=_move_now):
         place(lambda: os.replace(partial, target))
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _fsync(path):
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def hash_file(path):
@@ -164,60 +174,57 @@ class FilesystemStorage(StorageBackend):
             target.parent.mkdir(parents=True, exist_ok=True)
         _receive(stream, target, upload.size, place=place)
 
+    def object_segments(self, upload):
+        """The files that hold the upload's bytes, in order (empty if there are none): the object, or the chunks."""
+        target = self.object_path(upload)
+        if target.is_file() or not upload.is_chunked:
+            return [target] if target.is_file() else []
+        numbers = upload.chunks.order_by("number").values_list("number", flat=True)
+        paths = [self.chunk_path(upload, number) for number in numbers]
+        return paths if paths and all(path.is_file() for path in paths) else []
+
     def upload_verify(self, upload, chunks):
         target = self.object_path(upload)
         try:
-            if upload.is_chunked and not target.exists():
-                return self._assemble(upload, chunks, target)
-            if not target.exists():
-                return Verification(error=NOT_IN_STORE)
-            hashes = hash_file(target)
+            if target.exists():
+                return hash_file(target).verification()
+            if upload.is_chunked:
+                return self._chunks_verify(upload, chunks)
         except OSError as error:
             raise StorageUnreachable(f"{target}: {error.strerror}") from error
-        return hashes.verification()
+        return Verification(error=NOT_IN_STORE)
 
-    def _assemble(self, upload, chunks, target):
-        """Move the chunks, in number order, into the object while hashing it; the object appears whatever the outcome.
+    def _chunks_verify(self, upload, chunks):
+        """Hash the chunks in number order, from the first one this process has not followed, and make them durable.
 
-        Each chunk is removed once the object holds its bytes on disk, so the bytes reach the disk once and the object
-        reuses the chunks' memory. A run cut short resumes: the partial object is cut back to the end of the last
-        chunk removed and hashed again from its start. Each chunk's md5 was checked when its bytes arrived
-        (`is_stored`); a chunk registered again since then with another size or hash holds bytes nobody vouched for.
+        Each chunk's md5 was checked when its bytes arrived (`is_stored`); a chunk registered again since then with
+        another size or hash holds bytes nobody vouched for.
         """
-        partial = target.with_name(f".{target.name}.assembling")
-        offsets = [0, *accumulate(chunk.size for chunk in chunks)]
         paths = [self.chunk_path(upload, chunk.number) for chunk in chunks]
-        moved = (
-            next((index for index, path in enumerate(paths) if path.exists()), len(paths)) if partial.exists() else 0
-        )
-        kept = min(partial.stat().st_size, offsets[moved]) if partial.exists() else 0
-        remaining = paths[moved:]
-        stored_size = kept + sum(path.stat().st_size for path in remaining if path.exists())
-        if stored_size != upload.size or kept != offsets[moved] or not all(path.exists() for path in remaining):
+        sizes = [path.stat().st_size if path.exists() else None for path in paths]
+        stored_size = sum(size or 0 for size in sizes)
+        if None in sizes or stored_size != upload.size or sizes != [chunk.size for chunk in chunks]:
             return Verification(stored_size, error=SIZE_MISMATCH)
         if not all(chunk.is_stored for chunk in chunks):
             return Verification(stored_size, error=CHUNK_HASH_MISMATCH)
-        hashes = Hashes()
-        with partial.open("a+b") as output:
-            output.truncate(kept)
-            output.seek(0)
-            while output.tell() < kept and (block := output.read(min(READ_BLOCK, kept - output.tell()))):
-                hashes.update(block)
-            for path in remaining:
-                with path.open("rb") as source:
-                    while block := source.read(READ_BLOCK):
-                        written = BLOCK_THREADS.submit(output.write, block)
-                        hashes.update(block)
-                        written.result()
-                output.flush()
-                os.fsync(output.fileno())
-                path.unlink()
-        os.replace(partial, target)
-        shutil.rmtree(self.chunk_folder(upload), ignore_errors=True)
+        if not chunks:
+            target = self.object_path(upload)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.touch()
+            _fsync(target.parent)
+            return Hashes().verification()
+        hashes, followed = followed_take(upload, chunks)
+        for path in paths[:followed]:
+            _fsync(path)
+        for chunk, path in zip(chunks[followed:], paths[followed:], strict=True):
+            if not hash_chunk(hashes, path, chunk.size):
+                return Verification(stored_size, error=SIZE_MISMATCH)
+        _fsync(self.chunk_folder(upload))
         return hashes.verification()
 
     def upload_purge(self, upload):
-        """Remove the object, the chunk folder, and what a transfer or an assembly cut short left beside them."""
+        """Remove the object or the chunk folder, and what a transfer (or an earlier version's assembly) cut short
+        left beside them."""
         target = self.object_path(upload)
         try:
             target.unlink(missing_ok=True)

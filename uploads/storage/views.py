@@ -4,6 +4,7 @@
 bytes, `GET …/<upload>?filename=` streams the object (with `Range`). Every refusal is the JSON envelope.
 """
 
+import os
 import re
 import time
 
@@ -22,6 +23,7 @@ from dds.openapi import error_responses
 from .. import selectors, services
 from .base import READ_BLOCK, StorageFull
 from .filesystem import FilesystemStorage, Rejected, signature_is_valid
+from .follower import chunk_stored
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _REGISTRATION = re.compile(r"^(\d{1,19})-([0-9a-f]{1,128})$")
@@ -69,20 +71,57 @@ def _signed_upload(request, verb, provider_id, project_id, upload_id):
     return upload, FilesystemStorage(upload.storage_provider), filename
 
 
-def _file_iterator(path, start, length):
-    with path.open("rb") as source:
-        source.seek(start)
-        while length > 0:
-            block = source.read(min(READ_BLOCK, length))
-            if not block:
+def _segments_iterator(sources, start, length):
+    """`length` bytes from `start` of the files `sources` (open, in order) read one after the other; closes them."""
+    try:
+        for source in sources:
+            size = os.fstat(source.fileno()).st_size
+            if start >= size:
+                start -= size
+                continue
+            source.seek(start)
+            start = 0
+            while length > 0 and (block := source.read(min(READ_BLOCK, length))):
+                length -= len(block)
+                yield block
+            if length == 0:
                 return
-            length -= len(block)
-            yield block
+    finally:
+        for source in sources:
+            source.close()
 
 
-def _ranged(path, range_header, filename):
-    """A 206 for one satisfiable `bytes=` range, 416 for an unsatisfiable one, None to send the whole file."""
-    size = path.stat().st_size
+def _download(segments, range_header, filename):
+    """The bytes of `segments` (paths, in order): 200, or 206 for one satisfiable `bytes=` range, 416 for an
+    unsatisfiable one. The files are opened at once, so that what is sent is what they held at the request."""
+    sources = [path.open("rb") for path in segments]
+    try:
+        size = sum(os.fstat(source.fileno()).st_size for source in sources)
+        span = _range(range_header, size)
+    except BaseException:
+        for source in sources:
+            source.close()
+        raise
+    if span is None and len(sources) == 1:
+        response = FileResponse(sources[0], as_attachment=True, filename=filename)
+        response["Accept-Ranges"] = "bytes"
+        return response
+    start, end = span or (0, size - 1)
+    response = StreamingHttpResponse(
+        _segments_iterator(sources, start, end - start + 1),
+        status=status.HTTP_206_PARTIAL_CONTENT if span else status.HTTP_200_OK,
+    )
+    if span:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(end - start + 1)
+    response["Content-Type"] = "application/octet-stream"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def _range(range_header, size):
+    """(first, last) byte of one satisfiable `bytes=` range, None to send the whole object; 416 if unsatisfiable."""
     match = _RANGE.match(range_header.strip())
     if match is None or match.groups() == ("", ""):
         return None
@@ -95,14 +134,7 @@ def _ranged(path, range_header, filename):
         start, end = int(first), min(int(last), size - 1) if last else size - 1
     if start >= size or start > end:
         raise RangeNotSatisfiable(size)
-    response = StreamingHttpResponse(
-        _file_iterator(path, start, end - start + 1), status=status.HTTP_206_PARTIAL_CONTENT
-    )
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Length"] = str(end - start + 1)
-    response["Content-Type"] = "application/octet-stream"
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return start, end
 
 
 _SCHEMA = {"tags": ["storage"], "auth": [], "request": None}
@@ -156,15 +188,13 @@ class StoredObjectView(APIView):
     )
     def get(self, request, provider_id, project_id, upload_id):
         upload, storage, filename = _signed_upload(request, "GET", provider_id, project_id, upload_id)
-        path = storage.object_path(upload)
-        if upload.error_on is not None or not selectors.has_live_version(upload) or not path.is_file():
+        segments = storage.object_segments(upload) if upload.error_on is None else []
+        if not segments or not selectors.has_live_version(upload):
             raise errors.NotFound("Upload", suggestion="no live file version has these bytes (any more)")
-        ranged = _ranged(path, request.headers.get("Range", ""), filename)
-        if ranged is not None:
-            return ranged
-        response = FileResponse(path.open("rb"), as_attachment=True, filename=filename or str(upload.id))
-        response["Accept-Ranges"] = "bytes"
-        return response
+        try:
+            return _download(segments, request.headers.get("Range", ""), filename or str(upload.id))
+        except FileNotFoundError:
+            raise errors.NotFound("Upload", suggestion="no live file version has these bytes (any more)") from None
 
 
 class StoredChunkView(APIView):
@@ -217,4 +247,5 @@ class StoredChunkView(APIView):
             services.chunk_store(upload_id=upload.id, number=chunk.number, size=size, hash_value=md5, place=move)
 
         _received(lambda: storage.chunk_receive(upload, chunk.number, size, md5, request._request, place=store))
+        chunk_stored(storage, upload, chunk.number, size, md5)
         return HttpResponse(status=status.HTTP_201_CREATED)
