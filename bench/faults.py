@@ -331,7 +331,7 @@ def stored_bytes(upload):
 
     backend = backend_for(upload.storage_provider)
     if upload.storage_provider.kind == "filesystem":
-        return backend.object_path(upload).read_bytes()
+        return b"".join(path.read_bytes() for path in backend.object_segments(upload))
     return backend.client.get_object(Bucket=backend.bucket(upload.project_id), Key=backend.key(upload))["Body"].read()
 
 
