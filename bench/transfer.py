@@ -2,7 +2,11 @@
 limit measured in the same run: writing the same bytes to the same disk while computing their md5.
 
     .venv/bin/python bench/transfer.py [--size-mib 1024] [--chunk-mib 128] [--threads 4] [--workers 4] [--rounds 2]
-                                       [--profile]
+                                       [--worker-threads 1] [--profile]
+
+`--workers 1 --worker-threads 8` is the quick start's server (bin/serve), in which the process that receives the
+chunks is the one that verifies them, so that it hashes them as they arrive (uploads/storage/follower.py); with
+several sync workers each follows only what it receives, and verification hashes the chunks itself.
 
 Needs gunicorn in .venv (bin/install requirements/production.txt) and PostgreSQL on 127.0.0.1; DATABASE_URL
 (default postgres://postgres@127.0.0.1:5432/dds_bench_transfer) is dropped and created anew, STORAGE_ROOT is a
@@ -76,7 +80,13 @@ def main():
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--chunk-mib", type=int, default=128)
     parser.add_argument("--threads", type=int, default=4, help="chunk PUTs at once")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--worker-threads",
+        type=int,
+        default=1,
+        help="threads of each gunicorn worker (1: sync workers; more: gthread, as bin/serve runs 1 worker of 8)",
+    )
     parser.add_argument("--rounds", type=int, default=2, help="uploads and downloads, each between two limits")
     parser.add_argument("--profile", action="store_true", help="then upload and download once more under py-spy")
     arguments = parser.parse_args()
@@ -89,7 +99,8 @@ def main():
     size, chunk_size = arguments.size_mib * MiB, arguments.chunk_mib * MiB
     print(
         f"size {arguments.size_mib} MiB in {-(-size // chunk_size)} chunks of {arguments.chunk_mib} MiB, "
-        f"{arguments.threads} chunk PUTs at once; gunicorn {arguments.workers} sync workers; inline jobs; "
+        f"{arguments.threads} chunk PUTs at once; gunicorn {arguments.workers} workers of {arguments.worker_threads} "
+        f"thread(s); inline jobs; "
         f"{arguments.rounds} rounds"
     )
 
@@ -99,7 +110,9 @@ def main():
     sandbox.django_setup(env)
     _, token = fixtures.user_token()
     processes = servers.Processes()
-    server = servers.Gunicorn(processes, env, workers=arguments.workers, log=scratch / "gunicorn.log")
+    server = servers.Gunicorn(
+        processes, env, workers=arguments.workers, threads=arguments.worker_threads, log=scratch / "gunicorn.log"
+    )
     api = HttpApi(server.url, token, timeout=600)
     project = api.create_project()
 
