@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -25,16 +25,28 @@ def default_storage_provider():
     return StorageProvider.objects.filter(is_default=True).first()
 
 
+def _chunks():
+    return Prefetch("chunks", queryset=Chunk.objects.order_by("number"))
+
+
 def uploads():
-    """Uploads of live projects, with what their serializer reads loaded in a fixed number of queries."""
+    """Uploads of live projects, with what their serializer reads loaded in a fixed number of queries: but the chunks,
+    which a chunked upload shown alone reads in one query and a non-chunked one never reads."""
     return (
         Upload.objects.filter(project__is_deleted=False)
         .select_related("project", "storage_provider", *Upload.AUDIT_RELATED)
         .prefetch_related(
-            Prefetch("chunks", queryset=Chunk.objects.order_by("number")),
-            Prefetch("fingerprints", queryset=Fingerprint.objects.select_related(*Fingerprint.AUDIT_RELATED)),
+            Prefetch("fingerprints", queryset=Fingerprint.objects.select_related(*Fingerprint.AUDIT_RELATED))
         )
     )
+
+
+def upload_shown(upload_id):
+    """An upload with everything its serializer reads loaded now, the chunks of a chunked one too."""
+    upload = uploads().get(pk=upload_id)
+    if upload.is_chunked:
+        prefetch_related_objects([upload], _chunks())
+    return upload
 
 
 def uploads_to_change():
@@ -64,7 +76,7 @@ def chunk_of(upload, number):
 
 
 def project_uploads(*, project):
-    return uploads().filter(project=project).order_by("-created_on", "id")
+    return uploads().filter(project=project).prefetch_related(_chunks()).order_by("-created_on", "id")
 
 
 # A page of GET /projects/{id}/uploads embeds at most this many chunks (about 1.1 MB of them), or one upload's when a
@@ -102,7 +114,7 @@ def upload_once_verified(upload):
             if time.monotonic() >= deadline:
                 return upload
             time.sleep(0.05)
-        return uploads().get(pk=upload.pk)
+        return upload_shown(upload.pk)
     except DatabaseError:
         return upload
 

@@ -71,7 +71,7 @@ def upload_create(*, actor, project, storage_provider, name, content_type, size,
     upload.save()
     if chunked and not upload.ready_for_chunks:
         job_enqueue("initialize_upload_storage", upload.id)
-    return selectors.uploads().get(pk=upload.pk)  # as the answer shows it, read before the commit
+    return selectors.upload_shown(upload.pk)  # as the answer shows it, read before the commit
 
 
 @transaction.atomic
@@ -164,7 +164,7 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     upload = _locked(upload.pk)
     report = (hash_algorithm, hash_value.lower()) if hash_algorithm is not None else None
     if upload.completed_on is not None and _reported_on_complete(upload) == report:
-        return selectors.uploads().get(pk=upload.pk)
+        return selectors.upload_shown(upload.pk)
     _check_open(upload)
     if upload.storage_provider.is_deprecated:
         raise errors.ValidationFailed.field("storage_provider", "cannot be deprecated")
@@ -184,7 +184,7 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     upload.stamp_updated(actor)
     upload.save()
     job_enqueue("complete_upload", upload.id)
-    return selectors.uploads().get(pk=upload.pk)
+    return selectors.upload_shown(upload.pk)
 
 
 @transaction.atomic
@@ -282,7 +282,7 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     fingerprint = Fingerprint(upload=upload, algorithm=algorithm, value=value)
     fingerprint.stamp_created(actor)
     fingerprint.save()
-    return selectors.uploads().get(pk=upload.pk)  # as the answer shows it, read before the commit
+    return selectors.upload_shown(upload.pk)  # as the answer shows it, read before the commit
 
 
 # Purges one sweep enqueues at most: a sweep stays one short transaction however many uploads expire at once.
