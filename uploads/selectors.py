@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from files.models import FileVersion
+from projects.selectors import project_storage_is_initialized
 
 from .models import Chunk, Fingerprint, StorageProvider, Upload
 
@@ -21,8 +22,9 @@ def active_storage_providers():
     return StorageProvider.objects.filter(is_deprecated=False)
 
 
-def default_storage_provider():
-    return StorageProvider.objects.filter(is_default=True).first()
+def storage_providers_for(*, project):
+    """Storage providers, each with `project_storage_ready`: whether `project`'s storage on it is initialized."""
+    return StorageProvider.objects.annotate(project_storage_ready=project_storage_is_initialized(project=project))
 
 
 def _chunks():
@@ -39,6 +41,16 @@ def uploads():
             Prefetch("fingerprints", queryset=Fingerprint.objects.select_related(*Fingerprint.AUDIT_RELATED))
         )
     )
+
+
+def upload_created(upload):
+    """A new upload, built from rows in hand, as its serializer shows it: it has no chunks and no hashes yet."""
+    prefetch_related_objects(
+        [upload],
+        Prefetch("chunks", queryset=Chunk.objects.none()),
+        Prefetch("fingerprints", queryset=Fingerprint.objects.none()),
+    )
+    return upload
 
 
 def upload_shown(upload_id):

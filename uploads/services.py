@@ -49,8 +49,9 @@ def storage_provider_save(*, provider, is_new):
     return provider
 
 
-@transaction.atomic
 def upload_create(*, actor, project, storage_provider, name, content_type, size, chunked=True):
+    """A new upload, answered from the rows in hand. Its insert needs a transaction only with the job that prepares its
+    storage."""
     if storage_provider.is_deprecated:
         raise errors.ValidationFailed.field("storage_provider", "cannot be deprecated")
     maximum = storage_provider.max_chunked_upload_size_bytes if chunked else storage_provider.max_upload_size_bytes
@@ -68,10 +69,17 @@ def upload_create(*, actor, project, storage_provider, name, content_type, size,
         ready_for_chunks=chunked and backend.ready_at_creation,
     )
     upload.stamp_created(actor)
-    upload.save()
     if chunked and not upload.ready_for_chunks:
-        job_enqueue("initialize_upload_storage", upload.id)
-    return selectors.upload_shown(upload.pk)  # as the answer shows it, read before the commit
+        _upload_save_initializing(upload)
+    else:
+        upload.save()
+    return selectors.upload_created(upload)
+
+
+@transaction.atomic
+def _upload_save_initializing(upload):
+    upload.save()
+    job_enqueue("initialize_upload_storage", upload.id)
 
 
 @transaction.atomic
