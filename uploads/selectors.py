@@ -27,8 +27,16 @@ def storage_providers_for(*, project):
     return StorageProvider.objects.annotate(project_storage_ready=project_storage_is_initialized(project=project))
 
 
+# The rows an upload's serializer reads with it; its hashes and chunks are prefetched.
+UPLOAD_SHOWN_RELATED = ("project", "storage_provider", *Upload.AUDIT_RELATED)
+
+
 def _chunks():
     return Prefetch("chunks", queryset=Chunk.objects.order_by("number"))
+
+
+def _fingerprints():
+    return Prefetch("fingerprints", queryset=Fingerprint.objects.select_related(*Fingerprint.AUDIT_RELATED))
 
 
 def uploads():
@@ -36,11 +44,15 @@ def uploads():
     which a chunked upload shown alone reads in one query and a non-chunked one never reads."""
     return (
         Upload.objects.filter(project__is_deleted=False)
-        .select_related("project", "storage_provider", *Upload.AUDIT_RELATED)
-        .prefetch_related(
-            Prefetch("fingerprints", queryset=Fingerprint.objects.select_related(*Fingerprint.AUDIT_RELATED))
-        )
+        .select_related(*UPLOAD_SHOWN_RELATED)
+        .prefetch_related(_fingerprints())
     )
+
+
+def upload_loaded(upload):
+    """An upload read with UPLOAD_SHOWN_RELATED, its hashes (and a chunked one's chunks) loaded now: as shown."""
+    prefetch_related_objects([upload], _fingerprints(), *([_chunks()] if upload.is_chunked else []))
+    return upload
 
 
 def upload_created(upload):
@@ -116,18 +128,19 @@ def uploads_awaiting_verification():
 
 def upload_once_verified(upload):
     """What `complete` answers: the upload re-read once its verification has recorded a verdict, if that comes within
-    COMPLETE_WAIT_SECONDS (workers verify it; inline, it ran at the commit or failed, so there is no waiting); else, or
-    should the database not answer, `upload` as the completion committed it. A quick verification then reaches the
-    client in the answer, which spares it a poll and the sleep its retry policy adds (DukeDSClient: 5 s)."""
-    within = settings.COMPLETE_WAIT_SECONDS if settings.ACTIVE_JOB_QUEUE_ADAPTER == "dramatiq" else 0
-    deadline = time.monotonic() + within
+    COMPLETE_WAIT_SECONDS (workers verify it); else, or should the database not answer (or the project be gone),
+    `upload` as the completion committed it. Inline, the verification ran at the commit or failed: the upload is
+    re-read at once, without asking first. A quick verification then reaches the client in the answer, which spares
+    it a poll and the sleep its retry policy adds (DukeDSClient: 5 s)."""
+    waits = settings.ACTIVE_JOB_QUEUE_ADAPTER == "dramatiq"
+    deadline = time.monotonic() + settings.COMPLETE_WAIT_SECONDS
     try:
-        while not Upload.objects.filter(pk=upload.pk, is_consistent__isnull=False).exists():
+        while waits and not Upload.objects.filter(pk=upload.pk, is_consistent__isnull=False).exists():
             if time.monotonic() >= deadline:
                 return upload
             time.sleep(0.05)
         return upload_shown(upload.pk)
-    except DatabaseError:
+    except (DatabaseError, Upload.DoesNotExist):
         return upload
 
 
