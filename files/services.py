@@ -148,20 +148,22 @@ def container_rename(*, actor, node, name):
     return node
 
 
-def _add_version(actor, file, upload, label, *, new_file=False):
-    """Append a version (numbered after every earlier one, deleted ones too) and make it current; a `new_file` has
-    no earlier version to count.
+def _refuse_purged(upload):
+    # The insert's foreign key waited for any purge holding the upload's row: one that committed meanwhile wins.
+    if Upload.objects.filter(pk=upload.pk, purged_on__isnull=False).exists():
+        raise errors.ValidationFailed.field("upload", "cannot have been purged")
+
+
+def _add_version(actor, file, upload, label):
+    """Append a version (numbered after every earlier one, deleted ones too) and make it current.
 
     An upload backs one file only: the database's `one_file_per_upload` holds it against a concurrent request
     that passed `_check_upload` too.
     """
-    if new_file:
-        number, reused = 1, False
-    else:
-        earlier = FileVersion.objects.filter(file=file).aggregate(
-            latest=Max("version"), reused=Count("pk", filter=Q(upload=upload))
-        )
-        number, reused = (earlier["latest"] or 0) + 1, earlier["reused"] > 0
+    earlier = FileVersion.objects.filter(file=file).aggregate(
+        latest=Max("version"), reused=Count("pk", filter=Q(upload=upload))
+    )
+    number, reused = (earlier["latest"] or 0) + 1, earlier["reused"] > 0
     version = FileVersion(file=file, version=number, label=label, upload=upload, upload_reused=reused)
     version.stamp_created(actor)
     try:
@@ -171,9 +173,7 @@ def _add_version(actor, file, upload, label, *, new_file=False):
         if not FileVersion.objects.filter(upload=upload).exclude(file=file).exists():
             raise
         raise errors.ValidationFailed.field("upload", "has already been used by another file") from None
-    # The insert's foreign key waited for any purge holding the upload's row: one that committed meanwhile wins.
-    if Upload.objects.filter(pk=upload.pk, purged_on__isnull=False).exists():
-        raise errors.ValidationFailed.field("upload", "cannot have been purged")
+    _refuse_purged(upload)
     file.current_version = version
     file.save(update_fields=["current_version"])
     return version
@@ -181,6 +181,9 @@ def _add_version(actor, file, upload, label, *, new_file=False):
 
 @transaction.atomic
 def file_create(*, actor, project, parent, upload, label=None):
+    """The file and its first version: the file is inserted naming the version inserted after it (foreign keys are
+    checked at the commit), and the version's insert needs no savepoint, since a new file's first version can break
+    no constraint but `one_file_per_upload`, which holds against a concurrent request that passed `_check_upload`."""
     _check_upload(upload)
     _check_name(upload.name)
     file = Container(
@@ -191,8 +194,15 @@ def file_create(*, actor, project, parent, upload, label=None):
         name=upload.name,
     )
     file.stamp_created(actor)
+    version = FileVersion(file=file, version=1, label=label, upload=upload)
+    version.stamp_created(actor)
+    file.current_version = version
     file.save()
-    _add_version(actor, file, upload, label, new_file=True)
+    try:
+        version.save()
+    except IntegrityError:
+        raise errors.ValidationFailed.field("upload", "has already been used by another file") from None
+    _refuse_purged(upload)
     return file
 
 

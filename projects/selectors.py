@@ -48,11 +48,11 @@ def system_permissions():
     return SystemPermission.objects.select_related("user", "auth_role").order_by("-created_on", "id")
 
 
-def project_storage_is_initialized(*, project, storage_provider):
-    """Whether the project's storage on `storage_provider` is ready for uploads."""
-    return ProjectStorageProvider.objects.filter(
-        project=project, storage_provider=storage_provider, is_initialized=True
-    ).exists()
+def project_storage_is_initialized(*, project):
+    """Whether the project's storage on the provider `OuterRef("pk")` is ready for uploads (for `.annotate()`)."""
+    return Exists(
+        ProjectStorageProvider.objects.filter(project=project, storage_provider=OuterRef("pk"), is_initialized=True)
+    )
 
 
 def project_storage_pending():

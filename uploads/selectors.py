@@ -4,11 +4,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from files.models import FileVersion
+from projects.selectors import project_storage_is_initialized
 
 from .models import Chunk, Fingerprint, StorageProvider, Upload
 
@@ -21,20 +22,55 @@ def active_storage_providers():
     return StorageProvider.objects.filter(is_deprecated=False)
 
 
-def default_storage_provider():
-    return StorageProvider.objects.filter(is_default=True).first()
+def storage_providers_for(*, project):
+    """Storage providers, each with `project_storage_ready`: whether `project`'s storage on it is initialized."""
+    return StorageProvider.objects.annotate(project_storage_ready=project_storage_is_initialized(project=project))
+
+
+# The rows an upload's serializer reads with it; its hashes and chunks are prefetched.
+UPLOAD_SHOWN_RELATED = ("project", "storage_provider", *Upload.AUDIT_RELATED)
+
+
+def _chunks():
+    return Prefetch("chunks", queryset=Chunk.objects.order_by("number"))
+
+
+def _fingerprints():
+    return Prefetch("fingerprints", queryset=Fingerprint.objects.select_related(*Fingerprint.AUDIT_RELATED))
 
 
 def uploads():
-    """Uploads of live projects, with what their serializer reads loaded in a fixed number of queries."""
+    """Uploads of live projects, with what their serializer reads loaded in a fixed number of queries: but the chunks,
+    which a chunked upload shown alone reads in one query and a non-chunked one never reads."""
     return (
         Upload.objects.filter(project__is_deleted=False)
-        .select_related("project", "storage_provider", *Upload.AUDIT_RELATED)
-        .prefetch_related(
-            Prefetch("chunks", queryset=Chunk.objects.order_by("number")),
-            Prefetch("fingerprints", queryset=Fingerprint.objects.select_related(*Fingerprint.AUDIT_RELATED)),
-        )
+        .select_related(*UPLOAD_SHOWN_RELATED)
+        .prefetch_related(_fingerprints())
     )
+
+
+def upload_loaded(upload):
+    """An upload read with UPLOAD_SHOWN_RELATED, its hashes (and a chunked one's chunks) loaded now: as shown."""
+    prefetch_related_objects([upload], _fingerprints(), *([_chunks()] if upload.is_chunked else []))
+    return upload
+
+
+def upload_created(upload):
+    """A new upload, built from rows in hand, as its serializer shows it: it has no chunks and no hashes yet."""
+    prefetch_related_objects(
+        [upload],
+        Prefetch("chunks", queryset=Chunk.objects.none()),
+        Prefetch("fingerprints", queryset=Fingerprint.objects.none()),
+    )
+    return upload
+
+
+def upload_shown(upload_id):
+    """An upload with everything its serializer reads loaded now, the chunks of a chunked one too."""
+    upload = uploads().get(pk=upload_id)
+    if upload.is_chunked:
+        prefetch_related_objects([upload], _chunks())
+    return upload
 
 
 def uploads_to_change():
@@ -79,7 +115,7 @@ def chunk_of(upload, number):
 
 
 def project_uploads(*, project):
-    return uploads().filter(project=project).order_by("-created_on", "id")
+    return uploads().filter(project=project).prefetch_related(_chunks()).order_by("-created_on", "id")
 
 
 # A page of GET /projects/{id}/uploads embeds at most this many chunks (about 1.1 MB of them), or one upload's when a
@@ -107,18 +143,19 @@ def uploads_awaiting_verification():
 
 def upload_once_verified(upload):
     """What `complete` answers: the upload re-read once its verification has recorded a verdict, if that comes within
-    COMPLETE_WAIT_SECONDS (workers verify it; inline, it ran at the commit or failed, so there is no waiting); else, or
-    should the database not answer, `upload` as the completion committed it. A quick verification then reaches the
-    client in the answer, which spares it a poll and the sleep its retry policy adds (DukeDSClient: 5 s)."""
-    within = settings.COMPLETE_WAIT_SECONDS if settings.ACTIVE_JOB_QUEUE_ADAPTER == "dramatiq" else 0
-    deadline = time.monotonic() + within
+    COMPLETE_WAIT_SECONDS (workers verify it); else, or should the database not answer (or the project be gone),
+    `upload` as the completion committed it. Inline, the verification ran at the commit or failed: the upload is
+    re-read at once, without asking first. A quick verification then reaches the client in the answer, which spares
+    it a poll and the sleep its retry policy adds (DukeDSClient: 5 s)."""
+    waits = settings.ACTIVE_JOB_QUEUE_ADAPTER == "dramatiq"
+    deadline = time.monotonic() + settings.COMPLETE_WAIT_SECONDS
     try:
-        while not Upload.objects.filter(pk=upload.pk, is_consistent__isnull=False).exists():
+        while waits and not Upload.objects.filter(pk=upload.pk, is_consistent__isnull=False).exists():
             if time.monotonic() >= deadline:
                 return upload
             time.sleep(0.05)
-        return uploads().get(pk=upload.pk)
-    except DatabaseError:
+        return upload_shown(upload.pk)
+    except (DatabaseError, Upload.DoesNotExist):
         return upload
 
 

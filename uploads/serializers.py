@@ -1,5 +1,6 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 from dds.audit_serializers import AuditSerializer
 from dds.fields import OnlySometimesMethodField, Timestamp
@@ -46,6 +47,15 @@ class HashSerializer(serializers.Serializer):
     algorithm = HashAlgorithmField(max_length=20)
 
 
+class _UploadChunksSerializer(serializers.ListSerializer):
+    """An upload's chunks, left out of a non-chunked upload's representation without being read."""
+
+    def get_attribute(self, upload):
+        if not upload.is_chunked:
+            raise SkipField()
+        return super().get_attribute(upload)
+
+
 class ChunkSerializer(serializers.ModelSerializer):
     hash = serializers.SerializerMethodField()
     is_stored = serializers.BooleanField(
@@ -55,6 +65,7 @@ class ChunkSerializer(serializers.ModelSerializer):
     class Meta:
         model = Chunk
         fields = ["number", "size", "hash", "is_stored"]
+        list_serializer_class = _UploadChunksSerializer
 
     @extend_schema_field(HashSerializer)
     def get_hash(self, chunk):
@@ -132,8 +143,6 @@ class UploadSerializer(serializers.ModelSerializer):
         data = super().to_representation(upload)
         if upload.is_chunked or upload.completed_on is not None:
             del data["signed_url"]
-        if not upload.is_chunked:
-            del data["chunks"]
         return data
 
 

@@ -49,8 +49,9 @@ def storage_provider_save(*, provider, is_new):
     return provider
 
 
-@transaction.atomic
 def upload_create(*, actor, project, storage_provider, name, content_type, size, chunked=True):
+    """A new upload, answered from the rows in hand. Its insert needs a transaction only with the job that prepares its
+    storage."""
     if storage_provider.is_deprecated:
         raise errors.ValidationFailed.field("storage_provider", "cannot be deprecated")
     maximum = storage_provider.max_chunked_upload_size_bytes if chunked else storage_provider.max_upload_size_bytes
@@ -68,10 +69,17 @@ def upload_create(*, actor, project, storage_provider, name, content_type, size,
         ready_for_chunks=chunked and backend.ready_at_creation,
     )
     upload.stamp_created(actor)
-    upload.save()
     if chunked and not upload.ready_for_chunks:
-        job_enqueue("initialize_upload_storage", upload.id)
-    return selectors.uploads().get(pk=upload.pk)  # as the answer shows it, read before the commit
+        _upload_save_initializing(upload)
+    else:
+        upload.save()
+    return selectors.upload_created(upload)
+
+
+@transaction.atomic
+def _upload_save_initializing(upload):
+    upload.save()
+    job_enqueue("initialize_upload_storage", upload.id)
 
 
 @transaction.atomic
@@ -92,9 +100,9 @@ def _check_open(upload):
         raise errors.ValidationFailed.field("completed_at", "Cannot change completed_at.")
 
 
-def _locked(upload_id):
+def _locked(upload_id, *, related=("storage_provider",)):
     """The upload's row, locked: every change of its state and its chunks' is serialized on it."""
-    return Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").get(pk=upload_id)
+    return Upload.objects.select_for_update(of=("self",)).select_related(*related).get(pk=upload_id)
 
 
 @transaction.atomic
@@ -161,10 +169,10 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     Idempotent for the same report: repeated with the hash it was completed with (or none both times) it changes
     nothing and returns the upload again. Returns the upload as the response shows it, read before the commit.
     """
-    upload = _locked(upload.pk)
+    upload = _locked(upload.pk, related=selectors.UPLOAD_SHOWN_RELATED)
     report = (hash_algorithm, hash_value.lower()) if hash_algorithm is not None else None
     if upload.completed_on is not None and _reported_on_complete(upload) == report:
-        return selectors.uploads().get(pk=upload.pk)
+        return selectors.upload_loaded(upload)
     _check_open(upload)
     if upload.storage_provider.is_deprecated:
         raise errors.ValidationFailed.field("storage_provider", "cannot be deprecated")
@@ -182,9 +190,9 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     upload.completed_on = timezone.now()
     upload.etag = _new_etag()
     upload.stamp_updated(actor)
-    upload.save()
+    upload.save(update_fields=["completed_on", "etag", "last_updated_on", "last_updated_by", "last_updated_by_agent"])
     job_enqueue("complete_upload", upload.id)
-    return selectors.uploads().get(pk=upload.pk)
+    return selectors.upload_loaded(upload)
 
 
 @transaction.atomic
@@ -272,7 +280,7 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     Serialized with the verification's verdict on the upload's row: a hash reported before the verdict is checked
     by it, one reported after is compared with the stored bytes here; none is kept unverified.
     """
-    upload = _locked(upload.pk)
+    upload = _locked(upload.pk, related=selectors.UPLOAD_SHOWN_RELATED)
     if upload.completed_on is None:
         raise errors.ValidationFailed.field("fingerprints", "must be blank")
     _check_hash("fingerprints", algorithm, value)
@@ -282,7 +290,7 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     fingerprint = Fingerprint(upload=upload, algorithm=algorithm, value=value)
     fingerprint.stamp_created(actor)
     fingerprint.save()
-    return selectors.uploads().get(pk=upload.pk)  # as the answer shows it, read before the commit
+    return selectors.upload_loaded(upload)  # as the answer shows it, read before the commit
 
 
 # Purges one sweep enqueues at most: a sweep stays one short transaction however many uploads expire at once.

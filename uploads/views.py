@@ -11,7 +11,7 @@ from dds.openapi import NOT_CONSISTENT_404, documented
 from dds.pagination import paged_response, results
 from dds.permissions import require_project_permission
 from dds.validation import validated
-from projects.selectors import live_projects, project_storage_is_initialized
+from projects.selectors import live_projects
 
 from . import selectors, services
 from .serializers import (
@@ -31,25 +31,25 @@ _LIMIT_HEADERS = [
 ]
 
 
-def _storage_provider(data):
+def _storage_provider(data, project):
+    """The provider named (else the default one), read with whether the project's storage on it is ready."""
+    providers = selectors.storage_providers_for(project=project)
     reference = data.get("storage_provider")
     if reference is None:
-        provider = selectors.default_storage_provider()
+        provider = providers.filter(is_default=True).first()
         if provider is None:
             raise errors.NotFound("StorageProvider", suggestion="an operator must mark a storage provider as default")
         return provider
-    return get_or_404(selectors.storage_providers(), "StorageProvider", reference.get("id"))
+    return get_or_404(providers, "StorageProvider", reference.get("id"))
 
 
-def _storage_ready(project, provider):
+def _storage_ready(provider):
     """404 resource_not_consistent until the project's storage on `provider` is initialized.
 
     A deprecated provider never gets storage for new projects: waiting for it would make clients retry forever, so
     it is left to the 400 `cannot be deprecated` of upload_create.
     """
-    if provider.is_deprecated:
-        return
-    if not project_storage_is_initialized(project=project, storage_provider=provider):
+    if not provider.is_deprecated and not provider.project_storage_ready:
         raise errors.ResourceNotConsistent()
 
 
@@ -92,8 +92,8 @@ class ProjectUploadListView(APIView):
     def post(self, request, id):
         data = validated(UploadCreateSerializer, request.data)
         project = get_or_404(live_projects(), "Project", id)
-        provider = _storage_provider(data)
-        _storage_ready(project, provider)
+        provider = _storage_provider(data, project)
+        _storage_ready(provider)
         require_project_permission(request.user, project, "create_file")
         upload = services.upload_create(
             actor=request.auth,

@@ -43,12 +43,12 @@ def user_update(*, user, **changes):
 LAST_LOGIN_PRECISION = timedelta(hours=1)
 
 
-@transaction.atomic
 def api_token_create(*, agent_key, user_key):
     """Mint a token for the user of `user_key` acting through the agent of `agent_key` (CONTRACT §3.3).
 
     Both keys are read in one query. `last_login` is written only when it is older than LAST_LOGIN_PRECISION: a
-    client minting a token per command would otherwise write the user's row every time.
+    client minting a token per command would otherwise write the user's row every time. No transaction: one read,
+    then at most one single-row write that depends on nothing else read.
     """
     rows = ApiKey.objects.select_related("user", "software_agent").filter(
         Q(key=agent_key, software_agent__isnull=False, software_agent__is_deleted=False)

@@ -7,7 +7,7 @@ from functools import partial
 import dramatiq
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -46,9 +46,9 @@ def job_enqueue(worker_name, *ids):
     )
     if settings.ACTIVE_JOB_QUEUE_ADAPTER == "inline":
         record_pending(job_message(job))
-        transaction.on_commit(partial(job_run, job.id), robust=True)
+        transaction.on_commit(partial(job_run, job.id, recorded=job), robust=True)
     else:
-        transaction.on_commit(partial(job_send, job.id), robust=True)
+        transaction.on_commit(partial(_send, job), robust=True)
     return job
 
 
@@ -82,44 +82,60 @@ def job_message(job):
 def job_send(job_id):
     """dramatiq mode: publish a recorded job that was not sent yet. Returns whether it is sent now."""
     job = Job.objects.filter(id=job_id, state=Job.State.INITIALIZED, sent_on__isnull=True).first()
-    if job is None:
-        return False
+    return job is not None and _send(job)
+
+
+def _send(job):
+    """Publish `job`, read unsent: right after its commit nobody else sends it (the sweeper waits SEND_GRACE)."""
     try:
         dramatiq.get_broker().enqueue(job_message(job))
     except Exception as error:
-        logger.warning("job %s could not be sent (the sweeper sends it again): %s", job_id, error)
+        logger.warning("job %s could not be sent (the sweeper sends it again): %s", job.id, error)
         reason = f"not sent: {type(error).__name__}: {error}"
-        _kept(lambda: Job.objects.filter(id=job_id).update(last_error=reason))
+        _kept(lambda: Job.objects.filter(id=job.id).update(last_error=reason))
         return False
-    _kept(lambda: Job.objects.filter(id=job_id, sent_on__isnull=True).update(sent_on=timezone.now(), last_error=""))
+    _kept(lambda: Job.objects.filter(id=job.id, sent_on__isnull=True).update(sent_on=timezone.now(), last_error=""))
     return True
 
 
-def _claim(job_id):
+def _claim(job_id, recorded=None):
+    """The job, claimed for this process; None if it is not due or someone else has it.
+
+    `recorded`: the row as job_enqueue recorded it. It is claimed only if no attempt was made yet, and is then the
+    claimed job, with its first attempt, without being read again.
+    """
     now = timezone.now()
-    claimed = Job.objects.filter(
+    due = Job.objects.filter(
         Q(run_after__isnull=True) | Q(run_after__lte=now),
         id=job_id,
         state__in=(Job.State.INITIALIZED, Job.State.RETRYING),
-    ).update(
+    )
+    if recorded is not None:
+        due = due.filter(attempts=recorded.attempts)
+    claimed = due.update(
         state=Job.State.IN_PROGRESS,
         attempts=F("attempts") + 1,
         started_on=now,
         sent_on=Coalesce("sent_on", now),
         claimed_by=PROCESS,
     )
-    return Job.objects.get(id=job_id) if claimed else None
+    if not claimed:
+        return None
+    if recorded is None:
+        return Job.objects.get(id=job_id)
+    recorded.attempts += 1
+    return recorded
 
 
-def job_run(job_id):
+def job_run(job_id, *, recorded=None):
     """inline mode: run a job in this process if it is due and nobody else runs it; a failure is retried later.
 
     Never raises: whatever goes wrong is on the job's record, or (the database gone for good) the job stays claimed by
-    this process, which the sweeper retakes once the database is back.
+    this process, which the sweeper retakes once the database is back. `recorded`: as for `_claim`.
     """
     _running.add(str(job_id))
     try:
-        job = _kept(partial(_claim, job_id))
+        job = _kept(partial(_claim, job_id, recorded))
         if job is None:
             return
         try:
@@ -156,7 +172,7 @@ def job_finished(job_id, *, error=None, final=False, retry_in=None):
     live = Job.objects.filter(id=job_id, state__in=Job.LIVE_STATES)
     if error is None:
         if _kept(lambda: live.update(state=Job.State.COMPLETE, finished_on=now, run_after=None, last_error="")):
-            _kept(lambda: _supersede_earlier(Job.objects.get(id=job_id)))
+            _kept(lambda: _supersede_earlier(job_id))
         return
     changes = {"last_error": f"{type(error).__name__}: {error}"}
     if final:
@@ -173,15 +189,18 @@ def job_retry_scheduled(job_id, *, delay_seconds):
     _kept(lambda: Job.objects.filter(id=job_id).update(run_after=timezone.now() + timedelta(seconds=delay_seconds)))
 
 
-def _supersede_earlier(job):
-    """A job's work is done: earlier jobs of the same worker and arguments that failed or wait no longer need anyone."""
+def _supersede_earlier(job_id):
+    """A job's work is done: earlier jobs of the same worker and arguments that failed or wait no longer need anyone.
+
+    One statement: the done job's worker, arguments and creation are read by subqueries."""
+    done = Job.objects.filter(id=job_id)
     Job.objects.filter(
-        worker=job.worker,
-        resource_id=job.resource_id,
-        args=job.args,
-        created_on__lt=job.created_on,
+        worker=Subquery(done.values("worker")),
+        resource_id=Subquery(done.values("resource_id")),
+        args=Subquery(done.values("args")),
+        created_on__lt=Subquery(done.values("created_on")),
         state__in=(Job.State.INITIALIZED, Job.State.RETRYING, Job.State.FAILED),
-    ).update(state=Job.State.SUPERSEDED, finished_on=timezone.now(), last_error=f"superseded by job {job.id}")
+    ).update(state=Job.State.SUPERSEDED, finished_on=timezone.now(), last_error=f"superseded by job {job_id}")
 
 
 def job_supersede(*, job, by):
