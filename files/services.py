@@ -149,8 +149,10 @@ def container_rename(*, actor, node, name):
 
 
 def _refuse_purged(upload):
-    # The insert's foreign key waited for any purge holding the upload's row: one that committed meanwhile wins.
-    if Upload.objects.filter(pk=upload.pk, purged_on__isnull=False).exists():
+    """Refuse an upload purged since it was checked. The row lock waits for a purge that holds the upload (and sees
+    what it committed), and makes a purge that comes later wait for this version's commit, then keep the bytes."""
+    purged_on = Upload.objects.select_for_update(no_key=True).values_list("purged_on", flat=True).get(pk=upload.pk)
+    if purged_on is not None:
         raise errors.ValidationFailed.field("upload", "cannot have been purged")
 
 
