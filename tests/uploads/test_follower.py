@@ -9,6 +9,7 @@ import pytest
 
 from dds.jobs.models import Job
 from uploads.models import Upload
+from uploads.storage import follower
 from uploads.storage.follower import FOLLOWER, followed_take
 
 from ..client import API, Chunks, TestApi, chunk_body, md5
@@ -55,7 +56,8 @@ def test_it_hashes_every_chunk_as_it_is_stored(uploaded):
 def test_it_hashes_chunks_stored_out_of_order_once_the_gap_is_filled(as_alice, create_upload):
     upload = create_upload(size=len(DATA))
     send_chunks(as_alice, upload, DATA, [3, 2])
-    assert followed(upload)[1] == 0  # chunk 1 is missing: nothing can be hashed yet
+    FOLLOWER.submit(lambda: None).result(timeout=30)
+    assert follower._followed[Upload.objects.get(pk=upload["id"]).id].hashed == []  # chunk 1 missing: nothing yet
 
     send_chunks(as_alice, upload, DATA, [3, 2, 5, 1, 6, 4])
 
@@ -91,6 +93,15 @@ def test_a_chunk_sent_again_with_other_bytes_after_it_was_hashed_is_hashed_again
     assert (row.stored_md5, row.stored_sha256) == (md5(changed), digests(changed)["sha256"])
     provider, project = upload["storage_provider"]["id"], upload["project"]["id"]
     assert stored.stored_bytes(storage_root, provider, project, upload["id"]) == changed
+
+
+def test_nothing_is_followed_once_a_verification_took_what_was(as_alice, uploaded):
+    upload = uploaded(DATA, chunk_size=1000)
+    assert followed(upload)[1] == 6
+
+    send_chunks(as_alice, upload, DATA, [1])  # a hint that comes after the verification took the digests
+
+    assert followed(upload) == (digests(b""), 0)
 
 
 def test_a_process_that_followed_nothing_hashes_every_chunk(as_alice, uploaded):

@@ -79,7 +79,7 @@ def chunk_follow(storage, upload, number, size, md5):
     (registered as `size` and `md5`) is stored."""
     state = _state(upload.id)
     with state.lock:
-        if state.taken:
+        if state.taken or number < FIRST_CHUNK:
             return
         registration = (size, md5.lower())
         if number < FIRST_CHUNK + len(state.hashed):
@@ -101,12 +101,15 @@ def chunk_follow(storage, upload, number, size, md5):
 
 def followed_take(upload, chunks):
     """(hashes, count): the digests of the upload's first `count` chunks (of `chunks`, in number order) as followed
-    here, and forgets them; (fresh Hashes, 0) when they are not the upload's chunks or none were followed."""
+    here; (fresh Hashes, 0) when they are not the upload's chunks, none were followed, or a verification took them
+    already. From then on nothing more of the upload is followed here (hints still queued change nothing)."""
     with _followed_lock:
-        state = _followed.pop(upload.id, None)
+        state = _followed.get(upload.id)
     if state is None:
         return Hashes(), 0
     with state.lock:
+        if state.taken:
+            return Hashes(), 0
         state.taken = True
         current = [(chunk.number, chunk.size, chunk.hash_value.lower()) for chunk in chunks[: len(state.hashed)]]
         if not state.hashed or current != state.hashed:
