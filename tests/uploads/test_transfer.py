@@ -482,3 +482,22 @@ def test_it_answers_a_path_trick_on_a_download_url_without_bytes(anonymous, veri
     assert response.status_code in (403, 404)
     assert response["Content-Type"] == "application/json"
     assert DATA not in response.content
+
+
+def test_it_does_not_serve_the_chunks_of_an_upload_not_verified_yet(client_for, alice, anonymous, uploaded):
+    """A chunked upload's chunks are its object once verified; before the verdict they are bytes nobody checked."""
+    waiting = client_for(alice, commit=False)
+    upload = uploaded(DATA, chunk_size=300)
+    waiting.put(
+        f"{API}/uploads/{upload['id']}/complete", {"hash": {"value": md5(DATA), "algorithm": "md5"}}, format="json"
+    )
+    parent = {"kind": "dds-project", "id": upload["project"]["id"]}
+    assert (
+        waiting.post(f"{API}/files", {"parent": parent, "upload": {"id": upload["id"]}}, format="json").status_code
+        == 201
+    )
+
+    response = anonymous.get(download_url(upload["id"], "notes.txt"))
+
+    assert refused(response, 404)["reason"] == "Upload Not Found"
+    assert DATA not in response.content

@@ -1,7 +1,7 @@
 """The filesystem backend's transfer endpoint: signed URLs, no Authorization header (CONTRACT §1.4).
 
 `PUT /storage/<provider>/<project>/<upload>/<number>` takes a chunk, `PUT …/<upload>` a non-chunked upload's
-bytes, `GET …/<upload>?filename=` streams the object (with `Range`). Every refusal is the JSON envelope.
+bytes, `GET …/<upload>?filename=` streams a verified object (with `Range`). Every refusal is the JSON envelope.
 """
 
 import os
@@ -188,7 +188,8 @@ class StoredObjectView(APIView):
     )
     def get(self, request, provider_id, project_id, upload_id):
         upload, storage, filename = _signed_upload(request, "GET", provider_id, project_id, upload_id)
-        segments = storage.object_segments(upload) if upload.error_on is None else []
+        verified = upload.is_consistent and upload.error_on is None
+        segments = storage.object_segments(upload) if verified else []
         if not segments or not selectors.has_live_version(upload):
             raise errors.NotFound("Upload", suggestion="no live file version has these bytes (any more)")
         try:
