@@ -77,36 +77,26 @@ def uploads_to_change():
     return Upload.objects.filter(project__is_deleted=False).select_related("project", "storage_provider")
 
 
+def _filesystem_uploads():
+    """Uploads on the filesystem backend, of live projects."""
+    return Upload.objects.select_related("storage_provider").filter(
+        storage_provider__kind="filesystem", project__is_deleted=False
+    )
+
+
 def signed_upload(*, provider_id, project_id, upload_id):
     """The upload a filesystem backend's signed URL names, while its project is live and its bytes not purged; None
     if there is none."""
     return (
-        Upload.objects.select_related("storage_provider")
-        .filter(
-            pk=upload_id,
-            project_id=project_id,
-            storage_provider_id=provider_id,
-            storage_provider__kind="filesystem",
-            project__is_deleted=False,
-            purged_on__isnull=True,
-        )
+        _filesystem_uploads()
+        .filter(pk=upload_id, project_id=project_id, storage_provider_id=provider_id, purged_on__isnull=True)
         .first()
     )
 
 
 def upload_to_follow(upload_id):
     """The filesystem upload whose chunks may be followed: chunked, not completed yet, its project live."""
-    return (
-        Upload.objects.select_related("storage_provider")
-        .filter(
-            pk=upload_id,
-            is_chunked=True,
-            completed_on__isnull=True,
-            storage_provider__kind="filesystem",
-            project__is_deleted=False,
-        )
-        .first()
-    )
+    return _filesystem_uploads().filter(pk=upload_id, is_chunked=True, completed_on__isnull=True).first()
 
 
 def chunk_of(upload, number):
