@@ -37,12 +37,16 @@ def test_a_worker_killed_while_it_verifies_loses_nothing(project, alice, dramati
     victim.wait(timeout=30)
     start_worker("complete_upload")
 
-    wait_until(lambda: verified(uploads) == COUNT, timeout=60)
-    for upload in uploads:
-        jobs = list(
+    def job_states(upload):
+        return list(
             Job.objects.filter(worker="complete_upload", resource_id=str(upload.id)).values_list("state", flat=True)
         )
-        assert jobs == [Job.State.COMPLETE]
+
+    # A verdict commits just before its worker records the job done: wait for both.
+    wait_until(
+        lambda: verified(uploads) == COUNT and all(job_states(u) == [Job.State.COMPLETE] for u in uploads), timeout=60
+    )
+    assert [job_states(upload) for upload in uploads] == [[Job.State.COMPLETE]] * COUNT
 
 
 def _vhost():
