@@ -4,7 +4,7 @@ from django.db.models import Prefetch, Q
 
 from dds import errors
 from dds.lookups import get_or_404
-from dds.permissions import is_system_admin, projects_visible_to
+from dds.permissions import is_system_admin, project_permissions, projects_visible_to
 from files.models import FileVersion
 from files.selectors import file_versions
 from uploads.models import Fingerprint
@@ -121,10 +121,26 @@ def node_get(kind, pk):
     raise errors.UnsupportedKind(kind)
 
 
-def relations_of(node):
-    """The live relations at one hop from an activity or a file version, newest first."""
+def relations_of(node, *, viewer):
+    """The live relations at one hop from an activity or a file version that `viewer` may see, newest first."""
     if isinstance(node, FileVersion):
         joined = Q(entity=node) | Q(used_entity=node)
     else:
         joined = Q(activity=node)
-    return relations().filter(joined, is_deleted=False).order_by("-created_on", "id")
+    queryset = relations().filter(joined, is_deleted=False)
+    if not viewer.is_admin:
+        ends = Q(entity__file__project_id__in=viewer.project_ids) | Q(
+            used_entity__file__project_id__in=viewer.project_ids
+        )
+        queryset = queryset.filter(ends)
+    return queryset.order_by("-created_on", "id")
+
+
+def relation_removable_by(user, relation):
+    """Its creator may remove a relation, and so may whoever holds `update_project` (a project admin, a system
+    admin) on the project of its file version (either one, for a derivation): a project's admins keep what others
+    record about their versions in check."""
+    if relation.created_by_id == user.pk:
+        return True
+    ends = FileVersion.objects.filter(pk__in=[relation.entity_id, relation.used_entity_id]).select_related("file")
+    return any("update_project" in project_permissions(user, version.file.project_id) for version in ends)
