@@ -28,25 +28,28 @@ def results(data):
     return {"results": data}
 
 
-def paged_response(request, queryset, represent, *, max_per_page=MAX_PER_PAGE):
+def paged_response(request, queryset, represent, *, max_per_page=MAX_PER_PAGE, default_per_page=DEFAULT_PER_PAGE):
     """The page of `queryset` the request asks for, as `represent(rows)`, with the `X-Total…` headers.
 
     `max_per_page` bounds a listing whose items are large below the usual MAX_PER_PAGE; X-Per-Page tells the size used.
+    `default_per_page`: the page size when the request names none (a listing the original did not page answers
+    clients that do not page in one body up to MAX_PER_PAGE items).
     """
-    paginator = PagePagination(max_per_page=max_per_page)
+    paginator = PagePagination(max_per_page=max_per_page, default_per_page=default_per_page)
     page = paginator.paginate_queryset(queryset, request)
     return paginator.get_paginated_response(represent(page))
 
 
 class PagePagination(BasePagination):
-    def __init__(self, max_per_page=MAX_PER_PAGE):
+    def __init__(self, max_per_page=MAX_PER_PAGE, default_per_page=DEFAULT_PER_PAGE):
         self.max_per_page = max_per_page
+        self.default_per_page = default_per_page
 
     def paginate_queryset(self, queryset, request, view=None):
         page = _integer(request, "page")
         per_page = _integer(request, "per_page")
         self.page = page if page and page > 0 else 1
-        self.per_page = min(per_page if per_page and per_page > 0 else DEFAULT_PER_PAGE, self.max_per_page)
+        self.per_page = min(per_page if per_page and per_page > 0 else self.default_per_page, self.max_per_page)
         self.total = queryset.count()
         self.total_pages = math.ceil(self.total / self.per_page)
         offset = (self.page - 1) * self.per_page
