@@ -23,6 +23,16 @@ def _integer(request, name):
         raise errors.ValidationFailed.field(name, "is invalid") from None
 
 
+def _page_ids(queryset, start, end, total):
+    """The ids at positions `start` to `end` of `queryset` (totally ordered, `total` rows). A page in the second half
+    is read from the end, in the reverse order, so that what the database skips is the smaller part: the last page
+    costs what the first does (the order's index is walked backwards)."""
+    ids = queryset.values_list("pk", flat=True)
+    if start <= total - end:
+        return list(ids[start:end])
+    return list(ids.reverse()[total - end : total - start])[::-1]
+
+
 def results(data):
     """The body of every collection, paged or not."""
     return {"results": data}
@@ -58,7 +68,7 @@ class PagePagination(BasePagination):
             return []
         # Page through the bare ids first: sorting and skipping narrow rows is cheap; the wide rows (joins,
         # prefetches) are then read for this page only.
-        ids = list(queryset.values_list("pk", flat=True)[offset : offset + self.per_page])
+        ids = _page_ids(queryset, offset, min(offset + self.per_page, self.total), self.total)
         rows = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
         return [rows[pk] for pk in ids if pk in rows]
 

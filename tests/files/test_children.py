@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ..client import API
 from ..envelopes import PAGING_HEADERS, not_found
@@ -179,6 +180,21 @@ def test_it_pages_a_listing_with_the_paging_headers(as_alice, project, tree):
         "X-Prev-Page": "1",
     }
     assert names(first) + names(second) == ["100%_done.txt", "summary.txt", "notes.txt", "reads.FASTQ", "Lane_1", "raw"]
+
+
+def test_it_reads_a_page_of_the_second_half_from_the_end_skipping_nothing(as_alice, alice, project):
+    """Issue 29: the last page of a million-item listing cost a scan of every row before it."""
+    for number in range(7):
+        stored_folder(project, alice, None, f"f{number}")
+    url = f"{API}/projects/{project.id}/children?per_page=3&page="
+
+    with CaptureQueriesContext(connection) as captured:
+        last = as_alice.get(f"{url}3")
+    pages = [names(as_alice.get(f"{url}{page}")) for page in (1, 2, 3)]
+
+    assert names(last) == ["f0"]
+    assert sum(pages, []) == [f"f{number}" for number in reversed(range(7))]
+    assert not [query["sql"] for query in captured.captured_queries if "OFFSET" in query["sql"]]
 
 
 def test_it_pages_an_empty_listing(as_alice, project):
