@@ -129,10 +129,8 @@ def relations_of(node, *, viewer):
         joined = Q(activity=node)
     queryset = relations().filter(joined, is_deleted=False)
     if not viewer.is_admin:
-        ends = Q(entity__file__project_id__in=viewer.project_ids) | Q(
-            used_entity__file__project_id__in=viewer.project_ids
-        )
-        queryset = queryset.filter(ends)
+        visible = projects_visible_to(viewer.user).values("pk")
+        queryset = queryset.filter(Q(entity__file__project__in=visible) | Q(used_entity__file__project__in=visible))
     return queryset.order_by("-created_on", "id")
 
 

@@ -59,3 +59,17 @@ def test_it_reads_the_edges_within_reach_not_the_whole_connected_graph(as_alice,
 
     # 19,990 relations, 39,980 edges in the graph; those of 56 nodes within ten hops are read.
     assert _edges_read() - before < 1_000
+
+
+def test_it_lists_the_relations_of_a_node_in_as_many_statements_for_2_as_for_30(as_alice, alice, project):
+    few = chain_create(project=project, owner=alice, activities=2, per_activity=2)
+    many = chain_create(project=project, owner=alice, activities=2, per_activity=30)
+    counts = []
+    for chain in (few, many):
+        with CaptureQueriesContext(connection) as captured:
+            response = as_alice.get(f"{API}/relations/dds-activity/{chain.first.id}")
+        assert response.status_code == 200
+        counts.append((len(captured), len(response.json()["results"])))
+
+    assert [listed for _, listed in counts] == [2, 30]
+    assert counts[0][0] == counts[1][0]
