@@ -13,7 +13,7 @@ from .models import Container, FileVersion
 
 NAME_MAX_LENGTH = 255
 # Folders nest at most this deep, so that an item's `ancestors` (listed with every item of a page) stay bounded.
-MAX_FOLDER_DEPTH = 100
+MAX_FOLDER_DEPTH = 255
 _LEVEL = 37  # the characters of one folder in a `path`: its UUID and a "/"
 
 

@@ -1,6 +1,6 @@
 """Reads of provenance, and what one caller may see of it (the original's policies)."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from dds import errors
 from dds.lookups import get_or_404
@@ -89,10 +89,11 @@ class Viewer:
     def activities(self, queryset):
         if self.is_admin:
             return queryset
-        joined = Relation.objects.filter(
-            is_deleted=False, activity__isnull=False, entity__file__project_id__in=self.project_ids
-        )
-        return queryset.filter(Q(created_by=self.user) | Q(pk__in=joined.values("activity_id")))
+        # Per activity, by the relation's index: a user may be in 10,000 projects, and the activities asked about
+        # are few (a page, a graph's), where every activity joined to a visible version may be many.
+        visible = projects_visible_to(self.user).values("pk")
+        joined = Relation.objects.filter(activity=OuterRef("pk"), is_deleted=False, entity__file__project__in=visible)
+        return queryset.filter(Q(created_by=self.user) | Exists(joined))
 
     def sees_activity(self, activity):
         return self.activities(Activity.objects.filter(pk=activity.pk)).exists()

@@ -112,7 +112,9 @@ def main():
     token = api_token_encode(user=User.objects.get(pk=state["owner"]))["api_token"]
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=token)
     processes = Processes()
-    server = Gunicorn(processes, env, workers=4, log=scratch_dir("scale-log") / "gunicorn.log", timeout=120)
+    # Ready once the API answers: /health's counts of pending work are the sweeper's (bench/SCALE.md, "Deletes").
+    log = scratch_dir("scale-log") / "gunicorn.log"
+    server = Gunicorn(processes, env, workers=4, log=log, timeout=120, ready=f"{API}/")
     http = Http(server.url, token)
     rows = []
     for group, size, what, method, path, body, last in cases(state):
