@@ -105,12 +105,63 @@ def _ancestor_path(tag, level, index):
     return " || ".join(parts) if parts else "''"
 
 
-def tree(writer, project_id, tag, files, started):
-    """A project's folders and `files` files (with uploads, fingerprints, versions), oldest first."""
+def _files(writer, project_id, tag, count, *, name, parent, path, when, size):
+    """`count` files (SQL of `g.i` for each column given) with a verified upload, an md5 and a current version."""
     from files.models import Container, FileVersion
     from uploads.models import Fingerprint, StorageProvider, Upload
 
     provider = StorageProvider.objects.get(is_default=True).pk
+    series = f"generate_series(0, {count - 1}) AS g(i)"
+    writer.insert(
+        Upload,
+        series,
+        id=_uuid(f"{tag}-u", "g.i"),
+        project_id=f"'{project_id}'::uuid",
+        storage_provider_id=f"'{provider}'::uuid",
+        name=name,
+        content_type="'application/octet-stream'",
+        size=size,
+        etag="'scale'",
+        ready_for_chunks="true",
+        completed_on=when,
+        is_consistent="true",
+        created_on=when,
+    )
+    writer.insert(
+        Fingerprint,
+        series,
+        upload_id=_uuid(f"{tag}-u", "g.i"),
+        algorithm="'md5'",
+        value="md5(g.i::text)",
+        created_on=when,
+    )
+    writer.insert(
+        Container,
+        series,
+        id=_uuid(f"{tag}-f", "g.i"),
+        kind="'dds-file'",
+        project_id=f"'{project_id}'::uuid",
+        parent_id=parent,
+        path=path,
+        name=name,
+        current_version_id=_uuid(f"{tag}-v", "g.i"),
+        created_on=when,
+    )
+    writer.insert(
+        FileVersion,
+        series,
+        id=_uuid(f"{tag}-v", "g.i"),
+        file_id=_uuid(f"{tag}-f", "g.i"),
+        version="1",
+        upload_id=_uuid(f"{tag}-u", "g.i"),
+        created_on=when,
+    )
+
+
+def tree(writer, project_id, tag, files, started):
+    """A project's folders and `files` files (with uploads, fingerprints, versions), oldest first."""
+    from files.models import Container
+
     levels = _levels(files)
     for level, count in enumerate(levels, start=1):
         parent = "NULL" if level == 1 else _uuid(f"{tag}-d{level - 1}", f"g.i / {FANOUT}")
@@ -133,51 +184,9 @@ def tree(writer, project_id, tag, files, started):
         f"CASE WHEN g.i = {files // 2} THEN 'rare-needle-{tag}.txt' "
         f"ELSE 'sample_' || lpad(g.i::text, 7, '0') || {read} || '.fastq.gz' END"
     )
-    series = f"generate_series(0, {files - 1}) AS g(i)"
-    writer.insert(
-        Upload,
-        series,
-        id=_uuid(f"{tag}-u", "g.i"),
-        project_id=f"'{project_id}'::uuid",
-        storage_provider_id=f"'{provider}'::uuid",
-        name=name,
-        content_type="'application/gzip'",
-        size="1000000 + g.i",
-        etag="'scale'",
-        ready_for_chunks="true",
-        completed_on=when,
-        is_consistent="true",
-        created_on=when,
-    )
-    writer.insert(
-        Fingerprint,
-        series,
-        upload_id=_uuid(f"{tag}-u", "g.i"),
-        algorithm="'md5'",
-        value="md5(g.i::text)",
-        created_on=when,
-    )
-    writer.insert(
-        Container,
-        series,
-        id=_uuid(f"{tag}-f", "g.i"),
-        kind="'dds-file'",
-        project_id=f"'{project_id}'::uuid",
-        parent_id=_uuid(f"{tag}-d{deepest}", leaf),
-        path=f"{_ancestor_path(tag, deepest, leaf)} || {_uuid(f'{tag}-d{deepest}', leaf)}::text || '/'",
-        name=name,
-        current_version_id=_uuid(f"{tag}-v", "g.i"),
-        created_on=when,
-    )
-    writer.insert(
-        FileVersion,
-        series,
-        id=_uuid(f"{tag}-v", "g.i"),
-        file_id=_uuid(f"{tag}-f", "g.i"),
-        version="1",
-        upload_id=_uuid(f"{tag}-u", "g.i"),
-        created_on=when,
-    )
+    parent = _uuid(f"{tag}-d{deepest}", leaf)
+    path = f"{_ancestor_path(tag, deepest, leaf)} || {parent}::text || '/'"
+    _files(writer, project_id, tag, files, name=name, parent=parent, path=path, when=when, size="1000000 + g.i")
     return sum(levels)
 
 
@@ -207,11 +216,9 @@ def project(writer, name, started):
 
 
 def wide_folder(writer, project_id, children, started):
-    """One folder of `children` files (with their uploads and versions) at the project's top level."""
-    from files.models import Container, FileVersion
-    from uploads.models import StorageProvider, Upload
+    """One folder of `children` files (with their uploads, fingerprints and versions) at the project's top level."""
+    from files.models import Container
 
-    provider = StorageProvider.objects.get(is_default=True).pk
     folder = _uuid("wide-d", "0")
     writer.insert(
         Container,
@@ -223,45 +230,10 @@ def wide_folder(writer, project_id, children, started):
         name="'all'",
         created_on=f"'{started.isoformat()}'::timestamptz - interval '1 day'",
     )
-    when = _before(started, f"{children} - g.i")
-    series = f"generate_series(0, {children - 1}) AS g(i)"
     name = "'cell_' || lpad(g.i::text, 6, '0') || '.tif'"
-    writer.insert(
-        Upload,
-        series,
-        id=_uuid("wide-u", "g.i"),
-        project_id=f"'{project_id}'::uuid",
-        storage_provider_id=f"'{provider}'::uuid",
-        name=name,
-        content_type="'image/tiff'",
-        size="5000 + g.i",
-        etag="'scale'",
-        ready_for_chunks="true",
-        completed_on=when,
-        is_consistent="true",
-        created_on=when,
-    )
-    writer.insert(
-        Container,
-        series,
-        id=_uuid("wide-f", "g.i"),
-        kind="'dds-file'",
-        project_id=f"'{project_id}'::uuid",
-        parent_id=folder,
-        path=f"{folder}::text || '/'",
-        name=name,
-        current_version_id=_uuid("wide-v", "g.i"),
-        created_on=when,
-    )
-    writer.insert(
-        FileVersion,
-        series,
-        id=_uuid("wide-v", "g.i"),
-        file_id=_uuid("wide-f", "g.i"),
-        version="1",
-        upload_id=_uuid("wide-u", "g.i"),
-        created_on=when,
-    )
+    when = _before(started, f"{children} - g.i")
+    path = f"{folder}::text || '/'"
+    _files(writer, project_id, "wide", children, name=name, parent=folder, path=path, when=when, size="5000 + g.i")
     writer.cursor.execute(f"SELECT {folder}")
     return str(writer.cursor.fetchone()[0])
 
