@@ -205,3 +205,33 @@ def system_permission_delete(*, actor, user):
     deleted, _ = SystemPermission.objects.filter(user=user).delete()
     if not deleted:
         raise errors.NotFound("SystemPermission")
+
+
+def _granting_more(auth_role, other):
+    return auth_role if len(auth_role.permissions) > len(other.permissions) else other
+
+
+@transaction.atomic
+def user_memberships_move(*, actor, user, into):
+    """Give `into` the project roles and system role of `user` (two accounts of one person merged): where both hold
+    one, the role granting more permissions stays."""
+    for permission in ProjectPermission.objects.select_related("auth_role").filter(user=user):
+        kept = ProjectPermission.objects.select_related("auth_role").filter(project=permission.project_id, user=into)
+        kept = kept.first()
+        if kept is None:
+            kept, kept.user = permission, into
+        else:
+            kept.auth_role = _granting_more(permission.auth_role, kept.auth_role)
+            permission.delete()
+        kept.stamp_updated(actor)
+        kept.save()
+    moved = SystemPermission.objects.select_related("auth_role").filter(user=user).first()
+    if moved is not None:
+        kept = SystemPermission.objects.select_related("auth_role").filter(user=into).first()
+        if kept is None:
+            kept, kept.user = moved, into
+        else:
+            kept.auth_role = _granting_more(moved.auth_role, kept.auth_role)
+            moved.delete()
+        kept.stamp_updated(actor)
+        kept.save()
