@@ -11,8 +11,8 @@ from dds.audit import Actor
 from dds.authentication import api_token_encode
 
 from . import oidc, selectors
-from .signals import user_merged
 from .models import ApiKey, AuthenticationService, SoftwareAgent, User, UserIdentity, new_key
+from .signals import user_merged
 
 CLIENT_AGENT_NAME = "DukeDSClient"
 

@@ -80,8 +80,9 @@ def signin(request):
     choices = list(selectors.signin_services())
     if not choices:
         return _failure(
-            request, 503, "Signing in is not set up on this DDS yet: its operators have not connected an identity "
-            "provider.",
+            request,
+            503,
+            "Signing in is not set up on this DDS yet: its operators have not connected an identity provider.",
         )
     if "provider" in request.GET:
         chosen = parse_uuid(request.GET["provider"])

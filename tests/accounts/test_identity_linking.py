@@ -11,28 +11,21 @@ from rest_framework.test import APIClient
 from dds.accounts import services
 from dds.accounts.models import AuthenticationService, User, UserIdentity
 
-from ..identity_provider import CLIENT_ID, CLIENT_SECRET
+from .conftest import openid_service_for
 
 URL = "/api/v1/user/api_token"
 
 
-def connect(provider, name):
-    service = AuthenticationService(name=name, base_uri=provider.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-    service.full_clean()
-    service.save()
-    return service
-
-
 @pytest.fixture
 def university(db, identity_provider):
-    service = connect(identity_provider, "Example University")
+    service = openid_service_for(identity_provider)
     services.authentication_service_make_default(service=service)
     return service
 
 
 @pytest.fixture
 def partner(db, other_identity_provider):
-    return connect(other_identity_provider, "Partner Institute")
+    return openid_service_for(other_identity_provider, name="Partner Institute")
 
 
 def sign_in(client, provider, service, login, **claims):
@@ -59,7 +52,13 @@ def test_a_username_of_another_provider_opens_a_separate_account_that_sees_nothi
 
     newcomer = APIClient()
     response = sign_in(
-        newcomer, other_identity_provider, partner, "ann", name="Ann Other", email="ann@partner.org", email_verified=True
+        newcomer,
+        other_identity_provider,
+        partner,
+        "ann",
+        name="Ann Other",
+        email="ann@partner.org",
+        email_verified=True,
     )
 
     assert response.status_code == 200

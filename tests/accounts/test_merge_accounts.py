@@ -4,9 +4,9 @@ and system roles go to the account kept, in one transaction, and the other is di
 import pytest
 from django.contrib.admin.models import LogEntry
 
+from dds.accounts import services
 from dds.accounts.models import ApiKey, AuthenticationService, User, UserIdentity
 from dds.audit import Actor
-from dds.accounts import services
 from projects import services as project_services
 from projects.models import AuthRole, ProjectPermission
 

@@ -214,7 +214,9 @@ def partner(openid_service, other_identity_provider):
 
 
 def buttons_on(page):
-    return re.findall(r'<button type="submit" name="provider" value="([^"]+)"[^>]*>([^<]+)</button>', page.content.decode())
+    return re.findall(
+        r'<button type="submit" name="provider" value="([^"]+)"[^>]*>([^<]+)</button>', page.content.decode()
+    )
 
 
 def test_it_lists_the_providers_and_remembers_the_one_used_last(
@@ -262,7 +264,10 @@ def test_it_tells_a_person_whose_username_is_taken_the_one_they_got(
     browser.get(callback.path, parse_qs(callback.query))
     page = browser.get("/login").content.decode()
 
-    assert re.search(r'<p id="username">(.*?)</p>', page, re.S)[1].split() == (
-        "Your DDS username is <strong>ann@partner-institute</strong>. The username “ann” is another account's "
-        "here, so yours names your identity provider."
-    ).split()
+    assert (
+        re.search(r'<p id="username">(.*?)</p>', page, re.S)[1].split()
+        == (
+            "Your DDS username is <strong>ann@partner-institute</strong>. The username “ann” is another account's "
+            "here, so yours names your identity provider."
+        ).split()
+    )
