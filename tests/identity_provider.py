@@ -66,9 +66,10 @@ class IdentityProvider:
     def _set_clock(self, offset_seconds):
         requests.put(f"{self.issuer}/-/clock", data=str(offset_seconds), timeout=10).raise_for_status()
 
-    def approve(self, authorization_url, login, *, redirect_uri=REDIRECT_URI):
+    def approve(self, authorization_url, login, *, redirect_uri=REDIRECT_URI, cancel=False):
         """Sign `login` in at `authorization_url` through the provider's own login and consent forms, as a browser
-        would; the URL the provider then sends the browser back to."""
+        would (`cancel`: press the login page's "Cancel" instead); the URL the provider then sends the browser back
+        to."""
         browser = requests.Session()
         response = browser.get(authorization_url, allow_redirects=False, timeout=10)
         while not response.headers.get("Location", "").startswith(redirect_uri):
@@ -76,6 +77,11 @@ class IdentityProvider:
                 response = browser.get(
                     urljoin(response.url, response.headers["Location"]), allow_redirects=False, timeout=10
                 )
+                continue
+            if cancel:
+                abort = re.search(r'<a href="([^"]+)">\[ Cancel \]</a>', response.text)
+                assert abort, f"no Cancel link on the provider's page: {response.text[:500]}"
+                response = browser.get(urljoin(response.url, abort[1]), allow_redirects=False, timeout=10)
                 continue
             action = re.search(r'<form[^>]* action="([^"]+)"', response.text)
             assert action, f"no form on the provider's page ({response.status_code}): {response.text[:500]}"

@@ -118,11 +118,11 @@ def test_it_refuses_a_callback_this_browser_did_not_start(browser, identity_prov
     assert failure_on(replayed) == not_started
 
 
-def test_it_says_so_when_a_person_cancels_at_the_provider(browser):
+def test_it_says_so_when_a_person_cancels_at_the_provider(browser, identity_provider, jane):
     start = browser.get("/login")
-    state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+    callback = urlsplit(identity_provider.approve(start["Location"], jane, cancel=True))
 
-    response = browser.get("/login/callback", {"state": state, "error": "access_denied"})
+    response = browser.get(callback.path, parse_qs(callback.query))
 
     assert response.status_code == 403
     assert failure_on(response) == (
