@@ -207,8 +207,18 @@ def system_permission_delete(*, actor, user):
         raise errors.NotFound("SystemPermission")
 
 
-def _granting_more(auth_role, other):
-    return auth_role if len(auth_role.permissions) > len(other.permissions) else other
+def _role_move(actor, moved, kept, into):
+    """`moved`, a role of an account merged into `into`, becomes `into`'s; where `into` holds `kept` already, the role
+    granting more permissions stays on `kept`."""
+    if kept is None:
+        kept = moved
+        kept.user = into
+    else:
+        if len(moved.auth_role.permissions) > len(kept.auth_role.permissions):
+            kept.auth_role = moved.auth_role
+        moved.delete()
+    kept.stamp_updated(actor)
+    kept.save()
 
 
 @transaction.atomic
@@ -217,21 +227,7 @@ def user_memberships_move(*, actor, user, into):
     one, the role granting more permissions stays."""
     for permission in ProjectPermission.objects.select_related("auth_role").filter(user=user):
         kept = ProjectPermission.objects.select_related("auth_role").filter(project=permission.project_id, user=into)
-        kept = kept.first()
-        if kept is None:
-            kept, kept.user = permission, into
-        else:
-            kept.auth_role = _granting_more(permission.auth_role, kept.auth_role)
-            permission.delete()
-        kept.stamp_updated(actor)
-        kept.save()
+        _role_move(actor, permission, kept.first(), into)
     moved = SystemPermission.objects.select_related("auth_role").filter(user=user).first()
     if moved is not None:
-        kept = SystemPermission.objects.select_related("auth_role").filter(user=into).first()
-        if kept is None:
-            kept, kept.user = moved, into
-        else:
-            kept.auth_role = _granting_more(moved.auth_role, kept.auth_role)
-            moved.delete()
-        kept.stamp_updated(actor)
-        kept.save()
+        _role_move(actor, moved, SystemPermission.objects.select_related("auth_role").filter(user=into).first(), into)
