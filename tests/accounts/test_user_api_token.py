@@ -160,6 +160,23 @@ def test_it_refuses_an_opaque_token_issued_to_another_application(anonymous, ide
     assert not User.objects.filter(username="jdoe").exists()
 
 
+def test_it_refuses_another_applications_jwt_whose_audience_is_the_dds_client(
+    anonymous, identity_provider, openid_service, jane
+):
+    """Without an audience of its own, DDS's client id is the audience: a token issued to another client for it
+    (a provider's audience mapper) is that client's, not DDS's."""
+    ours = identity_provider.sign_in(jane, resource="urn:client:dds")["access_token"]
+    theirs = identity_provider.sign_in(jane, resource="urn:client:dds", client=SURVEY_CLIENT)["access_token"]
+    assert jwt.decode(theirs, options={"verify_signature": False})["aud"] == "dds"
+
+    refused = mint(anonymous, openid_service, theirs)
+    taken = mint(anonymous, openid_service, ours)
+
+    assert refused.status_code == 401
+    assert refused.json() == {**INVALID_ACCESS_TOKEN, "suggestion": NOT_FOR_DDS}
+    assert taken.status_code == 200, taken.json()
+
+
 def test_it_takes_another_applications_jwt_issued_for_dds_audience(anonymous, identity_provider, db, jane):
     """A token for the DDS API (its audience), which a web tool asked for: the audience shows it is for DDS."""
     service = openid_service_for(identity_provider, audience=AUDIENCE)

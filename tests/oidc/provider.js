@@ -8,7 +8,7 @@
 // through the package's own login form (its development interactions: any login, which becomes the account id);
 // their claims come from ACCOUNTS_FILE, a JSON object {login: {name, given_name, family_name, email,
 // email_verified}} read again on every sign-in. An authorization request with `resource=<url>` gets a JWT access
-// token for that audience; without one, an opaque access token for the userinfo endpoint, which a client's
+// token for that audience (`urn:client:<id>`: for the audience <id>); without one, an opaque access token for the userinfo endpoint, which a client's
 // credentials can introspect (RFC 7662: active, sub, client_id). PUT /-/clock with a
 // number of seconds shifts the provider's clock, so that a test
 // can be issued a token that has already expired.
@@ -63,7 +63,8 @@ const provider = new Provider(issuer, {
       defaultResource: () => undefined,
       useGrantedResource: () => true,
       getResourceServerInfo: (ctx, resource) => ({
-        audience: resource,
+        // `urn:client:<id>`: a token whose audience is that client's id, as an audience mapper of Keycloak gives.
+        audience: resource.startsWith('urn:client:') ? resource.slice('urn:client:'.length) : resource,
         scope: 'profile email',
         accessTokenFormat: 'jwt',
         accessTokenTTL: 3600,
