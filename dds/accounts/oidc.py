@@ -119,8 +119,8 @@ def _userinfo(document, access_token):
 
 
 def _issued_to_dds(service, claims):
-    """Whether a token's claims (a JWT's, or an introspection's answer) show it was issued for DDS: its audience
-    holds the service's `audience`, or the client it was issued to is DDS's client."""
+    """Whether an introspection's answer shows the token was issued for DDS: its audience holds the service's
+    `audience`, or the client it was issued to is DDS's client."""
     audiences = claims.get("aud")
     audiences = [audiences] if isinstance(audiences, str) else audiences if isinstance(audiences, list) else []
     if service.audience and service.audience in audiences:
