@@ -1,6 +1,6 @@
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 
 from dds import errors
@@ -12,6 +12,9 @@ from . import selectors
 from .models import Container, FileVersion
 
 NAME_MAX_LENGTH = 255
+# Folders nest at most this deep, so that an item's `ancestors` (listed with every item of a page) stay bounded.
+MAX_FOLDER_DEPTH = 255
+_LEVEL = 37  # the characters of one folder in a `path`: its UUID and a "/"
 
 
 def _check_name(name):
@@ -65,9 +68,18 @@ def _delete(actor, nodes, *, purge=True):
         upload_purge_request(upload_ids=upload_ids)
 
 
+def _check_depth(parent, levels=1):
+    """`levels` of folders (a folder, or one with its deepest subtree) fit under `parent`."""
+    depth = (len(parent.ancestor_ids) + 1 if parent else 0) + levels
+    if depth > MAX_FOLDER_DEPTH:
+        message = f"is too deep (folders nest at most {MAX_FOLDER_DEPTH} levels)"
+        raise errors.ValidationFailed(errors=[("parent", message)])
+
+
 @transaction.atomic
 def folder_create(*, actor, project, parent, name):
     _check_name(name)
+    _check_depth(parent)
     folder = Container(
         kind=Container.Kind.FOLDER,
         project=project,
@@ -129,6 +141,10 @@ def container_move(*, actor, node, project, parent):
         if parent.path.startswith(node.subtree_path):
             message = "cannot be a child folder"
             raise errors.ValidationFailed(errors=[("parent", message), ("parent_id", message)])
+    if node.is_folder:
+        below = Container.objects.filter(project=node.project_id, path__startswith=node.subtree_path, kind=node.kind)
+        deepest = below.aggregate(longest=Max(Length("path")))["longest"]
+        _check_depth(parent, 1 + ((deepest - len(node.path)) // _LEVEL if deepest else 0))
     old_subtree = node.subtree_path
     node.parent = parent
     node.path = parent.subtree_path if parent else ""

@@ -275,7 +275,7 @@ def upload_reverify(*, upload):
 
 @transaction.atomic
 def fingerprint_add(*, actor, upload, algorithm, value):
-    """Report one more whole-file hash of a completed upload (PUT /uploads/{id}/hashes).
+    """Report one more whole-file hash of a completed upload (PUT /uploads/{id}/hashes), one per algorithm.
 
     Serialized with the verification's verdict on the upload's row: a hash reported before the verdict is checked
     by it, one reported after is compared with the stored bytes here; none is kept unverified.
@@ -284,6 +284,15 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     if upload.completed_on is None:
         raise errors.ValidationFailed.field("fingerprints", "must be blank")
     _check_hash("fingerprints", algorithm, value)
+    # One hash per algorithm, so that an upload lists at most one per algorithm: the same report again is taken
+    # as it was, another value refused.
+    reported = {
+        known.lower() for known in upload.fingerprints.filter(algorithm=algorithm).values_list("value", flat=True)
+    }
+    if value.lower() in reported:
+        return selectors.upload_loaded(upload)
+    if reported:
+        raise errors.ValidationFailed.field("fingerprints.algorithm", "has already been taken")
     stored = upload.stored_hash(algorithm)
     if upload.is_consistent and upload.error_on is None and stored and stored != value.lower():
         raise errors.ValidationFailed.field("fingerprints.value", "does not match the stored bytes")
