@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from django.db import connection, connections
 
+from .client import API
 from .workers import wait_until
 
 
@@ -43,8 +44,10 @@ def second_connection():
 
 
 def lock_waiters():
-    """How many backends of the test database wait for a lock now."""
+    """How many backends of the test database wait for a lock now (also inside a transaction, which would otherwise
+    read the activity it saw first)."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
@@ -57,3 +60,16 @@ def wait_for_lock_waiters(count):
         return lock_waiters() >= count
 
     wait_until(waiting)
+
+
+def held_back(client, method, path, body=None):
+    """Send an API request from a thread and return the Future of its response once it waits for a lock, or once it
+    has answered (code that does not take the lock it should lets the request through at once)."""
+    answer = in_thread(getattr(client, method.lower()), f"{API}{path}", body, format="json")
+
+    def waiting_or_answered():
+        """the request waits for a lock, or has answered"""
+        return lock_waiters() > 0 or answer.done()
+
+    wait_until(waiting_or_answered)
+    return answer
