@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from .client import API
 from .workers import wait_until
@@ -62,16 +62,19 @@ def wait_for_lock_waiters(count):
     wait_until(waiting)
 
 
-def held_back(client, method, path, body=None):
-    """Send an API request from a thread and return the Future of its response once it waits for a lock, or once it
-    has answered (code that does not take the lock it should lets the request through at once)."""
+def answered_after(write, client, method, path, body=None):
+    """Run `write()` in a transaction held open until an API request, sent from a thread, waits for a lock (or has
+    answered: code that does not take the lock it should lets it through at once), then commit; the request's
+    response."""
     if connection.vendor != "postgresql":
         pytest.skip("seeing a request wait for a row lock needs PostgreSQL")
-    answer = in_thread(getattr(client, method.lower()), f"{API}{path}", body, format="json")
+    with transaction.atomic():
+        write()
+        answer = in_thread(getattr(client, method.lower()), f"{API}{path}", body, format="json")
 
-    def waiting_or_answered():
-        """the request waits for a lock, or has answered"""
-        return lock_waiters() > 0 or answer.done()
+        def waiting_or_answered():
+            """the request waits for a lock, or has answered"""
+            return lock_waiters() > 0 or answer.done()
 
-    wait_until(waiting_or_answered)
-    return answer
+        wait_until(waiting_or_answered)
+    return answer.result(timeout=30)

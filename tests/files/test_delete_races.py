@@ -2,12 +2,13 @@
 and answers 404 in the envelope; the object stays deleted, never live again, and no live version is left on a
 deleted file.
 
-The deletion runs in the test's own transaction, held open until the write, sent from a thread, waits for a lock (or
-has answered: the code before the fix let some writes through without waiting); then it commits.
+The deletion runs in a transaction held open until the write, sent from a thread, waits for a lock (or has answered:
+the code before the fix let some writes through without waiting); then it commits (tests/races.py).
 """
 
+from functools import partial
+
 import pytest
-from django.db import transaction
 
 from dds.audit import Actor
 from files import services
@@ -15,7 +16,7 @@ from files.models import Container, FileVersion
 
 from ..client import API
 from ..envelopes import not_found
-from ..races import held_back
+from ..races import answered_after
 from .conftest import inside, stored_file, stored_folder, stored_upload
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -48,11 +49,10 @@ def test_a_write_waiting_for_a_files_deletion_is_refused_and_the_file_stays_dele
     method, path, body, model = FILE_WRITES[write](tree)
     data_file = tree["file"]
 
-    with transaction.atomic():
-        services.file_delete(actor=Actor(user=alice), file=data_file)
-        answer = held_back(client_for(alice, commit=False), method, path, body)
+    delete = partial(services.file_delete, actor=Actor(user=alice), file=data_file)
 
-    response = answer.result(timeout=30)
+    response = answered_after(delete, client_for(alice, commit=False), method, path, body)
+
     assert (response.status_code, response.json()) == (404, not_found(model))
     shown = as_alice.get(f"{API}/files/{data_file.id}").json()
     assert (shown["is_deleted"], shown["name"], shown["parent"]["kind"]) == (True, "data.bin", "dds-project")
@@ -75,11 +75,10 @@ def test_a_write_waiting_for_a_folders_deletion_is_refused_and_the_folder_stays_
     method, path, body, model = FOLDER_WRITES[write](tree)
     folder = tree["folder"]
 
-    with transaction.atomic():
-        services.folder_delete(actor=Actor(user=alice), folder=folder)
-        answer = held_back(client_for(alice, commit=False), method, path, body)
+    delete = partial(services.folder_delete, actor=Actor(user=alice), folder=folder)
 
-    response = answer.result(timeout=30)
+    response = answered_after(delete, client_for(alice, commit=False), method, path, body)
+
     assert (response.status_code, response.json()) == (404, not_found(model))
     shown = as_alice.get(f"{API}/folders/{folder.id}")
     assert (shown.status_code, shown.json()) == (404, not_found("Folder"))
@@ -93,11 +92,10 @@ def test_a_file_made_in_a_folder_while_it_is_deleted_is_refused(client_for, alic
     upload = stored_upload(project, alice, b"late bytes", "late.bin")
     body = {"parent": inside(tree["folder"]), "upload": {"id": str(upload.id)}}
 
-    with transaction.atomic():
-        services.folder_delete(actor=Actor(user=alice), folder=tree["folder"])
-        answer = held_back(client_for(alice, commit=False), "POST", "/files", body)
+    delete = partial(services.folder_delete, actor=Actor(user=alice), folder=tree["folder"])
 
-    response = answer.result(timeout=30)
+    response = answered_after(delete, client_for(alice, commit=False), "POST", "/files", body)
+
     assert (response.status_code, response.json()) == (404, not_found("Folder"))
     assert not FileVersion.objects.filter(upload=upload).exists()
     everything = as_alice.get(f"{API}/projects/{project.id}/children?name_contains=").json()["results"]

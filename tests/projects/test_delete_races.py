@@ -1,12 +1,13 @@
 """A write that reaches a project while its deletion commits (issue 32, item 1): it finds the project deleted and
 answers 404 in the envelope; the project and everything in it stay deleted.
 
-The deletion runs in the test's own transaction, held open until the write, sent from a thread, waits for a lock (or
-has answered: the code before the fix let some writes through without waiting); then it commits.
+The deletion runs in a transaction held open until the write, sent from a thread, waits for a lock (or has answered:
+the code before the fix let some writes through without waiting); then it commits (tests/races.py).
 """
 
+from functools import partial
+
 import pytest
-from django.db import transaction
 
 from dds.audit import Actor
 from files.models import Container
@@ -16,7 +17,7 @@ from projects.services import project_delete
 from ..client import API
 from ..envelopes import not_found
 from ..files.conftest import stored_file, top_of
-from ..races import held_back
+from ..races import answered_after
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -40,11 +41,10 @@ def test_a_write_waiting_for_a_projects_deletion_is_refused_and_the_project_stay
     data_file = stored_file(project, alice, None, b"bytes", "data.bin")
     method, path, body, model = WRITES[write](project, data_file, bob)
 
-    with transaction.atomic():
-        project_delete(actor=Actor(user=alice), project=project)
-        answer = held_back(client_for(alice, commit=False), method, path, body)
+    delete = partial(project_delete, actor=Actor(user=alice), project=project)
 
-    response = answer.result(timeout=30)
+    response = answered_after(delete, client_for(alice, commit=False), method, path, body)
+
     assert (response.status_code, response.json()) == (404, not_found(model))
     shown = as_alice.get(f"{API}/projects/{project.id}").json()
     assert (shown["is_deleted"], shown["name"]) == (True, "Mouse RNA-seq")
