@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
+from dds.locks import project_lock, row_lock
 from dds.names import has_control_character
 from uploads.models import Upload
 
@@ -15,6 +16,29 @@ NAME_MAX_LENGTH = 255
 # Folders nest at most this deep, so that an item's `ancestors` (listed with every item of a page) stay bounded.
 MAX_FOLDER_DEPTH = 255
 _LEVEL = 37  # the characters of one folder in a `path`: its UUID and a "/"
+
+_FOLDERS = Container.objects.filter(kind=Container.Kind.FOLDER)
+
+
+def _node_lock(node, model_name=None):
+    """The rule of a folder's or file's writes (docs/api/concurrency.md): its project's row, then its own, each
+    refused once deleted with the 404 of `model_name` (the node's model unless the route names another); the node as
+    committed now."""
+    model_name = model_name or ("Folder" if node.is_folder else "DataFile")
+    project_lock(node.project_id, model_name)
+    return row_lock(Container.objects.filter(kind=node.kind), model_name, node.pk)
+
+
+def _version_lock(version):
+    """A version's writes: its file's locks, then its own row; (file, version) as committed now."""
+    file = _node_lock(version.file, "FileVersion")
+    return file, row_lock(FileVersion.objects.filter(file=file), "FileVersion", version.pk)
+
+
+def _parent_lock(project, parent):
+    """Where something is made or moved to: the project's row, then the folder's (None: the project's top level)."""
+    project_lock(project.pk)
+    return row_lock(_FOLDERS, "Folder", parent.pk) if parent is not None else None
 
 
 def _check_name(name):
@@ -79,6 +103,7 @@ def _check_depth(parent, levels=1):
 @transaction.atomic
 def folder_create(*, actor, project, parent, name):
     _check_name(name)
+    parent = _parent_lock(project, parent)
     _check_depth(parent)
     folder = Container(
         kind=Container.Kind.FOLDER,
@@ -115,6 +140,7 @@ def _move_to_trash(node):
 @transaction.atomic
 def folder_delete(*, actor, folder):
     """Delete a folder and its whole subtree at once: no listing ever shows a descendant of a deleted folder."""
+    folder = _node_lock(folder)
     subtree = Container.objects.filter(project=folder.project_id).filter(
         Q(pk=folder.pk) | Q(path__startswith=folder.subtree_path), is_deleted=False
     )
@@ -135,6 +161,9 @@ def container_move(*, actor, node, project, parent):
     """Move a folder or file under `parent` (a folder, or None for the project's top level)."""
     if project.pk != node.project_id:
         raise errors.ValidationFailed.field("project_id", "Cannot change project_id.")
+    node = _node_lock(node)
+    if parent is not None:
+        parent = row_lock(_FOLDERS, "Folder", parent.pk)
     if node.is_folder and parent is not None:
         if parent.pk == node.pk:
             raise errors.ValidationFailed(errors=[("parent", "cannot be itself"), ("parent_id", "cannot be itself")])
@@ -158,6 +187,7 @@ def container_move(*, actor, node, project, parent):
 @transaction.atomic
 def container_rename(*, actor, node, name):
     _check_name(name)
+    node = _node_lock(node)
     node.name = name
     node.stamp_updated(actor)
     node.save()
@@ -202,6 +232,7 @@ def file_create(*, actor, project, parent, upload, label=None):
     """The file and its first version: the file is inserted naming the version inserted after it (foreign keys are
     checked at the commit), and the version's insert needs no savepoint, since a new file's first version can break
     no constraint but `one_file_per_upload`, which holds against a concurrent request that passed `_check_upload`."""
+    parent = _parent_lock(project, parent)
     _check_upload(upload)
     _check_name(upload.name)
     file = Container(
@@ -232,7 +263,8 @@ def file_update(*, actor, file, upload=None, label=_UNCHANGED):
     """A different upload appends a version (keeping the label unless one is given); a label alone relabels.
 
     The file is returned with what its serializer reads but the hashes (`selectors.with_hashes` adds them)."""
-    file = selectors.containers().prefetch_related(None).select_for_update(of=("self",)).get(pk=file.pk)
+    _node_lock(file)
+    file = selectors.containers().prefetch_related(None).get(pk=file.pk)
     current = file.current_version
     if upload is not None and upload.pk != current.upload_id:
         _check_upload(upload, file=file)
@@ -248,12 +280,14 @@ def file_update(*, actor, file, upload=None, label=_UNCHANGED):
 
 @transaction.atomic
 def file_delete(*, actor, file):
+    file = _node_lock(file)
     _delete(actor, Container.objects.filter(pk=file.pk))
     _move_to_trash(file)
 
 
 @transaction.atomic
 def file_version_update(*, actor, version, label):
+    _, version = _version_lock(version)
     version.label = label
     version.stamp_updated(actor)
     version.save()
@@ -262,8 +296,8 @@ def file_version_update(*, actor, version, label):
 
 @transaction.atomic
 def file_version_delete(*, actor, version):
-    file = version.file
-    if file.current_version_id == version.pk and not file.is_deleted:
+    file, version = _version_lock(version)
+    if file.current_version_id == version.pk:
         raise errors.ValidationFailed.field("is_deleted", "The current file version cannot be deleted.")
     version.is_deleted = True
     version.stamp_deleted(actor)
@@ -274,10 +308,10 @@ def file_version_delete(*, actor, version):
 @transaction.atomic
 def file_version_promote(*, actor, version):
     """Make an earlier version current again, as a new version with the same upload and label."""
-    file = Container.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=version.file_id)
-    if file.current_version.upload_id == version.upload_id:
+    file, locked = _version_lock(version)
+    if file.current_version.upload_id == locked.upload_id:
         raise errors.ValidationFailed.field("upload_id", "match current file version.")
-    promoted = _add_version(actor, file, version.upload, version.label)
+    promoted = _add_version(actor, file, version.upload, locked.label)
     file.stamp_updated(actor)
     file.save()
     return promoted

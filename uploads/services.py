@@ -129,17 +129,27 @@ def chunk_register(*, upload, number, size, hash_value, hash_algorithm):
     return chunk
 
 
+def _receiving(upload_id):
+    """The upload's row, locked, while bytes may still be kept for it: not purged, its project live (read after the
+    lock, which a project's deletion holds until it commits), not completed. A purged upload's or a deleted project's
+    is not found, as its signed URL answers from then on."""
+    upload = _locked(upload_id)
+    if upload.purged_on is not None or upload.project.is_deleted:
+        raise errors.NotFound("Upload")
+    if upload.completed_on is not None:
+        raise errors.UploadAlreadyCompleted()
+    return upload
+
+
 @transaction.atomic
 def chunk_store(*, upload_id, number, size, hash_value, place):
     """Keep bytes that arrived for chunk `number` registered as `size` and `hash_value` (and matched them).
 
     `place()` puts them where the chunk's bytes live, under the upload's lock, and only if that is still the chunk's
-    registration and the upload is not completed: a late transfer never replaces the bytes of a newer registration
-    nor adds bytes to an upload whose verification may have begun.
+    registration and bytes may still be kept (`_receiving`): a late transfer never replaces the bytes of a newer
+    registration, adds bytes to an upload whose verification may have begun, nor puts them back after a purge.
     """
-    upload = _locked(upload_id)
-    if upload.completed_on is not None:
-        raise errors.UploadAlreadyCompleted()
+    upload = _receiving(upload_id)
     chunk = Chunk.objects.filter(upload=upload, number=number).first()
     if chunk is None or (chunk.size, chunk.hash_value.lower()) != (size, hash_value.lower()):
         raise errors.ChunkRegisteredAgain()
@@ -149,10 +159,8 @@ def chunk_store(*, upload_id, number, size, hash_value, place):
 
 @transaction.atomic
 def upload_object_store(*, upload_id, place):
-    """Keep a non-chunked upload's bytes, which matched its size: `place()` runs only while it is not completed."""
-    upload = _locked(upload_id)
-    if upload.completed_on is not None:
-        raise errors.UploadAlreadyCompleted()
+    """Keep a non-chunked upload's bytes, which matched its size: `place()` runs only while bytes may be kept."""
+    _receiving(upload_id)
     place()
 
 
