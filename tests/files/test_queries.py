@@ -110,8 +110,8 @@ def test_it_creates_a_file_and_answers_from_the_rows_in_hand(
     body = {"parent": {"kind": "dds-project", "id": str(project.id)}, "upload": {"id": str(upload.id)}}
 
     # session, project, upload and its hashes, permissions; then, in a savepoint, one check of the upload, the
-    # file naming its version, the version and the purge race check.
-    with django_assert_num_queries(11):
+    # project held against its deletion, the file naming its version, the version and the purge race check.
+    with django_assert_num_queries(12):
         created = as_agent.post(f"{API}/files", body, format="json")
 
     assert created.status_code == 201, created.content
