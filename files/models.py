@@ -113,6 +113,10 @@ class Deletion(models.Model):
             models.Index(fields=["created_on"], condition=Q(finished_on=None), name="files_deletion_pending"),
         ]
 
+    def __str__(self):
+        state = "finished" if self.finished_on else "in progress"
+        return f"deletion of {self.root or self.project}: {self.marked} marked, {state}"
+
     @classmethod
     def covering(cls, path="path", project="project_id"):
         """Whether a deletion in progress covers the item whose `path` and project the outer query names (for
@@ -123,7 +127,3 @@ class Deletion(models.Model):
             .alias(item_path=ExpressionWrapper(OuterRef(path), output_field=TextField()))
             .filter(item_path__startswith=F("prefix"))
         )
-
-    def __str__(self):
-        state = "finished" if self.finished_on else "in progress"
-        return f"deletion of {self.root or self.project}: {self.marked} marked, {state}"

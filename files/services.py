@@ -141,8 +141,9 @@ def _step_mark(deletion, root, limit):
         "deleted_by_agent_id": root.deleted_by_agent_id,
     }
     ids = list(
-        Container.objects.filter(project=deletion.project_id, is_deleted=False, path__startswith=deletion.prefix)
-        .values_list("pk", flat=True)[:limit]
+        Container.objects.filter(
+            project=deletion.project_id, is_deleted=False, path__startswith=deletion.prefix
+        ).values_list("pk", flat=True)[:limit]
     )
     if not ids:
         return ids, []

@@ -309,7 +309,8 @@ def upload_retention_sweep(*, limit=RETENTION_SWEEP_BATCH):
     if mark is None:
         return 0
     upload_ids = set(uploads_errored_to_purge().values_list("id", flat=True)[:limit])
-    looked_at = list(uploads_expired_since(mark).values_list("id", "created_on", "can_purge")[: limit - len(upload_ids)])
+    expired = uploads_expired_since(mark).values_list("id", "created_on", "can_purge")
+    looked_at = list(expired[: limit - len(upload_ids)])
     upload_ids.update(upload_id for upload_id, _, can_purge in looked_at if can_purge)
     if looked_at:
         mark.upload_id, mark.created_on, _ = looked_at[-1]
