@@ -162,9 +162,11 @@ def deletion_step(*, deletion_id):
     """One step of a deletion (the `delete_tree` job), in one transaction: mark at most DELETION_BATCH items and
     request their uploads' purge; a project's deletion, once its items are marked, requests the purge of at most as
     many of its uploads not requested yet. Enqueues the next step while work remains, else records the end. Safe to
-    run twice, and resumable after a crash: each step starts from what is still unmarked and unrequested."""
+    run twice, and resumable after a crash: each step starts from what is still unmarked and unrequested. A step of a
+    deletion another step holds returns at once (a job the sweeper sent again while that one ran): one chain of steps
+    goes on, and no worker thread waits for another's step."""
     deletion = (
-        Deletion.objects.select_for_update(of=("self",))
+        Deletion.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("root", "project")
         .filter(pk=deletion_id, finished_on=None)
         .first()
