@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.template.defaultfilters import filesizeformat
 
 from . import services
-from .models import Chunk, Fingerprint, StorageProvider, Upload
+from .models import Chunk, Fingerprint, RetentionMark, StorageProvider, Upload
 from .selectors import HELD_BYTES, uploads_awaiting_purge
 
 
@@ -98,6 +98,17 @@ class UploadAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in Upload._meta.fields]
     inlines = [ChunkInline, FingerprintInline]
     actions = [reverify]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RetentionMark)
+class RetentionMarkAdmin(admin.ModelAdmin):
+    """How far the retention sweep has looked at expired uploads: it moves on with every pass that finds some."""
+
+    list_display = ("created_on", "upload_id")
+    readonly_fields = ("created_on", "upload_id")
 
     def has_add_permission(self, request):
         return False

@@ -92,7 +92,30 @@ class Upload(Audited):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["project", "-created_on"])]
+        indexes = [
+            models.Index(fields=["project", "-created_on"]),
+            # The sweeper's and the deletions' reads: each holds only the uploads in the state it looks for.
+            models.Index(
+                fields=["created_on"],
+                condition=Q(is_chunked=True, ready_for_chunks=False, purged_on=None),
+                name="uploads_awaiting_storage",
+            ),
+            models.Index(
+                fields=["completed_on"],
+                condition=Q(completed_on__isnull=False, is_consistent=None),
+                name="uploads_awaiting_verification",
+            ),
+            models.Index(
+                fields=["created_on"],
+                condition=Q(error_on__isnull=False, purged_on=None, purge_requested_on=None),
+                name="uploads_errored_to_purge",
+            ),
+            models.Index(
+                fields=["project", "created_on"],
+                condition=Q(purged_on=None, purge_requested_on=None),
+                name="uploads_unrequested",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.id})"
@@ -132,3 +155,16 @@ class Fingerprint(Audited):
 
     def __str__(self):
         return f"{self.algorithm}:{self.value}"
+
+
+class RetentionMark(models.Model):
+    """How far the retention sweep has looked at uploads past UPLOAD_RETENTION_DAYS, in (created_on, id) order. Each
+    upload is looked at once, as it expires, so a pass reads only what expired since the last one, whatever the
+    history; an upload made unreachable later (its version, file, folder or project deleted) has its purge requested
+    by that deletion. One row."""
+
+    created_on = models.DateTimeField(help_text="the creation of the last upload looked at")
+    upload_id = models.UUIDField(help_text="the last upload looked at")
+
+    def __str__(self):
+        return f"uploads looked at up to {self.created_on}"

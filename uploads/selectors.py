@@ -4,11 +4,22 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Sum, prefetch_related_objects
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Sum,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from files.models import FileVersion
+from files.models import Deletion, FileVersion
 from projects.selectors import project_storage_is_initialized
 
 from .models import Chunk, Fingerprint, StorageProvider, Upload
@@ -161,10 +172,11 @@ def retry_after(upload):
 
 
 def _live_versions():
-    """The live file versions (not deleted, of a file and a project not deleted) of the upload `OuterRef("pk")`."""
+    """The live file versions (not deleted, of a file and a project not deleted, nor below a folder being deleted) of
+    the upload `OuterRef("pk")`."""
     return FileVersion.objects.filter(
         upload=OuterRef("pk"), is_deleted=False, file__is_deleted=False, file__project__is_deleted=False
-    )
+    ).exclude(Deletion.covering(path="file__path", project="file__project_id"))
 
 
 def uploads_with_live_versions():
@@ -186,6 +198,28 @@ def uploads_to_purge():
     return Upload.objects.filter(
         unreachable, ~Exists(_live_versions()), purged_on__isnull=True, purge_requested_on__isnull=True
     ).order_by("created_on", "id")
+
+
+def uploads_errored_to_purge():
+    """Uploads whose verification found an error and whose purge was not requested yet (a partial index holds them),
+    but those a live file version references (made into a file before a verification found the error)."""
+    return Upload.objects.filter(
+        ~Exists(_live_versions()), error_on__isnull=False, purged_on=None, purge_requested_on=None
+    ).order_by("created_on")
+
+
+def uploads_expired_since(mark):
+    """Uploads past UPLOAD_RETENTION_DAYS after `mark` (a RetentionMark), in (created_on, id) order, each with
+    `can_purge`: whether its bytes are unreachable and no purge was requested yet. Read along the created_on index from
+    the mark: only what expired since."""
+    expired = timezone.now() - timedelta(days=settings.UPLOAD_RETENTION_DAYS)
+    unrequested = Q(purged_on=None, purge_requested_on=None)
+    return (
+        Upload.objects.filter(created_on__gte=mark.created_on, created_on__lt=expired)
+        .exclude(created_on=mark.created_on, id__lte=mark.upload_id)
+        .annotate(can_purge=ExpressionWrapper(unrequested & ~Exists(_live_versions()), BooleanField()))
+        .order_by("created_on", "id")
+    )
 
 
 def uploads_awaiting_purge():

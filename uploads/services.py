@@ -1,6 +1,8 @@
 import math
 import secrets
+import uuid
 from contextlib import suppress
+from datetime import UTC, datetime
 
 from django.db import Error, transaction
 from django.utils import timezone
@@ -8,12 +10,13 @@ from django.utils import timezone
 from dds import errors
 from dds.jobs.services import job_enqueue
 from files.services import upload_purge_request
+from projects.selectors import project_hold_live
 from projects.services import project_storage_add_everywhere
 
 from . import claims, selectors
 from .hashes import HASH_ALGORITHMS, is_hex_digest, whole_file_error
-from .models import Chunk, Fingerprint, Upload
-from .selectors import uploads_to_purge, uploads_with_live_versions
+from .models import Chunk, Fingerprint, RetentionMark, Upload
+from .selectors import uploads_errored_to_purge, uploads_expired_since, uploads_with_live_versions
 from .storage.base import StorageUnreachable, backend_for
 
 _MIN_CHUNK_NUMBER = 1
@@ -49,9 +52,10 @@ def storage_provider_save(*, provider, is_new):
     return provider
 
 
+@transaction.atomic
 def upload_create(*, actor, project, storage_provider, name, content_type, size, chunked=True):
-    """A new upload, answered from the rows in hand. Its insert needs a transaction only with the job that prepares its
-    storage."""
+    """A new upload, answered from the rows in hand, inserted while it holds the project against its deletion (whose
+    jobs then purge it too)."""
     if storage_provider.is_deprecated:
         raise errors.ValidationFailed.field("storage_provider", "cannot be deprecated")
     maximum = storage_provider.max_chunked_upload_size_bytes if chunked else storage_provider.max_upload_size_bytes
@@ -69,17 +73,11 @@ def upload_create(*, actor, project, storage_provider, name, content_type, size,
         ready_for_chunks=chunked and backend.ready_at_creation,
     )
     upload.stamp_created(actor)
-    if chunked and not upload.ready_for_chunks:
-        _upload_save_initializing(upload)
-    else:
-        upload.save()
-    return selectors.upload_created(upload)
-
-
-@transaction.atomic
-def _upload_save_initializing(upload):
+    project_hold_live(project)
     upload.save()
-    job_enqueue("initialize_upload_storage", upload.id)
+    if chunked and not upload.ready_for_chunks:
+        job_enqueue("initialize_upload_storage", upload.id)
+    return selectors.upload_created(upload)
 
 
 @transaction.atomic
@@ -312,20 +310,30 @@ def fingerprint_add(*, actor, upload, algorithm, value):
 
 # Purges one sweep enqueues at most: a sweep stays one short transaction however many uploads expire at once.
 RETENTION_SWEEP_BATCH = 500
+_BEFORE_ANY_UPLOAD = {"created_on": datetime(1970, 1, 1, tzinfo=UTC), "upload_id": uuid.UUID(int=0)}
 
 
 @transaction.atomic
 def upload_retention_sweep(*, limit=RETENTION_SWEEP_BATCH):
-    """Enqueue purges for the uploads the retention policy frees (selectors.uploads_to_purge), at most `limit` per
-    call; returns how many. Safe to run often and side by side: an upload is requested once, and concurrent sweeps
-    skip the rows another one holds."""
-    batch = list(
-        uploads_to_purge()
-        .select_for_update(of=("self",), no_key=True, skip_locked=True)
-        .values_list("id", flat=True)[:limit]
-    )
-    upload_purge_request(upload_ids=batch)
-    return len(batch)
+    """Enqueue purges for the uploads the retention policy frees, at most `limit` per call; returns how many.
+
+    Reads only rows that can need work: errored uploads not requested yet (a partial index), and the uploads that
+    passed UPLOAD_RETENTION_DAYS since the last call (from the watermark, `RetentionMark`), so its cost does not grow
+    with the uploads ever made. Safe to run often and side by side: a call that finds the watermark held by another
+    leaves the work to that one, and an upload is requested once."""
+    RetentionMark.objects.get_or_create(pk=1, defaults=_BEFORE_ANY_UPLOAD)
+    mark = RetentionMark.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+    if mark is None:
+        return 0
+    upload_ids = set(uploads_errored_to_purge().values_list("id", flat=True)[:limit])
+    expired = uploads_expired_since(mark).values_list("id", "created_on", "can_purge")
+    looked_at = list(expired[: limit - len(upload_ids)])
+    upload_ids.update(upload_id for upload_id, _, can_purge in looked_at if can_purge)
+    if looked_at:
+        mark.upload_id, mark.created_on, _ = looked_at[-1]
+        mark.save()
+    upload_purge_request(upload_ids=upload_ids)
+    return len(upload_ids)
 
 
 @transaction.atomic
