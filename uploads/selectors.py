@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Sum, pre
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from dds.jobs.adapters import adapter
 from files.models import FileVersion
 from projects.selectors import project_storage_is_initialized
 
@@ -133,11 +134,12 @@ def uploads_awaiting_verification():
 
 def upload_once_verified(upload):
     """What `complete` answers: the upload re-read once its verification has recorded a verdict, if that comes within
-    COMPLETE_WAIT_SECONDS (workers verify it); else, or should the database not answer (or the project be gone),
-    `upload` as the completion committed it. Inline, the verification ran at the commit or failed: the upload is
-    re-read at once, without asking first. A quick verification then reaches the client in the answer, which spares
-    it a poll and the sleep its retry policy adds (DukeDSClient: 5 s)."""
-    waits = settings.ACTIVE_JOB_QUEUE_ADAPTER == "dramatiq"
+    COMPLETE_WAIT_SECONDS (workers, or this process's job runners, verify it); else, or should the database not answer
+    (or the project be gone), `upload` as the completion committed it. Where no runner may be verifying it (a process
+    without runners: its jobs run once it answered), the upload is re-read at once, without asking first. A quick
+    verification then reaches the client in the answer, which spares it a poll and the sleep its retry policy adds
+    (DukeDSClient: 5 s)."""
+    waits = adapter().verdict_may_lag
     deadline = time.monotonic() + settings.COMPLETE_WAIT_SECONDS
     try:
         while waits and not Upload.objects.filter(pk=upload.pk, is_consistent__isnull=False).exists():
