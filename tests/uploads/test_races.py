@@ -103,6 +103,7 @@ def test_a_chunk_url_of_an_earlier_registration_is_refused_before_its_bytes_are_
     assert Chunk.objects.get().is_stored is False
 
 
+@pytest.mark.postgresql("holds a row lock from a second connection")
 def test_concurrent_first_registrations_of_one_chunk_number_both_answer_and_leave_one_chunk(
     client_for, alice, create_upload
 ):
@@ -127,6 +128,7 @@ def register_answer(client, upload, byte):
     return client.put(f"{API}/uploads/{upload['id']}/chunks", chunk_body(1, bytes([byte]) * 16), format="json")
 
 
+@pytest.mark.postgresql("holds a row lock from a second connection")
 def test_a_chunk_registered_while_complete_commits_is_refused_and_the_upload_verifies(
     client_for, alice, uploaded, storage_root
 ):
