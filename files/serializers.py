@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from dds.audit_serializers import AuditSerializer
 from dds.names import CONTROL_CHARACTERS
+from dds.references import NodeReferenceSerializer, ReferenceSerializer
 from projects.serializers import ProjectPreviewSerializer
 from uploads.serializers import FingerprintSerializer, StorageProviderPreviewSerializer, TransferSerializer
 
@@ -153,15 +154,6 @@ class FileVersionSerializer(serializers.ModelSerializer):
 
     def get_kind(self, version) -> str:
         return "dds-file-version"
-
-
-class ReferenceSerializer(serializers.Serializer):
-    id = serializers.CharField()
-
-
-class NodeReferenceSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    id = serializers.CharField()
 
 
 class FolderCreateSerializer(serializers.Serializer):

@@ -44,7 +44,8 @@ def _check_upload(upload, *, file=None):
 @transaction.atomic
 def upload_purge_request(*, upload_ids):
     """Queue the removal of uploads' bytes (sent after commit), noting when on each upload; the job keeps any upload a
-    live version still references. (Here, not in uploads.services, which imports this app's services.)"""
+    live version still references. (Here, not in uploads.services: that imports projects.services, which imports this
+    module to delete a project's files; pyproject.toml names the seam.)"""
     upload_ids = sorted(set(upload_ids), key=str)
     Upload.objects.filter(pk__in=upload_ids).update(purge_requested_on=timezone.now())
     for upload_id in upload_ids:

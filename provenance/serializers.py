@@ -7,7 +7,8 @@ from rest_framework.settings import ISO_8601
 
 from dds.audit_serializers import AuditSerializer
 from dds.fields import Timestamp
-from files.serializers import FileVersionSerializer, NodeReferenceSerializer, ReferenceSerializer
+from dds.references import NodeReferenceSerializer, ReferenceSerializer
+from files.serializers import FileVersionSerializer
 
 from .models import Activity, Relation
 

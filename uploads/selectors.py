@@ -9,7 +9,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dds.jobs.adapters import adapter
-from files.models import FileVersion
 from projects.selectors import project_storage_is_initialized
 
 from .models import Chunk, Fingerprint, StorageProvider, Upload
@@ -163,9 +162,13 @@ def retry_after(upload):
 
 
 def _live_versions():
-    """The live file versions (not deleted, of a file and a project not deleted) of the upload `OuterRef("pk")`."""
-    return FileVersion.objects.filter(
-        upload=OuterRef("pk"), is_deleted=False, file__is_deleted=False, file__project__is_deleted=False
+    """The upload `OuterRef("pk")` if a live file version (not deleted, of a file and a project not deleted) references
+    it, read through the reverse relation: this app knows of file versions no more than that name."""
+    return Upload.objects.filter(
+        pk=OuterRef("pk"),
+        file_versions__is_deleted=False,
+        file_versions__file__is_deleted=False,
+        file_versions__file__project__is_deleted=False,
     )
 
 
