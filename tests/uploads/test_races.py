@@ -9,6 +9,7 @@ import socket
 import pytest
 
 from dds.jobs.models import Job
+from dds.jobs.services import jobs_run_queued
 from uploads.models import Chunk, Upload
 
 from ..client import API, chunk_body, md5
@@ -154,6 +155,7 @@ def test_a_chunk_registered_while_complete_commits_is_refused_and_the_upload_ver
     assert refused.status_code == 400
     assert refused.json()["errors"] == [{"field": "completed_at", "message": "Cannot change completed_at."}]
     assert list(Chunk.objects.filter(upload_id=upload["id"]).values_list("number", flat=True)) == [1, 2, 3]
+    jobs_run_queued()  # the verification complete queued, as the job runners run it after the response
     verified = Upload.objects.get(pk=upload["id"])
     assert (verified.is_consistent, verified.error_message, verified.stored_md5) == (True, None, md5(DATA))
 
