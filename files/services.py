@@ -25,9 +25,9 @@ def _check_name(name):
 
 def _check_upload(upload, *, file=None):
     """An upload may become a version once completed without an integrity error, and of one file only."""
-    if upload.completed_on is None:
+    if upload.is_open:
         raise errors.ValidationFailed.field("upload", "must be completed successfully")
-    if upload.error_on is not None:
+    if upload.is_failed:
         raise errors.ValidationFailed.field("upload", "cannot have an error")
     # Not locked: a verification in progress holds the row while it reads storage, and a file may be made of an
     # upload still being verified. A purge racing this request is caught by `_add_version`.

@@ -96,7 +96,7 @@ def signed_upload(*, provider_id, project_id, upload_id):
 
 def upload_to_follow(upload_id):
     """The filesystem upload whose chunks may be followed: chunked, not completed yet, its project live."""
-    return _filesystem_uploads().filter(pk=upload_id, is_chunked=True, completed_on__isnull=True).first()
+    return _filesystem_uploads().open().filter(pk=upload_id, is_chunked=True).first()
 
 
 def chunk_of(upload, number):
@@ -128,7 +128,7 @@ def uploads_awaiting_storage():
 
 def uploads_awaiting_verification():
     """Completed uploads the completion job has not verified yet, oldest first."""
-    return Upload.objects.filter(completed_on__isnull=False, is_consistent__isnull=True).order_by("completed_on")
+    return Upload.objects.awaiting_verification().order_by("completed_on")
 
 
 def upload_once_verified(upload):
@@ -141,7 +141,7 @@ def upload_once_verified(upload):
     waits = adapter().verdict_may_lag
     deadline = time.monotonic() + settings.COMPLETE_WAIT_SECONDS
     try:
-        while waits and not Upload.objects.filter(pk=upload.pk, is_consistent__isnull=False).exists():
+        while waits and Upload.objects.filter(pk=upload.pk).awaiting_verification().exists():
             if time.monotonic() >= deadline:
                 return upload
             time.sleep(0.05)

@@ -88,7 +88,7 @@ def upload_storage_initialize(*, upload_id):
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
-    if upload is None or upload.ready_for_chunks or upload.purged_on is not None:
+    if upload is None or not upload.is_preparing or upload.is_purged:
         return
     upload.multipart_upload_id = backend_for(upload.storage_provider).upload_initialize(upload)
     upload.ready_for_chunks = True
@@ -96,7 +96,7 @@ def upload_storage_initialize(*, upload_id):
 
 
 def _check_open(upload):
-    if upload.completed_on is not None:
+    if not upload.is_open:
         raise errors.ValidationFailed.field("completed_at", "Cannot change completed_at.")
 
 
@@ -138,7 +138,7 @@ def chunk_store(*, upload_id, number, size, hash_value, place):
     nor adds bytes to an upload whose verification may have begun.
     """
     upload = _locked(upload_id)
-    if upload.completed_on is not None:
+    if not upload.is_open:
         raise errors.UploadAlreadyCompleted()
     chunk = Chunk.objects.filter(upload=upload, number=number).first()
     if chunk is None or (chunk.size, chunk.hash_value.lower()) != (size, hash_value.lower()):
@@ -151,7 +151,7 @@ def chunk_store(*, upload_id, number, size, hash_value, place):
 def upload_object_store(*, upload_id, place):
     """Keep a non-chunked upload's bytes, which matched its size: `place()` runs only while it is not completed."""
     upload = _locked(upload_id)
-    if upload.completed_on is not None:
+    if not upload.is_open:
         raise errors.UploadAlreadyCompleted()
     place()
 
@@ -171,7 +171,7 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     """
     upload = _locked(upload.pk, related=selectors.UPLOAD_SHOWN_RELATED)
     report = (hash_algorithm, hash_value.lower()) if hash_algorithm is not None else None
-    if upload.completed_on is not None and _reported_on_complete(upload) == report:
+    if not upload.is_open and _reported_on_complete(upload) == report:
         return selectors.upload_loaded(upload)
     _check_open(upload)
     if upload.storage_provider.is_deprecated:
@@ -202,9 +202,9 @@ def _verification_claim(upload_id):
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
-    if upload is None or upload.completed_on is None or upload.is_consistent:
+    if upload is None or not upload.awaiting_verification:
         return None
-    if upload.is_chunked and not upload.ready_for_chunks:
+    if upload.is_preparing:
         raise StorageUnreachable("the upload's storage is not initialized yet")
     if not claims.claim_is_free(upload):
         return None
@@ -281,11 +281,11 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     by it, one reported after is compared with the stored bytes here; none is kept unverified.
     """
     upload = _locked(upload.pk, related=selectors.UPLOAD_SHOWN_RELATED)
-    if upload.completed_on is None:
+    if upload.is_open:
         raise errors.ValidationFailed.field("fingerprints", "must be blank")
     _check_hash("fingerprints", algorithm, value)
     stored = upload.stored_hash(algorithm)
-    if upload.is_consistent and upload.error_on is None and stored and stored != value.lower():
+    if upload.is_verified and stored and stored != value.lower():
         raise errors.ValidationFailed.field("fingerprints.value", "does not match the stored bytes")
     fingerprint = Fingerprint(upload=upload, algorithm=algorithm, value=value)
     fingerprint.stamp_created(actor)
@@ -317,7 +317,7 @@ def upload_purge(*, upload_id):
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
-    if upload is None or upload.purged_on is not None:
+    if upload is None or upload.is_purged:
         return
     if uploads_with_live_versions().filter(pk=upload.pk).exists():
         return

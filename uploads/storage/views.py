@@ -165,7 +165,7 @@ class StoredObjectView(APIView):
     )
     def put(self, request, provider_id, project_id, upload_id):
         upload, storage, _ = _signed_upload(request, "PUT", provider_id, project_id, upload_id)
-        if upload.is_chunked or upload.completed_on is not None:
+        if upload.is_chunked or not upload.is_open:
             raise errors.BadRequest("upload already completed or chunked", "start a new upload")
         _received(
             lambda: storage.object_receive(
@@ -188,8 +188,7 @@ class StoredObjectView(APIView):
     )
     def get(self, request, provider_id, project_id, upload_id):
         upload, storage, filename = _signed_upload(request, "GET", provider_id, project_id, upload_id)
-        verified = upload.is_consistent and upload.error_on is None
-        segments = storage.object_segments(upload) if verified else []
+        segments = storage.object_segments(upload) if upload.is_verified else []
         if not segments or not selectors.has_live_version(upload):
             raise errors.NotFound("Upload", suggestion="no live file version has these bytes (any more)")
         try:
@@ -239,7 +238,7 @@ class StoredChunkView(APIView):
         chunk = selectors.chunk_of(upload, int(number)) if number.isdigit() else None
         if chunk is None:
             raise errors.NotFound("Chunk", suggestion="register the chunk with PUT /uploads/{id}/chunks first")
-        if upload.completed_on is not None:
+        if not upload.is_open:
             raise errors.UploadAlreadyCompleted()
         if (chunk.size, chunk.hash_value.lower()) != (size, md5):
             raise errors.ChunkRegisteredAgain()
