@@ -20,10 +20,10 @@ from dds import errors
 from dds.lookups import parse_uuid
 from dds.openapi import error_responses
 
-from .. import selectors, services
-from .base import READ_BLOCK, StorageFull
-from .filesystem import FilesystemStorage, Rejected, signature_is_valid
-from .follower import chunk_stored
+from . import selectors, services
+from .storage.base import READ_BLOCK, StorageFull
+from .storage.filesystem import FilesystemStorage, Rejected, signature_is_valid
+from .storage.follower import chunk_stored
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _REGISTRATION = re.compile(r"^(\d{1,19})-([0-9a-f]{1,128})$")
