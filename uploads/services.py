@@ -130,12 +130,12 @@ def chunk_register(*, upload, number, size, hash_value, hash_algorithm):
 
 
 @transaction.atomic
-def chunk_store(*, upload_id, number, size, hash_value, place):
+def chunk_store(*, upload_id, number, size, hash_value, staged):
     """Keep bytes that arrived for chunk `number` registered as `size` and `hash_value` (and matched them).
 
-    `place()` puts them where the chunk's bytes live, under the upload's lock, and only if that is still the chunk's
-    registration and the upload is not completed: a late transfer never replaces the bytes of a newer registration
-    nor adds bytes to an upload whose verification may have begun.
+    `staged.commit()` puts them where the chunk's bytes live, under the upload's lock, and only if that is still the
+    chunk's registration and the upload is not completed: a late transfer never replaces the bytes of a newer
+    registration nor adds bytes to an upload whose verification may have begun.
     """
     upload = _locked(upload_id)
     if not upload.is_open:
@@ -143,17 +143,17 @@ def chunk_store(*, upload_id, number, size, hash_value, place):
     chunk = Chunk.objects.filter(upload=upload, number=number).first()
     if chunk is None or (chunk.size, chunk.hash_value.lower()) != (size, hash_value.lower()):
         raise errors.ChunkRegisteredAgain()
-    place()
+    staged.commit()
     Chunk.objects.filter(pk=chunk.pk).update(is_stored=True)
 
 
 @transaction.atomic
-def upload_object_store(*, upload_id, place):
-    """Keep a non-chunked upload's bytes, which matched its size: `place()` runs only while it is not completed."""
+def upload_object_store(*, upload_id, staged):
+    """Keep a non-chunked upload's bytes, which matched its size: `staged.commit()` runs only while it is open."""
     upload = _locked(upload_id)
     if not upload.is_open:
         raise errors.UploadAlreadyCompleted()
-    place()
+    staged.commit()
 
 
 def _reported_on_complete(upload):

@@ -11,9 +11,6 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import partial
-
-from dds.jobs.adapters import adapter
 
 from ..hashes import Hashes
 from .base import READ_BLOCK
@@ -106,11 +103,3 @@ def followed_take(upload, chunks):
         if not state.hashed or current != state.hashed:
             return Hashes(), 0
         return state.hashes, len(state.hashed)
-
-
-def chunk_stored(storage, upload, number, size, md5):
-    """Have the chunk just stored followed where the upload's verification will run: in this process beside the
-    requests (inline mode), or by run_workers (a hint on the completion queue, not a job: nothing waits for it; a lost
-    hint leaves the chunk to the verification)."""
-    here = partial(chunk_follow, storage, upload, number, size, md5)
-    adapter().hint(FOLLOW_ACTOR, str(upload.id), number, size, md5, here=here)
