@@ -122,7 +122,7 @@ class ChildSerializer(serializers.Serializer):
     current_version = VersionPreviewSerializer(required=False, help_text="files only")
 
 
-# Documentation only (its docstring is the schema's description): files.views._file_summaries builds the items.
+# Documentation only (its docstring is the schema's description): files.selectors.file_summaries builds the items.
 class FileSummarySerializer(serializers.Serializer):
     """An item of GET /projects/{id}/files: the file, its size, hashes and a fresh download URL (§10.2)."""
 

@@ -5,7 +5,7 @@ import sys
 
 from uploads.models import Chunk
 
-from ..client import TestApi, chunk_body, md5
+from ..client import TestApi, chunk_body
 from ..workers import ROOT
 
 DATA = b"one chunk's bytes"

@@ -53,7 +53,7 @@ def chunk_registration(chunk):
 
 
 @contextmanager
-def _full_is_full():
+def _disk_full_as_storage_full():
     try:
         yield
     except OSError as error:
@@ -80,7 +80,7 @@ def _stage(stream, target, expected_size, expected_md5=None):
     hashes = Hashes(("md5",))
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}-{time.monotonic_ns()}")
     try:
-        with _full_is_full(), partial.open("wb") as output:
+        with _disk_full_as_storage_full(), partial.open("wb") as output:
             while hashes.size <= expected_size:
                 block = stream.read(min(READ_BLOCK, expected_size + 1 - hashes.size))
                 if not block:
@@ -173,7 +173,7 @@ class FilesystemStorage(StorageBackend):
     @contextmanager
     def chunk_stage(self, upload, number, size, md5, stream):
         """A chunk's bytes, Staged if their size and md5 are the registered ones."""
-        with _full_is_full():
+        with _disk_full_as_storage_full():
             self.chunk_folder(upload).mkdir(parents=True, exist_ok=True)
         with _stage(stream, self.chunk_path(upload, number), size, md5) as staged:
             yield staged
@@ -182,7 +182,7 @@ class FilesystemStorage(StorageBackend):
     def object_stage(self, upload, stream):
         """A non-chunked upload's bytes, Staged if their size is the upload's."""
         target = self.object_path(upload)
-        with _full_is_full():
+        with _disk_full_as_storage_full():
             target.parent.mkdir(parents=True, exist_ok=True)
         with _stage(stream, target, upload.size) as staged:
             yield staged
