@@ -18,6 +18,7 @@ from ..envelopes import (
     TIMESTAMP,
     has_no_paging_headers,
     invalid,
+    new_audit,
     not_found,
     user_preview,
 )
@@ -56,14 +57,7 @@ def test_it_answers_202_with_the_new_project(as_alice, alice):
         "description": "RNA-seq of mouse livers",
         "is_deleted": False,
         "is_consistent": False,
-        "audit": {
-            "created_on": body["audit"]["created_on"],
-            "created_by": user_preview(alice),
-            "last_updated_on": None,
-            "last_updated_by": None,
-            "deleted_on": None,
-            "deleted_by": None,
-        },
+        "audit": new_audit(body, alice),
     }
     assert uuid.UUID(body["id"])
     assert TIMESTAMP.match(body["audit"]["created_on"])
