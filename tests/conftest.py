@@ -21,6 +21,7 @@ from dds.authentication import api_token_encode
 from dds.jobs.adapters import ADAPTERS
 from dds.jobs.registry import load_workers
 from dds.jobs.services import job_run
+from dds.jobs.sweeper import Sweeper
 from projects import services as project_services
 from projects.models import AuthRole
 from projects.transfers.services import project_transfer_create
@@ -50,16 +51,21 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def inline_jobs(request):
-    """Each test starts with no inline job queued. A test serving requests from a live server gets the job runners of
-    a web process (dds/wsgi.py starts them there): its requests commit for real, and the jobs run after their
-    responses; any other test runs its jobs with tests.committing."""
+    """Each test starts with no inline job queued. A test serving requests from a live server gets the job runners and
+    the sweeper of a web process (dds/wsgi.py starts them there): its requests commit for real, its jobs run after
+    their responses, and a job that failed on a passing fault is retried (the in-memory SQLite test database refuses
+    a write while another connection reads). Any other test runs its jobs with tests.committing."""
     inline = ADAPTERS["inline"]
     inline.drain(lambda *args, **kwargs: None)
     if "live_server" not in request.fixturenames:
         yield inline
         return
     inline.start(job_run)
+    sweeper = Sweeper(every=1)
+    sweeper.start()
     yield inline
+    sweeper.stop()
+    sweeper.join()
     inline.stop()
 
 
