@@ -14,7 +14,7 @@ from functools import partial
 import dramatiq
 import pika
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.utils import timezone
 from pika.exceptions import AMQPError
 
@@ -121,6 +121,7 @@ class Inline:
             close_old_connections()
             run(key, recorded=recorded)
             close_old_connections()
+        connections.close_all()
 
     def stop(self):
         """Stop the runners once their current jobs end (tests); what is still queued stays queued."""
