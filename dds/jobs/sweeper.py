@@ -15,7 +15,7 @@ import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -145,6 +145,7 @@ class Sweeper(threading.Thread):
                 continue
             if any(counts.values()):
                 logger.info("swept: %s", counts)
+        connections.close_all()
 
     def stop(self):
         self.stopping.set()
