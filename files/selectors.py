@@ -160,9 +160,9 @@ def ancestors_of(nodes):
 
 def _downloadable(upload):
     """An upload's bytes may be fetched once verified without error (CONTRACT §14.2); integrity is told first."""
-    if upload.error_on is not None:
+    if upload.is_failed:
         raise errors.IntegrityFailure(upload.error_message)
-    if not upload.is_consistent:
+    if not upload.is_verified:
         raise errors.ResourceNotConsistent(retry_after=retry_after(upload))
 
 

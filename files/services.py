@@ -62,9 +62,9 @@ def _check_name(name):
 
 def _check_upload(upload, *, file=None):
     """An upload may become a version once completed without an integrity error, and of one file only."""
-    if upload.completed_on is None:
+    if upload.is_open:
         raise errors.ValidationFailed.field("upload", "must be completed successfully")
-    if upload.error_on is not None:
+    if upload.is_failed:
         raise errors.ValidationFailed.field("upload", "cannot have an error")
     # Not locked: a verification in progress holds the row while it reads storage, and a file may be made of an
     # upload still being verified. A purge racing this request is caught by `_add_version`.
@@ -81,7 +81,8 @@ def _check_upload(upload, *, file=None):
 @transaction.atomic
 def upload_purge_request(*, upload_ids):
     """Queue the removal of uploads' bytes (sent after commit), noting when on each upload; the job keeps any upload a
-    live version still references. (Here, not in uploads.services, which imports this app's services.)"""
+    live version still references. (Here, not in uploads.services: that imports projects.services, which imports this
+    module to delete a project's files; pyproject.toml names the seam.)"""
     upload_ids = sorted(set(upload_ids), key=str)
     Upload.objects.filter(pk__in=upload_ids).update(purge_requested_on=timezone.now())
     for upload_id in upload_ids:

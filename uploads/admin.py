@@ -46,10 +46,10 @@ class UploadStateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return {
-            "open": lambda: queryset.filter(completed_on__isnull=True),
-            "not_consistent": lambda: queryset.filter(completed_on__isnull=False, is_consistent__isnull=True),
-            "errored": lambda: queryset.filter(is_consistent=True, error_on__isnull=False),
-            "consistent": lambda: queryset.filter(is_consistent=True, error_on__isnull=True),
+            "open": lambda: queryset.open(),
+            "not_consistent": lambda: queryset.awaiting_verification(),
+            "errored": lambda: queryset.failed(),
+            "consistent": lambda: queryset.verified(),
             "to_purge": lambda: queryset.filter(pk__in=uploads_awaiting_purge().values("pk")),
             "purged": lambda: queryset.filter(purged_on__isnull=False),
         }.get(self.value(), lambda: queryset)()

@@ -60,8 +60,41 @@ class StorageProvider(models.Model):
         return self.name
 
 
+class UploadQuerySet(models.QuerySet):
+    """The upload lifecycle's states as filters (Upload.State)."""
+
+    def open(self):
+        return self.filter(completed_on__isnull=True)
+
+    def awaiting_verification(self):
+        return self.filter(completed_on__isnull=False, is_consistent__isnull=True)
+
+    def verified(self):
+        return self.filter(is_consistent=True, error_on__isnull=True)
+
+    def failed(self):
+        return self.filter(error_on__isnull=False)
+
+
 class Upload(Audited):
-    """The bytes behind a file version, and how far their transfer and verification got (CONTRACT §11, §14)."""
+    """The bytes behind a file version, and how far their transfer and verification got (CONTRACT §11, §14).
+
+    Its lifecycle, in one place: the fields it is kept in are read only through `state` and the predicates below (and
+    UploadQuerySet's filters).
+    """
+
+    class State(models.TextChoices):
+        # preparing -> open                 a job prepared its storage (an S3 multipart upload)
+        # open -> verifying                 the client completed it (PUT /uploads/{id}/complete)
+        # verifying -> verified | failed    its verification recorded the verdict
+        # verified | failed -> verifying    an operator verifies it again (admin)
+        # any -> purged                     its bytes were removed
+        PREPARING = "preparing", "its storage is not ready for chunks yet"
+        OPEN = "open", "receiving bytes"
+        VERIFYING = "verifying", "completed; its verification has recorded no verdict yet"
+        VERIFIED = "verified", "its bytes are exactly those the client registered"
+        FAILED = "failed", "its verification found other bytes (error_on, error_message)"
+        PURGED = "purged", "its bytes are removed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="uploads")
@@ -91,6 +124,8 @@ class Upload(Audited):
         max_length=64, blank=True, help_text="the claimant's database session; its end frees the claim"
     )
 
+    objects = UploadQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["project", "-created_on"]),
@@ -119,6 +154,43 @@ class Upload(Audited):
 
     def __str__(self):
         return f"{self.name} ({self.id})"
+
+    @property
+    def state(self):
+        if self.is_purged:
+            return self.State.PURGED
+        if self.is_open:
+            return self.State.PREPARING if self.is_preparing else self.State.OPEN
+        if self.awaiting_verification:
+            return self.State.VERIFYING
+        return self.State.FAILED if self.is_failed else self.State.VERIFIED
+
+    @property
+    def is_purged(self):
+        return self.purged_on is not None
+
+    @property
+    def is_preparing(self):
+        """A chunked upload whose storage a job has not prepared yet: no chunk can be sent."""
+        return self.is_chunked and not self.ready_for_chunks
+
+    @property
+    def is_open(self):
+        """Not completed yet: chunks may still be registered and sent."""
+        return self.completed_on is None
+
+    @property
+    def awaiting_verification(self):
+        return self.completed_on is not None and self.is_consistent is None
+
+    @property
+    def is_failed(self):
+        return self.error_on is not None
+
+    @property
+    def is_verified(self):
+        """Verified and found to be the bytes the client registered: the only bytes ever served."""
+        return bool(self.is_consistent) and self.error_on is None
 
     def stored_hash(self, algorithm):
         return getattr(self, f"stored_{algorithm}")

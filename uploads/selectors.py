@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from dds.jobs.adapters import adapter
 from files.models import Deletion, FileVersion
 from projects.selectors import project_storage_is_initialized
 
@@ -107,7 +108,7 @@ def signed_upload(*, provider_id, project_id, upload_id):
 
 def upload_to_follow(upload_id):
     """The filesystem upload whose chunks may be followed: chunked, not completed yet, its project live."""
-    return _filesystem_uploads().filter(pk=upload_id, is_chunked=True, completed_on__isnull=True).first()
+    return _filesystem_uploads().open().filter(pk=upload_id, is_chunked=True).first()
 
 
 def chunk_of(upload, number):
@@ -139,19 +140,20 @@ def uploads_awaiting_storage():
 
 def uploads_awaiting_verification():
     """Completed uploads the completion job has not verified yet, oldest first."""
-    return Upload.objects.filter(completed_on__isnull=False, is_consistent__isnull=True).order_by("completed_on")
+    return Upload.objects.awaiting_verification().order_by("completed_on")
 
 
 def upload_once_verified(upload):
     """What `complete` answers: the upload re-read once its verification has recorded a verdict, if that comes within
-    COMPLETE_WAIT_SECONDS (workers verify it); else, or should the database not answer (or the project be gone),
-    `upload` as the completion committed it. Inline, the verification ran at the commit or failed: the upload is
-    re-read at once, without asking first. A quick verification then reaches the client in the answer, which spares
-    it a poll and the sleep its retry policy adds (DukeDSClient: 5 s)."""
-    waits = settings.ACTIVE_JOB_QUEUE_ADAPTER == "dramatiq"
+    COMPLETE_WAIT_SECONDS (workers, or this process's job runners, verify it); else, or should the database not answer
+    (or the project be gone), `upload` as the completion committed it. Where no runner may be verifying it (a process
+    without runners: its jobs run once it answered), the upload is re-read at once, without asking first. A quick
+    verification then reaches the client in the answer, which spares it a poll and the sleep its retry policy adds
+    (DukeDSClient: 5 s)."""
+    waits = adapter().verdict_may_lag
     deadline = time.monotonic() + settings.COMPLETE_WAIT_SECONDS
     try:
-        while waits and not Upload.objects.filter(pk=upload.pk, is_consistent__isnull=False).exists():
+        while waits and Upload.objects.filter(pk=upload.pk).awaiting_verification().exists():
             if time.monotonic() >= deadline:
                 return upload
             time.sleep(0.05)

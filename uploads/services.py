@@ -86,7 +86,7 @@ def upload_storage_initialize(*, upload_id):
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
-    if upload is None or upload.ready_for_chunks or upload.purged_on is not None:
+    if upload is None or not upload.is_preparing or upload.is_purged:
         return
     upload.multipart_upload_id = backend_for(upload.storage_provider).upload_initialize(upload)
     upload.ready_for_chunks = True
@@ -94,7 +94,7 @@ def upload_storage_initialize(*, upload_id):
 
 
 def _check_open(upload):
-    if upload.completed_on is not None:
+    if not upload.is_open:
         raise errors.ValidationFailed.field("completed_at", "Cannot change completed_at.")
 
 
@@ -132,34 +132,35 @@ def _receiving(upload_id):
     lock, which a project's deletion holds until it commits), not completed. A purged upload's or a deleted project's
     is not found, as its signed URL answers from then on."""
     upload = _locked(upload_id)
-    if upload.purged_on is not None or upload.project.is_deleted:
+    if upload.is_purged or upload.project.is_deleted:
         raise errors.NotFound("Upload")
-    if upload.completed_on is not None:
+    if not upload.is_open:
         raise errors.UploadAlreadyCompleted()
     return upload
 
 
 @transaction.atomic
-def chunk_store(*, upload_id, number, size, hash_value, place):
+def chunk_store(*, upload_id, number, size, hash_value, staged):
     """Keep bytes that arrived for chunk `number` registered as `size` and `hash_value` (and matched them).
 
-    `place()` puts them where the chunk's bytes live, under the upload's lock, and only if that is still the chunk's
-    registration and bytes may still be kept (`_receiving`): a late transfer never replaces the bytes of a newer
+    `staged.commit()` puts them where the chunk's bytes live, under the upload's lock, and only if that is still the
+    chunk's registration and bytes may still be kept (`_receiving`): a late transfer never replaces the bytes of a newer
     registration, adds bytes to an upload whose verification may have begun, nor puts them back after a purge.
     """
     upload = _receiving(upload_id)
     chunk = Chunk.objects.filter(upload=upload, number=number).first()
     if chunk is None or (chunk.size, chunk.hash_value.lower()) != (size, hash_value.lower()):
         raise errors.ChunkRegisteredAgain()
-    place()
+    staged.commit()
     Chunk.objects.filter(pk=chunk.pk).update(is_stored=True)
 
 
 @transaction.atomic
-def upload_object_store(*, upload_id, place):
-    """Keep a non-chunked upload's bytes, which matched its size: `place()` runs only while bytes may be kept."""
+def upload_object_store(*, upload_id, staged):
+    """Keep a non-chunked upload's bytes, which matched its size: `staged.commit()` runs only while bytes may be
+    kept (`_receiving`)."""
     _receiving(upload_id)
-    place()
+    staged.commit()
 
 
 def _reported_on_complete(upload):
@@ -177,7 +178,7 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     """
     upload = _locked(upload.pk, related=selectors.UPLOAD_SHOWN_RELATED)
     report = (hash_algorithm, hash_value.lower()) if hash_algorithm is not None else None
-    if upload.completed_on is not None and _reported_on_complete(upload) == report:
+    if not upload.is_open and _reported_on_complete(upload) == report:
         return selectors.upload_loaded(upload)
     _check_open(upload)
     if upload.storage_provider.is_deprecated:
@@ -208,9 +209,9 @@ def _verification_claim(upload_id):
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
-    if upload is None or upload.completed_on is None or upload.is_consistent:
+    if upload is None or not upload.awaiting_verification:
         return None
-    if upload.is_chunked and not upload.ready_for_chunks:
+    if upload.is_preparing:
         raise StorageUnreachable("the upload's storage is not initialized yet")
     if not claims.claim_is_free(upload):
         return None
@@ -287,7 +288,7 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     by it, one reported after is compared with the stored bytes here; none is kept unverified.
     """
     upload = _locked(upload.pk, related=selectors.UPLOAD_SHOWN_RELATED)
-    if upload.completed_on is None:
+    if upload.is_open:
         raise errors.ValidationFailed.field("fingerprints", "must be blank")
     _check_hash("fingerprints", algorithm, value)
     # One hash per algorithm, so that an upload lists at most one per algorithm: the same report again is taken
@@ -300,7 +301,7 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     if reported:
         raise errors.ValidationFailed.field("fingerprints.algorithm", "has already been taken")
     stored = upload.stored_hash(algorithm)
-    if upload.is_consistent and upload.error_on is None and stored and stored != value.lower():
+    if upload.is_verified and stored and stored != value.lower():
         raise errors.ValidationFailed.field("fingerprints.value", "does not match the stored bytes")
     fingerprint = Fingerprint(upload=upload, algorithm=algorithm, value=value)
     fingerprint.stamp_created(actor)
@@ -342,7 +343,7 @@ def upload_purge(*, upload_id):
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
-    if upload is None or upload.purged_on is not None:
+    if upload is None or upload.is_purged:
         return
     if uploads_with_live_versions().filter(pk=upload.pk).exists():
         return
