@@ -47,13 +47,6 @@ class Container(Audited):
                 F("id"),
                 name="container_files_by_update",
             ),
-            # What a deletion step reads: the live items of a subtree (`path LIKE 'prefix%'`), without the marked ones.
-            models.Index(
-                fields=["project", "path"],
-                opclasses=["uuid_ops", "text_pattern_ops"],
-                condition=Q(is_deleted=False),
-                name="files_live_subtree",
-            ),
         ]
 
     def __str__(self):

@@ -27,10 +27,7 @@ def _node_lock(node, model_name=None):
     model unless the route names another); the node as committed now."""
     model_name = model_name or ("Folder" if node.is_folder else "DataFile")
     project_lock(node.project_id, model_name)
-    node = row_lock(Container.objects.filter(kind=node.kind), model_name, node.pk)
-    if not selectors.live(Container.objects.filter(pk=node.pk)).exists():
-        raise errors.NotFound(model_name)
-    return node
+    return row_lock(selectors.live(Container.objects.filter(kind=node.kind)), model_name, node.pk)
 
 
 def _version_lock(version):
@@ -45,10 +42,7 @@ def _parent_lock(project, parent):
     project_lock(project.pk)
     if parent is None:
         return None
-    parent = row_lock(_FOLDERS, "Folder", parent.pk)
-    if not selectors.live(Container.objects.filter(pk=parent.pk)).exists():
-        raise errors.NotFound("Folder")
-    return parent
+    return row_lock(selectors.live(_FOLDERS), "Folder", parent.pk)
 
 
 def _check_name(name):

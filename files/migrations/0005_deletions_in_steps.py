@@ -37,15 +37,6 @@ class Migration(migrations.Migration):
                 "ordering": ["-created_on"],
             },
         ),
-        migrations.AddIndex(
-            model_name="container",
-            index=models.Index(
-                condition=models.Q(("is_deleted", False)),
-                fields=["project", "path"],
-                name="files_live_subtree",
-                opclasses=["uuid_ops", "text_pattern_ops"],
-            ),
-        ),
         migrations.AddField(
             model_name="deletion",
             name="project",

@@ -213,7 +213,7 @@ def test_it_reads_a_short_listing_whole_rather_than_walking_its_order_for_a_page
         for query in captured.captured_queries
         if query["sql"].startswith('SELECT "files_container"."id" AS "pk"')
     ]
-    assert len(ids) == 1 and "LIMIT" not in ids[0]
+    assert len(ids) == 1 and not ids[0].rstrip().split(")")[-1].count("LIMIT")
 
 
 def test_it_pages_an_empty_listing(as_alice, project):
