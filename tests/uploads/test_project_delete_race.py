@@ -24,9 +24,16 @@ def kept(alice, make_project, uploaded, storage_root):
     return upload, paths
 
 
-def deleted_meanwhile(client, project, held):
-    """Delete the project (its purge jobs run inline, on commit), then send the rest of the held body."""
+def deleted_meanwhile(client, project, upload, held):
+    """Delete the project, wait for the live server's job runners to purge the upload, then send the rest of the held
+    body."""
     assert client.delete(f"{API}/projects/{project.id}").status_code == 204
+
+    def purged():
+        """the deletion's jobs purged the upload"""
+        return Upload.objects.get(pk=upload["id"]).purged_on is not None
+
+    wait_until(purged)
     return held.finish()
 
 
@@ -48,11 +55,10 @@ def test_a_chunk_put_in_flight_while_its_project_is_deleted_is_refused(
     held = HeldTransfer(live_server, register(as_alice, upload, 1, DATA[:16]), DATA[:16], sent=8)
     receiving(storage_root, upload, 1)
 
-    status, body = deleted_meanwhile(as_alice, project, held)
+    status, body = deleted_meanwhile(as_alice, project, upload, held)
 
     assert (status, body) == (404, not_found("Upload"))
     assert Chunk.objects.get(upload_id=upload["id"]).is_stored is False
-    assert Upload.objects.get(pk=upload["id"]).purged_on is not None
     assert_only_the_kept_bytes_remain(as_alice, storage_root, kept)
 
 
@@ -69,8 +75,7 @@ def test_a_non_chunked_put_in_flight_while_its_project_is_deleted_is_refused(
 
     wait_until(partial_file)
 
-    status, body = deleted_meanwhile(as_alice, project, held)
+    status, body = deleted_meanwhile(as_alice, project, upload, held)
 
     assert (status, body) == (404, not_found("Upload"))
-    assert Upload.objects.get(pk=upload["id"]).purged_on is not None
     assert_only_the_kept_bytes_remain(as_alice, storage_root, kept)
