@@ -170,6 +170,8 @@ LOCAL_APPS = [
     "uploads",
     "messagelog",
     "provenance",
+    "metadata",
+    "search",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/v1/", include("uploads.urls")),
     path("api/v1/", include("files.urls")),
     path("api/v1/", include("provenance.urls")),
+    path("api/v1/", include("metadata.urls")),
+    path("api/v1/", include("search.urls")),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(r"^health/?$", HealthView.as_view(), name="health"),

@@ -1,0 +1,35 @@
+"""Where search documents live: the database (the default) or Elasticsearch (`ELASTICSEARCH_URL`)."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+
+@dataclass
+class Found:
+    """A page of matching folder and file ids, best first, the number matching, and the facets (`aggs`) in the shape
+    Elasticsearch answers them: `{name: {"doc_count_error_upper_bound", "sum_other_doc_count", "buckets"}}`."""
+
+    ids: list
+    total: int
+    aggs: dict = field(default_factory=dict)
+
+
+def buckets(counts, size, total):
+    """An aggregation of `counts` (`[(key, doc_count)]`, most first) cut to `size` buckets."""
+    shown = counts[:size]
+    return {
+        "doc_count_error_upper_bound": 0,
+        "sum_other_doc_count": total - sum(count for _, count in shown),
+        "buckets": [{"key": key, "doc_count": count} for key, count in shown],
+    }
+
+
+def search_backend():
+    if settings.ELASTICSEARCH_URL:
+        from .elasticsearch import ElasticsearchBackend
+
+        return ElasticsearchBackend()
+    from .database import DatabaseBackend
+
+    return DatabaseBackend()

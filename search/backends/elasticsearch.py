@@ -1,0 +1,2 @@
+class ElasticsearchBackend:
+    name = "elasticsearch"

@@ -1,0 +1,58 @@
+"""Writes of the search index: a folder's or a file's document, built from its rows, in the database and, with
+Elasticsearch configured, there too. Safe to run any number of times: each run writes what the rows say now."""
+
+from django.db import transaction
+
+from files.models import Container
+from metadata.selectors import with_metadata, with_tags
+
+from .backends import search_backend
+from .models import Document, DocumentLabel
+
+
+def _meta_text(meta):
+    return "\n".join(f"{template}.{key} {value}" for template, values in meta.items() for key, value in values.items())
+
+
+def documents_of(containers):
+    """`{id: (Document, labels, meta)}` for rows of Container (with their project), in two queries."""
+    labels = with_tags(containers)
+    meta = with_metadata(containers)
+    return {
+        node.pk: (
+            Document(
+                container=node,
+                project_id=node.project_id,
+                kind=node.kind,
+                name=node.name.lower(),
+                labels="\n".join(labels[node.pk]).lower(),
+                meta=_meta_text(meta[node.pk]).lower(),
+            ),
+            labels[node.pk],
+            meta[node.pk],
+        )
+        for node in containers
+    }
+
+
+def documents_write(*, containers):
+    """Write the documents of `containers` (a list of rows) to the database, then (no transaction open) to the
+    backend."""
+    built = documents_of(containers)
+    with transaction.atomic():
+        Document.objects.filter(pk__in=list(built)).delete()
+        Document.objects.bulk_create([document for document, _, _ in built.values()])
+        DocumentLabel.objects.bulk_create(
+            DocumentLabel(document_id=pk, label=label) for pk, (_, labels, _) in built.items() for label in set(labels)
+        )
+    search_backend().documents_write([(node, built[node.pk][1], built[node.pk][2]) for node in containers])
+
+
+def document_index(*, container_id):
+    """What the `index_search_document` worker does for one folder or file (or one gone since)."""
+    node = Container.objects.select_related("project").filter(pk=container_id).first()
+    if node is None:
+        Document.objects.filter(pk=container_id).delete()
+        search_backend().documents_delete([container_id])
+        return
+    documents_write(containers=[node])
