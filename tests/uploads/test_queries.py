@@ -20,8 +20,9 @@ FIRST_TOKEN = 2
 # its claim; in a savepoint: the locked upload, its database session, the claim, the chunks; in another: the locked
 # upload, its hashes, the verdict; the job done, and the earlier ones superseded.
 COUNTS = {
-    # The file: 11, then its search indexing job (search/actors.py) recorded with its log entry, and run: its claim, the
-    # file, its tags, its metadata, in a savepoint the document read and written, the job done and earlier ones superseded.
+    # The file: 11, then its search indexing job (search/actors.py) recorded with its log entry, and run: its claim,
+    # the file, its tags, its metadata, in a savepoint the document read and written, the job done, earlier ones
+    # superseded.
     "inline": {"token": 1, "create": 5, "bytes": 4, "show": 4, "complete": 27, "file": 23},
     # dramatiq: as inline up to the commit, without the log entry; then whether it is verified yet, and the job sent.
     "dramatiq": {"token": 1, "create": 5, "bytes": 4, "show": 4, "complete": 12, "file": 13},
