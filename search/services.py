@@ -56,3 +56,22 @@ def document_index(*, container_id):
         search_backend().documents_delete([container_id])
         return
     documents_write(containers=[node])
+
+
+def documents_reindex(*, batch_size, report):
+    """Write the document of every folder and file again, in batches by id (each batch replaces its rows: search
+    answers throughout); `report(done, total)` after each batch. The number written."""
+    backend = search_backend()
+    backend.rebuild_begin()
+    nodes = Container.objects.select_related("project").order_by("pk")
+    total, done, after = nodes.count(), 0, None
+    report(0, total)
+    while True:
+        batch = list((nodes.filter(pk__gt=after) if after else nodes)[:batch_size])
+        if not batch:
+            break
+        documents_write(containers=batch)
+        done, after = done + len(batch), batch[-1].pk
+        report(done, total)
+    backend.rebuild_end()
+    return done

@@ -18,6 +18,12 @@ class DatabaseBackend:
     def documents_delete(self, ids):
         """Nothing more to remove: a Document goes with its row."""
 
+    def rebuild_begin(self):
+        """Rows are replaced in place, batch by batch."""
+
+    def rebuild_end(self):
+        """Nothing to switch."""
+
     def search(self, query, *, projects, offset, limit):
         """`projects`: a queryset of the ids of the projects to search."""
         matching = Document.objects.filter(project__in=projects, container__is_deleted=False, kind__in=query.kinds)
