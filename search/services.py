@@ -1,12 +1,11 @@
-"""Writes of the search index: a folder's or a file's document, built from its rows, in the database and, with
-Elasticsearch configured, there too. Safe to run any number of times: each run writes what the rows say now."""
+"""Writes of the search index: a folder's or a file's document, built from its rows. Safe to run any number of
+times: each run writes what the rows say now."""
 
 from django.db import transaction
 
 from files.models import Container
 from metadata.selectors import with_metadata, with_tags
 
-from .backends import search_backend
 from .models import Document, DocumentLabel
 
 
@@ -15,7 +14,7 @@ def _meta_text(meta):
 
 
 def documents_of(containers):
-    """`{id: (Document, labels, meta)}` for rows of Container (with their project), in two queries."""
+    """`{id: (Document, labels)}` for rows of Container, in two queries."""
     labels = with_tags(containers)
     meta = with_metadata(containers)
     return {
@@ -29,31 +28,27 @@ def documents_of(containers):
                 meta=_meta_text(meta[node.pk]).lower(),
             ),
             labels[node.pk],
-            meta[node.pk],
         )
         for node in containers
     }
 
 
+@transaction.atomic
 def documents_write(*, containers):
-    """Write the documents of `containers` (a list of rows) to the database, then (no transaction open) to the
-    backend."""
+    """Write the documents of `containers` (a list of rows), replacing what they said before."""
     built = documents_of(containers)
-    with transaction.atomic():
-        Document.objects.filter(pk__in=list(built)).delete()
-        Document.objects.bulk_create([document for document, _, _ in built.values()])
-        DocumentLabel.objects.bulk_create(
-            DocumentLabel(document_id=pk, label=label) for pk, (_, labels, _) in built.items() for label in set(labels)
-        )
-    search_backend().documents_write([(node, built[node.pk][1], built[node.pk][2]) for node in containers])
+    Document.objects.filter(pk__in=list(built)).delete()
+    Document.objects.bulk_create([document for document, _ in built.values()])
+    DocumentLabel.objects.bulk_create(
+        DocumentLabel(document_id=pk, label=label) for pk, (_, labels) in built.items() for label in set(labels)
+    )
 
 
 def document_index(*, container_id):
     """What the `index_search_document` worker does for one folder or file (or one gone since)."""
-    node = Container.objects.select_related("project").filter(pk=container_id).first()
+    node = Container.objects.filter(pk=container_id).first()
     if node is None:
         Document.objects.filter(pk=container_id).delete()
-        search_backend().documents_delete([container_id])
         return
     documents_write(containers=[node])
 
@@ -61,9 +56,7 @@ def document_index(*, container_id):
 def documents_reindex(*, batch_size, report):
     """Write the document of every folder and file again, in batches by id (each batch replaces its rows: search
     answers throughout); `report(done, total)` after each batch. The number written."""
-    backend = search_backend()
-    backend.rebuild_begin()
-    nodes = Container.objects.select_related("project").order_by("pk")
+    nodes = Container.objects.order_by("pk")
     total, done, after = nodes.count(), 0, None
     report(0, total)
     while True:
@@ -73,5 +66,4 @@ def documents_reindex(*, batch_size, report):
         documents_write(containers=batch)
         done, after = done + len(batch), batch[-1].pk
         report(done, total)
-    backend.rebuild_end()
     return done

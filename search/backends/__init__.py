@@ -1,8 +1,7 @@
-"""Where search documents live: the database (the default) or Elasticsearch (`ELASTICSEARCH_URL`)."""
+"""What answers a search: the database's Document table (an Elasticsearch backend is to come, with the same
+`search(query, projects=, offset=, limit=)` answering `Found`)."""
 
 from dataclasses import dataclass, field
-
-from django.conf import settings
 
 
 @dataclass
@@ -23,13 +22,3 @@ def buckets(counts, size, total):
         "sum_other_doc_count": total - sum(count for _, count in shown),
         "buckets": [{"key": key, "doc_count": count} for key, count in shown],
     }
-
-
-def search_backend():
-    if settings.ELASTICSEARCH_URL:
-        from .elasticsearch import ElasticsearchBackend
-
-        return ElasticsearchBackend()
-    from .database import DatabaseBackend
-
-    return DatabaseBackend()

@@ -12,18 +12,6 @@ COLUMNS = {"name": "name", "tags.label": "labels", "meta": "meta"}
 class DatabaseBackend:
     name = "database"
 
-    def documents_write(self, documents):
-        """Nothing more to write: the Document rows are this backend's index."""
-
-    def documents_delete(self, ids):
-        """Nothing more to remove: a Document goes with its row."""
-
-    def rebuild_begin(self):
-        """Rows are replaced in place, batch by batch."""
-
-    def rebuild_end(self):
-        """Nothing to switch."""
-
     def search(self, query, *, projects, offset, limit):
         """`projects`: a queryset of the ids of the projects to search."""
         matching = Document.objects.filter(project__in=projects, container__is_deleted=False, kind__in=query.kinds)

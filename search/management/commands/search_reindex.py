@@ -5,8 +5,8 @@ from search.services import documents_reindex
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the search index of every folder and file from the database (in Elasticsearch when ELASTICSEARCH_URL "
-        "is set, into a new versioned index the alias then names). Search keeps answering while it runs."
+        "Rebuild the search document of every folder and file from the database, batch by batch; search keeps "
+        "answering while it runs."
     )
 
     def add_arguments(self, parser):

@@ -1,2 +1,0 @@
-class ElasticsearchBackend:
-    name = "elasticsearch"
