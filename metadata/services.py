@@ -100,6 +100,16 @@ def _name_taken(queryset, field, value, problems):
         problems.append((field, "has already been taken"))
 
 
+def _template_saved(template):
+    """Save `template`; a name taken by a concurrent request meanwhile is refused as any taken name."""
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError:
+        raise errors.ValidationFailed.field("name", "has already been taken") from None
+    return template
+
+
 @transaction.atomic
 def template_create(*, actor, name, label, description=None):
     problems = []
@@ -109,12 +119,7 @@ def template_create(*, actor, name, label, description=None):
     _refuse(problems)
     template = Template(name=name, label=label, description=description)
     template.stamp_created(actor)
-    try:
-        with transaction.atomic():
-            template.save()
-    except IntegrityError:
-        raise errors.ValidationFailed.field("name", "has already been taken") from None
-    return template
+    return _template_saved(template)
 
 
 @transaction.atomic
@@ -133,12 +138,7 @@ def template_update(*, actor, template, **changes):
     for field, value in changes.items():
         setattr(template, field, value)
     template.stamp_updated(actor)
-    try:
-        with transaction.atomic():
-            template.save()
-    except IntegrityError:
-        raise errors.ValidationFailed.field("name", "has already been taken") from None
-    return template
+    return _template_saved(template)
 
 
 @transaction.atomic
