@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from dds.audit_serializers import AuditSerializer
 from dds.names import CONTROL_CHARACTERS
+from dds.references import NodeReferenceSerializer, ReferenceSerializer
 from projects.serializers import ProjectPreviewSerializer
 from uploads.serializers import FingerprintSerializer, StorageProviderPreviewSerializer, TransferSerializer
 
@@ -121,7 +122,7 @@ class ChildSerializer(serializers.Serializer):
     current_version = VersionPreviewSerializer(required=False, help_text="files only")
 
 
-# Documentation only (its docstring is the schema's description): files.views._file_summaries builds the items.
+# Documentation only (its docstring is the schema's description): files.selectors.file_summaries builds the items.
 class FileSummarySerializer(serializers.Serializer):
     """An item of GET /projects/{id}/files: the file, its size, hashes and a fresh download URL (§10.2)."""
 
@@ -153,15 +154,6 @@ class FileVersionSerializer(serializers.ModelSerializer):
 
     def get_kind(self, version) -> str:
         return "dds-file-version"
-
-
-class ReferenceSerializer(serializers.Serializer):
-    id = serializers.CharField()
-
-
-class NodeReferenceSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    id = serializers.CharField()
 
 
 class FolderCreateSerializer(serializers.Serializer):

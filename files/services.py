@@ -1,17 +1,54 @@
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
+from dds.locks import project_lock, row_lock
 from dds.names import has_control_character
 from uploads.models import Upload
 
 from . import selectors
-from .models import Container, FileVersion
+from .models import Container, Deletion, FileVersion
 
 NAME_MAX_LENGTH = 255
+# Folders nest at most this deep, so that an item's `ancestors` (listed with every item of a page) stay bounded.
+MAX_FOLDER_DEPTH = 255
+_LEVEL = 37  # the characters of one folder in a `path`: its UUID and a "/"
+
+_FOLDERS = Container.objects.filter(kind=Container.Kind.FOLDER)
+
+
+def _node_lock(node, model_name=None):
+    """The rule of a folder's or file's writes (docs/api/concurrency.md): its project's row, then its own, each
+    refused once deleted (or below a folder whose deletion is in progress) with the 404 of `model_name` (the node's
+    model unless the route names another); the node as committed now."""
+    model_name = model_name or ("Folder" if node.is_folder else "DataFile")
+    project_lock(node.project_id, model_name)
+    node = row_lock(Container.objects.filter(kind=node.kind), model_name, node.pk)
+    if not selectors.live(Container.objects.filter(pk=node.pk)).exists():
+        raise errors.NotFound(model_name)
+    return node
+
+
+def _version_lock(version):
+    """A version's writes: its file's locks, then its own row; (file, version) as committed now."""
+    file = _node_lock(version.file, "FileVersion")
+    return file, row_lock(FileVersion.objects.filter(file=file), "FileVersion", version.pk)
+
+
+def _parent_lock(project, parent):
+    """Where something is made or moved to: the project's row, then the folder's (None: the project's top level);
+    404 for a folder below one whose deletion is still in progress."""
+    project_lock(project.pk)
+    if parent is None:
+        return None
+    parent = row_lock(_FOLDERS, "Folder", parent.pk)
+    if not selectors.live(Container.objects.filter(pk=parent.pk)).exists():
+        raise errors.NotFound("Folder")
+    return parent
 
 
 def _check_name(name):
@@ -25,9 +62,9 @@ def _check_name(name):
 
 def _check_upload(upload, *, file=None):
     """An upload may become a version once completed without an integrity error, and of one file only."""
-    if upload.completed_on is None:
+    if upload.is_open:
         raise errors.ValidationFailed.field("upload", "must be completed successfully")
-    if upload.error_on is not None:
+    if upload.is_failed:
         raise errors.ValidationFailed.field("upload", "cannot have an error")
     # Not locked: a verification in progress holds the row while it reads storage, and a file may be made of an
     # upload still being verified. A purge racing this request is caught by `_add_version`.
@@ -44,30 +81,31 @@ def _check_upload(upload, *, file=None):
 @transaction.atomic
 def upload_purge_request(*, upload_ids):
     """Queue the removal of uploads' bytes (sent after commit), noting when on each upload; the job keeps any upload a
-    live version still references. (Here, not in uploads.services, which imports this app's services.)"""
+    live version still references. (Here, not in uploads.services: that imports projects.services, which imports this
+    module to delete a project's files; pyproject.toml names the seam.)"""
     upload_ids = sorted(set(upload_ids), key=str)
     Upload.objects.filter(pk__in=upload_ids).update(purge_requested_on=timezone.now())
     for upload_id in upload_ids:
         job_enqueue("purge_upload", upload_id)
 
 
-def _delete(actor, nodes, *, purge=True):
-    """Mark folders and files deleted together with every version of those files, and queue their bytes' removal
-    unless `purge` is false."""
-    now = timezone.now()
-    stamp = {"is_deleted": True, "deleted_on": now, "deleted_by": actor.user, "deleted_by_agent": actor.agent}
-    ids = list(nodes.values_list("pk", flat=True))
-    Container.objects.filter(pk__in=ids).update(**stamp)
-    versions = FileVersion.objects.filter(file__in=ids, is_deleted=False)
-    upload_ids = list(versions.values_list("upload_id", flat=True))
-    versions.update(**stamp)
-    if purge:
-        upload_purge_request(upload_ids=upload_ids)
+def _deleted_stamp(actor):
+    return {"is_deleted": True, "deleted_on": timezone.now(), "deleted_by": actor.user, "deleted_by_agent": actor.agent}
+
+
+def _check_depth(parent, levels=1):
+    """`levels` of folders (a folder, or one with its deepest subtree) fit under `parent`."""
+    depth = (len(parent.ancestor_ids) + 1 if parent else 0) + levels
+    if depth > MAX_FOLDER_DEPTH:
+        message = f"is too deep (folders nest at most {MAX_FOLDER_DEPTH} levels)"
+        raise errors.ValidationFailed(errors=[("parent", message)])
 
 
 @transaction.atomic
 def folder_create(*, actor, project, parent, name):
     _check_name(name)
+    parent = _parent_lock(project, parent)
+    _check_depth(parent)
     folder = Container(
         kind=Container.Kind.FOLDER,
         project=project,
@@ -88,34 +126,100 @@ def _repath_subtree(folder, old_subtree):
         )
 
 
-def _move_to_trash(node):
-    """As in the original's trash: a deleted item leaves its folder for the project's top level, remembering the
-    folder it left; what is below a deleted folder stays in it."""
-    if node.parent_id is None:
-        return
-    old_subtree = node.subtree_path
-    node.deleted_from_parent_id, node.parent, node.path = node.parent_id, None, ""
-    Container.objects.filter(pk=node.pk).update(deleted_from_parent=node.deleted_from_parent_id, parent=None, path="")
-    if node.is_folder:
-        _repath_subtree(node, old_subtree)
+def _move_to_trash(node, stamp):
+    """Mark `node` deleted. As in the original's trash, a deleted item leaves its folder for the project's top level,
+    remembering the folder it left; what is below a deleted folder stays in it (the deletion's steps give it the
+    paths of its new place as they mark it)."""
+    if node.parent_id is not None:
+        node.deleted_from_parent_id, node.parent, node.path = node.parent_id, None, ""
+    Container.objects.filter(pk=node.pk).update(
+        **stamp, deleted_from_parent_id=node.deleted_from_parent_id, parent_id=node.parent_id, path=node.path
+    )
 
 
 @transaction.atomic
 def folder_delete(*, actor, folder):
-    """Delete a folder and its whole subtree at once: no listing ever shows a descendant of a deleted folder."""
-    subtree = Container.objects.filter(project=folder.project_id).filter(
-        Q(pk=folder.pk) | Q(path__startswith=folder.subtree_path), is_deleted=False
+    """Delete a folder (CONTRACT §9.3): the request marks the folder itself, moves it to the trash and records its
+    `Deletion`; `delete_tree` jobs then mark what is below it, DELETION_BATCH items a step, and request the purge of
+    their bytes. Until they are done, nothing below it is listed, shown live or downloaded (`Deletion.covering`)."""
+    folder = _node_lock(folder)
+    subtree = folder.subtree_path
+    _move_to_trash(folder, _deleted_stamp(actor))
+    deletion = Deletion.objects.create(
+        project_id=folder.project_id, root=folder, prefix=subtree, moved_to=folder.subtree_path
     )
-    _delete(actor, subtree)
-    _move_to_trash(folder)
+    job_enqueue("delete_tree", deletion.id)
 
 
 @transaction.atomic
-def project_contents_delete(*, actor, project):
-    """Mark the project's folders, files and versions deleted, and queue the removal of every upload's bytes of the
-    project, whether or not it became a file version: a deleted project frees all its bytes."""
-    _delete(actor, Container.objects.filter(project=project, is_deleted=False), purge=False)
-    upload_purge_request(upload_ids=Upload.objects.filter(project=project, purged_on=None).values_list("id", flat=True))
+def project_contents_delete(*, project):
+    """Record the deletion of a project's contents (its row already marked deleted): `delete_tree` jobs mark its
+    folders, files and versions, then request the purge of every upload of the project, whether or not it became a
+    file version: a deleted project frees all its bytes."""
+    deletion = Deletion.objects.create(project=project)
+    job_enqueue("delete_tree", deletion.id)
+
+
+def _step_mark(deletion, root, limit):
+    """Mark at most `limit` live items of the deletion deleted, with their versions, stamped as their root; move them
+    under the root's place in the trash. Returns the ids marked and the uploads of the versions marked."""
+    stamp = {
+        "is_deleted": True,
+        "deleted_on": root.deleted_on,
+        "deleted_by_id": root.deleted_by_id,
+        "deleted_by_agent_id": root.deleted_by_agent_id,
+    }
+    ids = list(
+        Container.objects.filter(
+            project=deletion.project_id, is_deleted=False, path__startswith=deletion.prefix
+        ).values_list("pk", flat=True)[:limit]
+    )
+    if not ids:
+        return ids, []
+    moved = {}
+    if deletion.prefix != deletion.moved_to:
+        moved["path"] = Concat(Value(deletion.moved_to), Substr("path", len(deletion.prefix) + 1))
+    Container.objects.filter(pk__in=ids).update(**stamp, **moved)
+    versions = FileVersion.objects.filter(file__in=ids, is_deleted=False)
+    upload_ids = list(versions.values_list("upload_id", flat=True))
+    versions.update(**stamp)
+    return ids, upload_ids
+
+
+@transaction.atomic
+def deletion_step(*, deletion_id):
+    """One step of a deletion (the `delete_tree` job), in one transaction: mark at most DELETION_BATCH items and
+    request their uploads' purge; a project's deletion, once its items are marked, requests the purge of at most as
+    many of its uploads not requested yet. Enqueues the next step while work remains, else records the end. Safe to
+    run twice, and resumable after a crash: each step starts from what is still unmarked and unrequested. A step of a
+    deletion another step holds returns at once (a job the sweeper sent again while that one ran): one chain of steps
+    goes on, and no worker thread waits for another's step."""
+    deletion = (
+        Deletion.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("root", "project")
+        .filter(pk=deletion_id, finished_on=None)
+        .first()
+    )
+    if deletion is None:
+        return
+    limit = settings.DELETION_BATCH
+    ids, upload_ids = _step_mark(deletion, deletion.root or deletion.project, limit)
+    more = len(ids) == limit
+    if deletion.root_id is None:
+        upload_ids = []
+        if not more:
+            unrequested = Upload.objects.filter(project=deletion.project_id, purged_on=None, purge_requested_on=None)
+            upload_ids = list(unrequested.values_list("pk", flat=True)[: limit - len(ids)])
+            more = len(ids) + len(upload_ids) == limit
+    upload_purge_request(upload_ids=upload_ids)
+    deletion.marked += len(ids)
+    deletion.purges_requested += len(set(upload_ids))
+    deletion.steps += 1
+    if more:
+        job_enqueue("delete_tree", deletion.id)
+    else:
+        deletion.finished_on = timezone.now()
+    deletion.save(update_fields=["marked", "purges_requested", "steps", "finished_on"])
 
 
 @transaction.atomic
@@ -123,12 +227,19 @@ def container_move(*, actor, node, project, parent):
     """Move a folder or file under `parent` (a folder, or None for the project's top level)."""
     if project.pk != node.project_id:
         raise errors.ValidationFailed.field("project_id", "Cannot change project_id.")
+    node = _node_lock(node)
+    if parent is not None:
+        parent = row_lock(_FOLDERS, "Folder", parent.pk)
     if node.is_folder and parent is not None:
         if parent.pk == node.pk:
             raise errors.ValidationFailed(errors=[("parent", "cannot be itself"), ("parent_id", "cannot be itself")])
         if parent.path.startswith(node.subtree_path):
             message = "cannot be a child folder"
             raise errors.ValidationFailed(errors=[("parent", message), ("parent_id", message)])
+    if node.is_folder:
+        below = Container.objects.filter(project=node.project_id, path__startswith=node.subtree_path, kind=node.kind)
+        deepest = below.aggregate(longest=Max(Length("path")))["longest"]
+        _check_depth(parent, 1 + ((deepest - len(node.path)) // _LEVEL if deepest else 0))
     old_subtree = node.subtree_path
     node.parent = parent
     node.path = parent.subtree_path if parent else ""
@@ -142,6 +253,7 @@ def container_move(*, actor, node, project, parent):
 @transaction.atomic
 def container_rename(*, actor, node, name):
     _check_name(name)
+    node = _node_lock(node)
     node.name = name
     node.stamp_updated(actor)
     node.save()
@@ -186,6 +298,7 @@ def file_create(*, actor, project, parent, upload, label=None):
     """The file and its first version: the file is inserted naming the version inserted after it (foreign keys are
     checked at the commit), and the version's insert needs no savepoint, since a new file's first version can break
     no constraint but `one_file_per_upload`, which holds against a concurrent request that passed `_check_upload`."""
+    parent = _parent_lock(project, parent)
     _check_upload(upload)
     _check_name(upload.name)
     file = Container(
@@ -216,7 +329,8 @@ def file_update(*, actor, file, upload=None, label=_UNCHANGED):
     """A different upload appends a version (keeping the label unless one is given); a label alone relabels.
 
     The file is returned with what its serializer reads but the hashes (`selectors.with_hashes` adds them)."""
-    file = selectors.containers().prefetch_related(None).select_for_update(of=("self",)).get(pk=file.pk)
+    _node_lock(file)
+    file = selectors.containers().prefetch_related(None).get(pk=file.pk)
     current = file.current_version
     if upload is not None and upload.pk != current.upload_id:
         _check_upload(upload, file=file)
@@ -232,12 +346,19 @@ def file_update(*, actor, file, upload=None, label=_UNCHANGED):
 
 @transaction.atomic
 def file_delete(*, actor, file):
-    _delete(actor, Container.objects.filter(pk=file.pk))
-    _move_to_trash(file)
+    """Delete a file and its versions, and request the purge of their uploads' bytes: a handful of rows."""
+    file = _node_lock(file)
+    stamp = _deleted_stamp(actor)
+    _move_to_trash(file, stamp)
+    versions = FileVersion.objects.filter(file=file, is_deleted=False)
+    upload_ids = list(versions.values_list("upload_id", flat=True))
+    versions.update(**stamp)
+    upload_purge_request(upload_ids=upload_ids)
 
 
 @transaction.atomic
 def file_version_update(*, actor, version, label):
+    _, version = _version_lock(version)
     version.label = label
     version.stamp_updated(actor)
     version.save()
@@ -246,8 +367,8 @@ def file_version_update(*, actor, version, label):
 
 @transaction.atomic
 def file_version_delete(*, actor, version):
-    file = version.file
-    if file.current_version_id == version.pk and not file.is_deleted:
+    file, version = _version_lock(version)
+    if file.current_version_id == version.pk:
         raise errors.ValidationFailed.field("is_deleted", "The current file version cannot be deleted.")
     version.is_deleted = True
     version.stamp_deleted(actor)
@@ -258,10 +379,10 @@ def file_version_delete(*, actor, version):
 @transaction.atomic
 def file_version_promote(*, actor, version):
     """Make an earlier version current again, as a new version with the same upload and label."""
-    file = Container.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=version.file_id)
-    if file.current_version.upload_id == version.upload_id:
+    file, locked = _version_lock(version)
+    if file.current_version.upload_id == locked.upload_id:
         raise errors.ValidationFailed.field("upload_id", "match current file version.")
-    promoted = _add_version(actor, file, version.upload, version.label)
+    promoted = _add_version(actor, file, version.upload, locked.label)
     file.stamp_updated(actor)
     file.save()
     return promoted

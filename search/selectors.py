@@ -4,7 +4,7 @@ from dds import errors
 from dds.lookups import parse_uuid
 from dds.permissions import projects_visible_to
 from files.models import Container
-from files.selectors import containers
+from files.selectors import containers, live
 from metadata.selectors import with_metadata, with_tags
 from projects.models import Project
 
@@ -37,7 +37,7 @@ def found_search(*, user, query, offset, limit):
 
 def found_nodes(ids):
     """The live folders and files of `ids`, in that order (one deleted since it was found is left out)."""
-    rows = containers().filter(pk__in=ids, is_deleted=False).in_bulk()
+    rows = live(containers().filter(pk__in=ids)).in_bulk()
     return [rows[pk] for pk in ids if pk in rows]
 
 

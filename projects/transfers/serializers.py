@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from dds.accounts.serializers import UserPreviewSerializer
 from dds.audit_serializers import AuditSerializer
-from files.serializers import ReferenceSerializer
+from dds.references import ReferenceSerializer
 from projects.models import ProjectTransfer
 from projects.serializers import ProjectPreviewSerializer
 

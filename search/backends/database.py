@@ -1,7 +1,11 @@
 """Search in the database itself: the `Document` table, matched by substring (trigram indexes on PostgreSQL, plain
-LIKE on SQLite), faceted with GROUP BY. What is deleted is never found: the live row decides, at query time."""
+LIKE on SQLite), faceted with GROUP BY. What is deleted (or below a folder being deleted) is never found: the live
+rows decide, at query time."""
 
 from django.db.models import Count, Q
+
+from files.models import Container
+from files.selectors import live
 
 from ..models import Document, DocumentLabel
 from . import Found, buckets
@@ -14,7 +18,8 @@ class DatabaseBackend:
 
     def search(self, query, *, projects, offset, limit):
         """`projects`: a queryset of the ids of the projects to search."""
-        matching = Document.objects.filter(project__in=projects, container__is_deleted=False, kind__in=query.kinds)
+        live_nodes = live(Container.objects.filter(project__in=projects)).values("pk")
+        matching = Document.objects.filter(project__in=projects, container__in=live_nodes, kind__in=query.kinds)
         if query.terms:
             matches = Q()
             for term in query.terms:

@@ -6,13 +6,14 @@ import pytest
 from dds.audit import Actor
 from metadata import services as metadata
 
+from ..committing import commit_then_run_jobs
 from ..files.conftest import stored_file, stored_folder
 
 
 @pytest.fixture
-def indexed(django_capture_on_commit_callbacks):
+def indexed():
     """`with indexed(): …` runs the jobs the block enqueued once it ends, as the commit of a request would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
+    return commit_then_run_jobs
 
 
 @pytest.fixture
