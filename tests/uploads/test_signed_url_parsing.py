@@ -56,4 +56,3 @@ def test_it_reads_range_positions_of_any_length(anonymous, verified, range_heade
         assert response["Content-Range"] == f"bytes */{len(DATA)}"
     else:
         assert b"".join(response.streaming_content) == content
-

@@ -4,7 +4,6 @@
 bytes, `GET …/<upload>?filename=` streams a verified object (with `Range`). Every refusal is the JSON envelope.
 """
 
-import os
 import re
 import time
 
