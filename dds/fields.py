@@ -2,7 +2,10 @@
 
 from datetime import UTC
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from dds.names import INVALID, NAME_MAX_LENGTH, NAME_SCHEMA, PATH_NAME_SCHEMA, is_valid_name
 
 
 class Timestamp(serializers.DateTimeField):
@@ -24,3 +27,33 @@ class OnlySometimesMethodField(serializers.SerializerMethodField):
     def __init__(self, method_name=None, **kwargs):
         super().__init__(method_name, **kwargs)
         self.read_only = False
+
+
+@extend_schema_field(NAME_SCHEMA)
+class NameField(serializers.CharField):
+    """A project's or a software agent's name (dds/names.py): kept exactly as sent, no space trimmed."""
+
+    default_error_messages = {"invalid": INVALID}
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, max_length=NAME_MAX_LENGTH, **kwargs)
+
+    def to_internal_value(self, data):
+        name = super().to_internal_value(data)
+        if not is_valid_name(name, path=False):
+            self.fail("invalid")
+        return name
+
+
+@extend_schema_field(PATH_NAME_SCHEMA)
+class PathNameField(serializers.CharField):
+    """A folder's, a file's or an upload's name, kept exactly as sent; the service checks it (`path_name_check`),
+    a blank one too, after the lookups the request names (CONTRACT §5.3)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            return ""
+        return super().run_validation(data)

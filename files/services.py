@@ -5,22 +5,11 @@ from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
-from dds.names import has_control_character
+from dds.names import path_name_check
 from uploads.models import Upload
 
 from . import selectors
 from .models import Container, FileVersion
-
-NAME_MAX_LENGTH = 255
-
-
-def _check_name(name):
-    if not name or not name.strip():
-        raise errors.ValidationFailed.field("name", "can't be blank")
-    if len(name) > NAME_MAX_LENGTH:
-        raise errors.ValidationFailed.field("name", f"is too long (maximum is {NAME_MAX_LENGTH} characters)")
-    if "/" in name or has_control_character(name):
-        raise errors.ValidationFailed.field("name", "is invalid (no '/' and no control characters)")
 
 
 def _check_upload(upload, *, file=None):
@@ -67,7 +56,7 @@ def _delete(actor, nodes, *, purge=True):
 
 @transaction.atomic
 def folder_create(*, actor, project, parent, name):
-    _check_name(name)
+    path_name_check(name)
     folder = Container(
         kind=Container.Kind.FOLDER,
         project=project,
@@ -141,7 +130,7 @@ def container_move(*, actor, node, project, parent):
 
 @transaction.atomic
 def container_rename(*, actor, node, name):
-    _check_name(name)
+    path_name_check(name)
     node.name = name
     node.stamp_updated(actor)
     node.save()
@@ -187,7 +176,7 @@ def file_create(*, actor, project, parent, upload, label=None):
     checked at the commit), and the version's insert needs no savepoint, since a new file's first version can break
     no constraint but `one_file_per_upload`, which holds against a concurrent request that passed `_check_upload`."""
     _check_upload(upload)
-    _check_name(upload.name)
+    path_name_check(upload.name)
     file = Container(
         kind=Container.Kind.FILE,
         project=project,

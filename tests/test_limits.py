@@ -146,7 +146,9 @@ def test_it_refuses_control_characters_in_a_renamed_file(as_alice, alice, projec
 
     response = as_alice.put(f"{API}/files/{data_file.id}/rename", {"name": name}, format="json")
 
-    assert response.json() == invalid(("name", "is invalid (no '/' and no control characters)"))
+    assert response.json() == invalid(
+        ("name", "is invalid (not only dots and spaces; no '/', '\\' or control characters)")
+    )
     assert Container.objects.get(pk=data_file.pk).name == "reads.txt"
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
+from dds.names import path_name_check
 from files.services import upload_purge_request
 from projects.services import project_storage_add_everywhere
 
@@ -52,6 +53,7 @@ def storage_provider_save(*, provider, is_new):
 def upload_create(*, actor, project, storage_provider, name, content_type, size, chunked=True):
     """A new upload, answered from the rows in hand. Its insert needs a transaction only with the job that prepares its
     storage."""
+    path_name_check(name)
     if storage_provider.is_deprecated:
         raise errors.ValidationFailed.field("storage_provider", "cannot be deprecated")
     maximum = storage_provider.max_chunked_upload_size_bytes if chunked else storage_provider.max_upload_size_bytes
