@@ -38,6 +38,11 @@ class NameField(serializers.CharField):
     def __init__(self, **kwargs):
         super().__init__(trim_whitespace=False, max_length=NAME_MAX_LENGTH, **kwargs)
 
+    def run_validation(self, data=serializers.empty):
+        if isinstance(data, str) and data.isspace():
+            data = ""  # spaces only: `can't be blank`, as DRF's trimming said it
+        return super().run_validation(data)
+
     def to_internal_value(self, data):
         name = super().to_internal_value(data)
         if not is_valid_name(name, path=False):

@@ -115,6 +115,7 @@ def post_to(server, body):
         return error.code, dict(error.headers), json.loads(error.read())
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_server_processes_count_failures_together(start_server, keys):
     environment = {"KEY_FAILURES_PER_ADDRESS": "3", "KEY_FAILURES_PER_KEY": "100"}
     first, second = start_server(**environment), start_server(**environment)
