@@ -3,11 +3,19 @@ items 8 and 10). Each test's socket timeout only keeps a regression from hanging
 come at once, where the code before took about an hour (a quadratic check) or forever (a thread held)."""
 
 import json
+import shutil
 import socket
+import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+
+from .conftest import _service_env
+from .workers import ROOT, free_port, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -91,5 +99,87 @@ def test_slow_clients_do_not_keep_others_from_being_served(start_server):
             client.close()
 
     state = health if status == 200 else health["health"]  # answered, whatever else /health reports
+    assert state["database"]["ok"] is True
+    assert finished == (404, INVALID_KEY)
+
+
+NGINX_MAIN = """
+daemon off;
+user root;
+pid {home}/nginx.pid;
+error_log {home}/error.log;
+events {{ worker_connections 512; }}
+http {{
+    access_log off;
+    client_body_temp_path {home}/body;
+    proxy_temp_path {home}/proxy;
+    fastcgi_temp_path {home}/fastcgi;
+    uwsgi_temp_path {home}/uwsgi;
+    scgi_temp_path {home}/scgi;
+    include {home}/dds.conf;
+}}
+"""
+
+
+@pytest.fixture
+def behind_nginx(storage_root, tmp_path):
+    """The README's production recipe on this test's database: one gunicorn sync worker (the easiest to hold)
+    behind nginx with docs/deploy/nginx.conf; the URL of nginx."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.skip("nginx is missing: bin/test installs Debian's package")
+    home = tmp_path / "nginx"
+    home.mkdir()
+    gunicorn_port, nginx_port = free_port(), free_port()
+    site = (ROOT / "docs" / "deploy" / "nginx.conf").read_text()
+    site = site.replace("127.0.0.1:8000", f"127.0.0.1:{gunicorn_port}").replace(
+        "listen 80;", f"listen 127.0.0.1:{nginx_port};"
+    )
+    (home / "dds.conf").write_text(site)
+    (home / "nginx.conf").write_text(NGINX_MAIN.format(home=home))
+    env = _service_env(storage_root, ACTIVE_JOB_QUEUE_ADAPTER="inline", CLIENT_ADDRESS_HEADER="X-Real-IP")
+    with (home / "gunicorn.log").open("w") as log:
+        gunicorn = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "dds.wsgi", "--bind", f"127.0.0.1:{gunicorn_port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+        proxy = subprocess.Popen([nginx, "-c", str(home / "nginx.conf"), "-p", str(home)], stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{nginx_port}"
+
+    def answering():
+        """nginx and gunicorn answer"""
+        assert gunicorn.poll() is None and proxy.poll() is None, (home / "gunicorn.log").read_text()
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=2)
+        except urllib.error.HTTPError as error:
+            return error.code != 502
+        except OSError:
+            return False
+        return True
+
+    try:
+        wait_until(answering, timeout=30)
+        yield url
+    finally:
+        for process in (proxy, gunicorn):
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_slow_clients_do_not_keep_others_from_being_served_behind_the_production_proxy(behind_nginx):
+    body = json.dumps({"agent_key": "a" * 32, "user_key": "u" * 32}).encode()
+    request = post_json("/api/v1/software_agents/api_token", body)
+    slow = [SlowClient(behind_nginx, request, sent=20 if n % 2 else len(request) - 10) for n in range(SLOW_CLIENTS)]
+    try:
+        status, health = exchange(behind_nginx, b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        finished = slow.pop().finish()
+    finally:
+        for client in slow:
+            client.close()
+
+    state = health if status == 200 else health["health"]
     assert state["database"]["ok"] is True
     assert finished == (404, INVALID_KEY)
