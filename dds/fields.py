@@ -7,6 +7,11 @@ from rest_framework import serializers
 
 from dds.names import INVALID, NAME_MAX_LENGTH, NAME_SCHEMA, PATH_NAME_SCHEMA, is_valid_name
 
+# The longest free text each kind of field takes (README, Limits); the schema says them as maxLength.
+DESCRIPTION_MAX_LENGTH = 10_000  # project and software agent descriptions, a transfer's status comment
+LABEL_MAX_LENGTH = 1_000  # file and file version labels
+URL_MAX_LENGTH = 2_048
+
 
 class Timestamp(serializers.DateTimeField):
     """ISO-8601 UTC with millisecond precision and a `Z` suffix: `2024-05-01T14:03:22.512Z`."""

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dds.audit_serializers import AuditSerializer
-from dds.fields import PathNameField
+from dds.fields import LABEL_MAX_LENGTH, PathNameField
 from dds.names import NAME_MAX_LENGTH
 from projects.serializers import ProjectPreviewSerializer
 from uploads.serializers import FingerprintSerializer, StorageProviderPreviewSerializer, TransferSerializer
@@ -155,16 +155,16 @@ class RenameSerializer(serializers.Serializer):
 class FileCreateSerializer(serializers.Serializer):
     parent = NodeReferenceSerializer()
     upload = ReferenceSerializer()
-    label = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    label = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=LABEL_MAX_LENGTH)
 
 
 class FileUpdateSerializer(serializers.Serializer):
     upload = ReferenceSerializer(required=False)
-    label = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    label = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=LABEL_MAX_LENGTH)
 
 
 class LabelSerializer(serializers.Serializer):
-    label = serializers.CharField(allow_null=True, allow_blank=True)
+    label = serializers.CharField(allow_null=True, allow_blank=True, max_length=LABEL_MAX_LENGTH)
 
 
 class UsageSerializer(serializers.Serializer):

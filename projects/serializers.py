@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from dds.accounts.serializers import UserPreviewSerializer
 from dds.audit_serializers import AuditSerializer
-from dds.fields import NameField
+from dds.fields import DESCRIPTION_MAX_LENGTH, NameField
 
 from .models import AuthRole, Project, ProjectPermission, SystemPermission
 
@@ -27,13 +27,13 @@ _SLUG = RegexValidator(r"^[a-z0-9_]*$")
 
 class ProjectCreateSerializer(serializers.Serializer):
     name = NameField()
-    description = serializers.CharField()
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH)
     slug = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True, validators=[_SLUG])
 
 
 class ProjectUpdateSerializer(serializers.Serializer):
     name = NameField(required=False)
-    description = serializers.CharField(required=False)
+    description = serializers.CharField(required=False, max_length=DESCRIPTION_MAX_LENGTH)
     slug = serializers.CharField(max_length=255, required=False, allow_blank=True, validators=[_SLUG])
 
 
