@@ -46,7 +46,8 @@ def test_it_takes_free_text_up_to_its_limit(as_alice, targets, target):
 
 
 def test_the_schema_states_every_limit_of_a_request(as_alice, db):
-    schema = as_alice.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["components"]["schemas"]
+    answer = as_alice.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    schema = answer.json()["components"]["schemas"]
 
     limits = {
         (name, field): properties.get("maxLength")
