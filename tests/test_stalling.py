@@ -22,17 +22,24 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ANSWER_WITHIN = 60  # seconds; a guard against hanging, far above what a linear check or a free thread needs
 
 
-def exchange(url, request):
-    """Send `request` (bytes) to the server at `url`; the status and JSON body of its answer."""
+def connect(url):
     address = urlsplit(url)
-    with socket.create_connection((address.hostname, address.port), timeout=ANSWER_WITHIN) as connection:
-        connection.sendall(request)
-        answer = b""
-        while block := connection.recv(65536):
-            answer += block
+    return socket.create_connection((address.hostname, address.port), timeout=ANSWER_WITHIN)
+
+
+def answer_on(connection):
+    """The status and JSON body of the answer the server sends on `connection`, read to its end."""
+    answer = b"".join(iter(lambda: connection.recv(65536), b""))
     assert answer, "the server closed the connection without answering"
     head, _, body = answer.partition(b"\r\n\r\n")
     return int(head.split()[1]), json.loads(body)
+
+
+def exchange(url, request):
+    """Send `request` (bytes) to the server at `url`; the status and JSON body of its answer."""
+    with connect(url) as connection:
+        connection.sendall(request)
+        return answer_on(connection)
 
 
 def post_json(path, body):
@@ -66,41 +73,43 @@ class SlowClient:
     """A client that sent part of a request, the way a client sending a byte every few seconds has, and holds it."""
 
     def __init__(self, url, request, *, sent):
-        address = urlsplit(url)
-        self.socket = socket.create_connection((address.hostname, address.port), timeout=ANSWER_WITHIN)
+        self.socket = connect(url)
         self.socket.sendall(request[:sent])
         self.rest = request[sent:]
 
     def finish(self):
         """Send the rest; the status and JSON body of the answer."""
-        self.socket.sendall(self.rest)
-        answer = b""
-        while block := self.socket.recv(65536):
-            answer += block
-        self.socket.close()
-        head, _, body = answer.partition(b"\r\n\r\n")
-        return int(head.split()[1]), json.loads(body)
+        with self.socket:
+            self.socket.sendall(self.rest)
+            return answer_on(self.socket)
 
     def close(self):
         self.socket.close()
 
 
-def test_slow_clients_do_not_keep_others_from_being_served(start_server):
-    server = start_server()
+def served_despite_slow_clients(url):
+    """Hold SLOW_CLIENTS requests mid-way (half inside their headers, half inside their bodies), then ask /health;
+    its answer, and the answer of one held request once finished."""
     body = json.dumps({"agent_key": "a" * 32, "user_key": "u" * 32}).encode()
     request = post_json("/api/v1/software_agents/api_token", body)
-    # Half stop inside their headers, half inside their bodies.
-    slow = [SlowClient(server.url, request, sent=20 if n % 2 else len(request) - 10) for n in range(SLOW_CLIENTS)]
+    slow = [SlowClient(url, request, sent=20 if n % 2 else len(request) - 10) for n in range(SLOW_CLIENTS)]
     try:
-        status, health = exchange(server.url, b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        finished = slow.pop().finish()
+        status, health = exchange(url, b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        return (status, health), slow.pop().finish()
     finally:
         for client in slow:
             client.close()
 
-    state = health if status == 200 else health["health"]  # answered, whatever else /health reports
+
+def assert_served(health, finished):
+    status, body = health
+    state = body if status == 200 else body["health"]  # answered, whatever else /health reports
     assert state["database"]["ok"] is True
     assert finished == (404, INVALID_KEY)
+
+
+def test_slow_clients_do_not_keep_others_from_being_served(start_server):
+    assert_served(*served_despite_slow_clients(start_server().url))
 
 
 NGINX_MAIN = """
@@ -170,16 +179,4 @@ def behind_nginx(storage_root, tmp_path):
 
 
 def test_slow_clients_do_not_keep_others_from_being_served_behind_the_production_proxy(behind_nginx):
-    body = json.dumps({"agent_key": "a" * 32, "user_key": "u" * 32}).encode()
-    request = post_json("/api/v1/software_agents/api_token", body)
-    slow = [SlowClient(behind_nginx, request, sent=20 if n % 2 else len(request) - 10) for n in range(SLOW_CLIENTS)]
-    try:
-        status, health = exchange(behind_nginx, b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        finished = slow.pop().finish()
-    finally:
-        for client in slow:
-            client.close()
-
-    state = health if status == 200 else health["health"]
-    assert state["database"]["ok"] is True
-    assert finished == (404, INVALID_KEY)
+    assert_served(*served_despite_slow_clients(behind_nginx))
