@@ -48,12 +48,12 @@ def is_valid_name(name, *, path):
     return refused.search(name) is None and _NOT_DOT_OR_SPACE.search(name) is not None
 
 
-def path_name_check(name, field="name"):
+def path_name_check(name):
     """A folder's, a file's or an upload's name, checked where the service takes it (after the lookups a request
     names, CONTRACT §5.3); 400 in the §2.2 body otherwise."""
     if not name or name.isspace():
-        raise errors.ValidationFailed.field(field, "can't be blank")
+        raise errors.ValidationFailed.field("name", "can't be blank")
     if len(name) > NAME_MAX_LENGTH:
-        raise errors.ValidationFailed.field(field, f"is too long (maximum is {NAME_MAX_LENGTH} characters)")
+        raise errors.ValidationFailed.field("name", f"is too long (maximum is {NAME_MAX_LENGTH} characters)")
     if not is_valid_name(name, path=True):
-        raise errors.ValidationFailed.field(field, PATH_INVALID)
+        raise errors.ValidationFailed.field("name", PATH_INVALID)
