@@ -137,6 +137,14 @@ class InvalidAccessToken(NotAuthenticated):
     suggestion = "token not properly signed"
 
 
+class SignInRefused(InvalidAccessToken):
+    """The identity provider vouched for the person, but DDS will not sign them in; `why` says it to the person."""
+
+    def __init__(self, why):
+        self.why = why
+        super().__init__(suggestion=f"DDS cannot sign this person in: {why}")
+
+
 class UnknownAuthenticationService(InvalidAccessToken):
     suggestion = "authentication service not registered"
 

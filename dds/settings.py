@@ -146,6 +146,8 @@ elif SECRET_KEY == _DEVELOPMENT_SECRET_KEY and not DEBUG:
     raise ImproperlyConfigured("SECRET_KEY must not be the development key when DEBUG is off")
 ALLOWED_HOSTS = _env_hosts("ALLOWED_HOSTS", "*")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
+# Outside development the sign-in and admin cookies travel over https only (OWASP's session management guidance).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 
 DJANGO_APPS = [
     "django.contrib.admin",

@@ -205,3 +205,29 @@ def system_permission_delete(*, actor, user):
     deleted, _ = SystemPermission.objects.filter(user=user).delete()
     if not deleted:
         raise errors.NotFound("SystemPermission")
+
+
+def _role_move(actor, moved, kept, into):
+    """`moved`, a role of an account merged into `into`, becomes `into`'s; where `into` holds `kept` already, the role
+    granting more permissions stays on `kept`."""
+    if kept is None:
+        kept = moved
+        kept.user = into
+    else:
+        if len(moved.auth_role.permissions) > len(kept.auth_role.permissions):
+            kept.auth_role = moved.auth_role
+        moved.delete()
+    kept.stamp_updated(actor)
+    kept.save()
+
+
+@transaction.atomic
+def user_memberships_move(*, actor, user, into):
+    """Give `into` the project roles and system role of `user` (two accounts of one person merged): where both hold
+    one, the role granting more permissions stays."""
+    for permission in ProjectPermission.objects.select_related("auth_role").filter(user=user):
+        kept = ProjectPermission.objects.select_related("auth_role").filter(project=permission.project_id, user=into)
+        _role_move(actor, permission, kept.first(), into)
+    moved = SystemPermission.objects.select_related("auth_role").filter(user=user).first()
+    if moved is not None:
+        _role_move(actor, moved, SystemPermission.objects.select_related("auth_role").filter(user=into).first(), into)

@@ -17,6 +17,8 @@ import requests
 OIDC_DIR = Path(__file__).parent / "oidc"
 CLIENT_ID = "dds"
 CLIENT_SECRET = "dds-client-secret"
+# Another application registered at the same provider (tests/oidc/provider.js): its tokens are not for DDS.
+SURVEY_CLIENT = ("survey", "survey-secret")
 REDIRECT_URI = "http://127.0.0.1:8000/login/callback"
 START_TIMEOUT = 30
 
@@ -64,9 +66,10 @@ class IdentityProvider:
     def _set_clock(self, offset_seconds):
         requests.put(f"{self.issuer}/-/clock", data=str(offset_seconds), timeout=10).raise_for_status()
 
-    def approve(self, authorization_url, login, *, redirect_uri=REDIRECT_URI):
+    def approve(self, authorization_url, login, *, redirect_uri=REDIRECT_URI, cancel=False):
         """Sign `login` in at `authorization_url` through the provider's own login and consent forms, as a browser
-        would; the URL the provider then sends the browser back to."""
+        would (`cancel`: press the login page's "Cancel" instead); the URL the provider then sends the browser back
+        to."""
         browser = requests.Session()
         response = browser.get(authorization_url, allow_redirects=False, timeout=10)
         while not response.headers.get("Location", "").startswith(redirect_uri):
@@ -74,6 +77,11 @@ class IdentityProvider:
                 response = browser.get(
                     urljoin(response.url, response.headers["Location"]), allow_redirects=False, timeout=10
                 )
+                continue
+            if cancel:
+                abort = re.search(r'<a href="([^"]+)">\[ Cancel \]</a>', response.text)
+                assert abort, f"no Cancel link on the provider's page: {response.text[:500]}"
+                response = browser.get(urljoin(response.url, abort[1]), allow_redirects=False, timeout=10)
                 continue
             action = re.search(r'<form[^>]* action="([^"]+)"', response.text)
             assert action, f"no form on the provider's page ({response.status_code}): {response.text[:500]}"
@@ -84,13 +92,14 @@ class IdentityProvider:
             response = browser.post(urljoin(response.url, action[1]), data=form, allow_redirects=False, timeout=10)
         return response.headers["Location"]
 
-    def sign_in(self, login, *, resource=None, issued_ago=0):
-        """The tokens the provider gives after `login` signs in through its own login and consent forms;
-        `issued_ago` seconds: tokens the provider issues with its clock that far back."""
+    def sign_in(self, login, *, resource=None, issued_ago=0, client=(CLIENT_ID, CLIENT_SECRET)):
+        """The tokens the provider gives `client` (`(id, secret)`: DDS's unless told) after `login` signs in through
+        its own login and consent forms; `issued_ago` seconds: tokens the provider issues with its clock that far
+        back."""
         verifier = secrets.token_urlsafe(48)
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         query = {
-            "client_id": CLIENT_ID,
+            "client_id": client[0],
             "response_type": "code",
             "scope": "openid profile email",
             "redirect_uri": REDIRECT_URI,
@@ -109,7 +118,7 @@ class IdentityProvider:
             exchange["resource"] = resource
         self._set_clock(-issued_ago)
         try:
-            tokens = requests.post(f"{self.issuer}/token", data=exchange, auth=(CLIENT_ID, CLIENT_SECRET), timeout=10)
+            tokens = requests.post(f"{self.issuer}/token", data=exchange, auth=client, timeout=10)
         finally:
             self._set_clock(0)
         tokens.raise_for_status()

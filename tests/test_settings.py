@@ -115,3 +115,18 @@ def test_it_refuses_dramatiq_jobs_without_a_broker_url():
 def test_it_starts_on_its_embedded_defaults(tmp_path):
     result = start(DATABASE_URL=f"sqlite:///{tmp_path}/dds.sqlite3")
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("debug, secure", [("false", "True True"), ("true", "False False")])
+def test_the_session_and_form_cookies_travel_over_https_only_outside_development(debug, secure):
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(DEBUG=debug, SECRET_KEY="a-production-secret", DJANGO_SETTINGS_MODULE="dds.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == secure

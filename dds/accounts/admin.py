@@ -1,9 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.response import TemplateResponse
+
+from dds.audit import Actor
 
 from . import services
 from .models import ApiKey, AuthenticationService, SoftwareAgent, User, UserIdentity
+from .signin import redirect_uri
 
 AUDIT_READONLY = ("created_on", "created_by", "last_updated_on", "last_updated_by", "deleted_on", "deleted_by")
 
@@ -28,6 +35,36 @@ def regenerate_key(modeladmin, request, queryset):
     messages.success(request, f"Regenerated {queryset.count()} key(s).")
 
 
+@admin.action(description="Merge two accounts of one person (identities, keys, project roles)")
+def merge_accounts(modeladmin, request, queryset):
+    """Two accounts chosen: a page asks which one stays; confirmed, the other is merged into it and disabled."""
+    accounts = list(queryset.prefetch_related("identities__authentication_service").order_by("date_joined", "pk"))
+    if len(accounts) != 2:
+        messages.error(request, "Choose exactly two accounts to merge.")
+        return None
+    into = next((account for account in accounts if str(account.pk) == request.POST.get("keep")), None)
+    if into is None:
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Merge two accounts",
+            "accounts": accounts,
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/accounts/user/merge_accounts.html", context)
+    user = next(account for account in accounts if account.pk != into.pk)
+    try:
+        with transaction.atomic():
+            services.user_merge(actor=Actor(user=request.user), user=user, into=into)
+            modeladmin.log_change(request, into, f"Merged the account {user} into this one.")
+            modeladmin.log_change(request, user, f"Merged into the account {into}, and disabled.")
+    except ValidationError as error:
+        messages.error(request, "; ".join(error.messages))
+        return None
+    messages.success(request, f"Merged {user} into {into}; {user} is disabled.")
+    return None
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "full_name", "email", "is_active", "is_superuser", "last_login")
@@ -35,15 +72,23 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("full_name", "first_name", "last_name", "email")}),
+        ("Signs in through", {"fields": ("authentication_service",)}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser")}),
         ("Audit", {"fields": ("last_login", *AUDIT_READONLY)}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "full_name", "email", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "full_name", "email", "authentication_service", "password1", "password2"),
+            },
+        ),
     )
     readonly_fields = ("last_login", *AUDIT_READONLY)
+    list_filter = ("is_active", "is_staff", "is_superuser", "authentication_service")
     inlines = [ApiKeyInline, UserIdentityInline]
-    actions = [regenerate_key]
+    actions = [regenerate_key, merge_accounts]
 
 
 @admin.register(SoftwareAgent)
@@ -77,18 +122,23 @@ def make_default(modeladmin, request, queryset):
 class AuthenticationServiceAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "base_uri", "service_id", "is_default", "is_deprecated")
     list_filter = ("kind", "is_default", "is_deprecated")
-    fieldsets = (
-        (None, {"fields": ("name", "kind", "is_default", "is_deprecated", "service_id")}),
-        ("OpenID Connect issuer", {"fields": ("base_uri", "client_id", "client_secret", "scope", "audience")}),
-        (
-            "Claims",
-            {"fields": ("username_claim", "full_name_claim", "first_name_claim", "last_name_claim", "email_claim")},
-        ),
-        ("Shown to clients", {"fields": ("login_initiation_url", "login_response_type")}),
-    )
     actions = [make_default]
+
+    def get_fieldsets(self, request, obj=None):
+        """The fields the service's kind uses (a new service is an OpenID Connect one unless told otherwise); an
+        OpenID Connect service shows the redirect URI to register at its provider."""
+        service = (None, {"fields": ("name", "kind", "is_default", "is_deprecated", "service_id")})
+        if obj is not None and obj.kind != AuthenticationService.Kind.OPENID:
+            return (service, ("Shown to clients", {"fields": ("login_initiation_url", "login_response_type")}))
+        issuer = {
+            "fields": ("base_uri", "client_id", "client_secret", "scope", "audience"),
+            "description": f"Register DDS at the provider with the redirect URI {redirect_uri(request)}",
+        }
+        claims = {"fields": ("username_claim", "full_name_claim", "first_name_claim", "last_name_claim", "email_claim")}
+        return (service, ("OpenID Connect issuer", issuer), ("Claims", claims))
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        form.base_fields["client_secret"].widget = forms.PasswordInput(render_value=True)
+        if "client_secret" in form.base_fields:
+            form.base_fields["client_secret"].widget = forms.PasswordInput(render_value=True)
         return form

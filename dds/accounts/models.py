@@ -17,6 +17,18 @@ def new_key():
 class User(AbstractUser, Audited):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     full_name = models.CharField(max_length=255, blank=True)
+    authentication_service = models.ForeignKey(
+        "AuthenticationService",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="identity provider",
+        help_text=(
+            "The identity provider whose person this account is: the first sign-in there of the same username links "
+            "to it, a sign-in through any other provider never does. Blank: the default identity provider."
+        ),
+    )
 
     class Meta:
         ordering = ["username"]

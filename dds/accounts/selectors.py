@@ -63,21 +63,30 @@ def auth_providers():
     return AuthenticationService.objects.order_by("-created_on", "id")
 
 
+def signin_services():
+    """The OpenID Connect services people choose from at /login: those not deprecated, oldest first."""
+    return AuthenticationService.objects.filter(kind=AuthenticationService.Kind.OPENID, is_deprecated=False).order_by(
+        "created_on", "id"
+    )
+
+
+def default_signin_service():
+    """The OpenID Connect service used when none is named (the default provider): the default service when it is
+    OpenID Connect, else the oldest one not deprecated; None when there is none."""
+    openid = AuthenticationService.objects.filter(kind=AuthenticationService.Kind.OPENID)
+    return openid.filter(is_default=True).first() or signin_services().first()
+
+
 def signin_service(*, service_id=None):
     """The OpenID Connect service a person signs in through: the one whose `service_id` is given, else the default
-    one when it is OpenID Connect, else the oldest OpenID Connect service that is not deprecated."""
-    services = AuthenticationService.objects.all()
+    provider (`default_signin_service`)."""
     if service_id is not None:
         key = parse_uuid(service_id)
-        service = services.filter(service_id=key).first() if key else None
+        service = AuthenticationService.objects.filter(service_id=key).first() if key else None
         if service is None:
             raise errors.UnknownAuthenticationService()
     else:
-        openid = services.filter(kind=AuthenticationService.Kind.OPENID)
-        service = (
-            openid.filter(is_default=True).first()
-            or openid.filter(is_deprecated=False).order_by("created_on", "id").first()
-        )
+        service = default_signin_service()
         if service is None:
             raise errors.InvalidAccessToken(suggestion=_NO_SIGNIN_SERVICE)
     if service.kind != AuthenticationService.Kind.OPENID:

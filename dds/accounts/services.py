@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 
 from dds import errors
 from dds.audit import Actor
@@ -11,6 +12,7 @@ from dds.authentication import api_token_encode
 
 from . import oidc, selectors
 from .models import ApiKey, AuthenticationService, SoftwareAgent, User, UserIdentity, new_key
+from .signals import user_merged
 
 CLIENT_AGENT_NAME = "DukeDSClient"
 
@@ -137,6 +139,29 @@ def client_keys_issue(*, user, agent_name=CLIENT_AGENT_NAME):
 
 
 @transaction.atomic
+def user_merge(*, actor, user, into):
+    """Merge `user` into `into`, two accounts of one person: `into` gets `user`'s identities, software agents, key
+    (when it has none of its own; else `user`'s stops working) and, through `user_merged`, what other apps hold for
+    `user` (project and system roles); `user` is disabled. All in one transaction."""
+    if user.pk == into.pk:
+        raise ValidationError("an account cannot be merged into itself")
+    list(User.objects.select_for_update().filter(pk__in=[user.pk, into.pk]).order_by("pk"))
+    UserIdentity.objects.filter(user=user).update(user=into)
+    SoftwareAgent.objects.filter(created_by=user).update(created_by=into)
+    if ApiKey.objects.filter(user=into).exists():
+        ApiKey.objects.filter(user=user).delete()
+    else:
+        ApiKey.objects.filter(user=user).update(user=into)
+    user_merged.send(sender=User, actor=actor, user=user, into=into)
+    user.is_active = False
+    user.stamp_updated(actor)
+    user.save()
+    into.stamp_updated(actor)
+    into.save()
+    return into
+
+
+@transaction.atomic
 def authentication_service_make_default(*, service):
     AuthenticationService.objects.filter(is_default=True).exclude(pk=service.pk).update(is_default=False)
     service.is_default = True
@@ -149,20 +174,50 @@ def _claim(claims, name):
     return value.strip() if isinstance(value, str) else None
 
 
+def _email_verified(claims):
+    # Some providers send the boolean as a string.
+    return claims.get("email_verified") in (True, "true")
+
+
 def _profile(service, claims):
     """The user fields the claims give; a claim the issuer did not send leaves its field as it is, and so does an
-    email the issuer says it has not verified (clients find people by email)."""
+    email the issuer does not say it has verified (clients and invitations find people by email)."""
     profile = {
         "first_name": _claim(claims, service.first_name_claim),
         "last_name": _claim(claims, service.last_name_claim),
         "full_name": _claim(claims, service.full_name_claim),
-        "email": _claim(claims, service.email_claim) if claims.get("email_verified") is not False else None,
+        "email": _claim(claims, service.email_claim) if _email_verified(claims) else None,
     }
     return {field: value for field, value in profile.items() if value is not None}
 
 
-def _refused(reason):
-    return errors.InvalidAccessToken(suggestion=f"DDS cannot sign this person in: {reason}")
+def claimed_username(service, claims):
+    """The username the provider gives the person: its username claim, or the subject."""
+    return _claim(claims, service.username_claim) or claims["sub"]
+
+
+def _linkable(user, service):
+    """Whether a first sign-in at `service` may link to `user`, the account of the username the provider gave: only
+    an account an operator made for a person of that provider (naming it, or naming none while it is the default
+    provider), never a staff or superuser account, never an account an identity reaches already."""
+    if user.is_staff or user.is_superuser or user.identities.exists():
+        return False
+    if user.authentication_service_id is not None:
+        return user.authentication_service_id == service.id
+    default = selectors.default_signin_service()
+    return default is not None and default.id == service.id
+
+
+def _distinct_username(username, service):
+    """A username for a new account whose username is another's: it names the provider (`ann@partner-institute`),
+    numbered when that is taken too."""
+    suffix = "@" + (slugify(service.name) or str(service.service_id))
+    base = username[: User._meta.get_field("username").max_length - len(suffix) - 4] + suffix
+    candidate, number = base, 1
+    while User.objects.filter(username=candidate).exists():
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
 
 
 def _signed_in_user(service, claims):
@@ -172,19 +227,15 @@ def _signed_in_user(service, claims):
     if identity is not None:
         user = identity.user
     else:
-        username = _claim(claims, service.username_claim) or uid
+        username = claimed_username(service, claims)
         user = User.objects.filter(username=username).first()
         if user is None:
             user = user_create(username=username, **profile)
-        elif user.is_staff or user.is_superuser:
-            # An operator's account is linked to a provider by an operator (a user identity in the admin), never
-            # by a name an identity provider chose.
-            raise _refused(f"the username {username!r} belongs to an operator's account")
-        elif user.identities.filter(authentication_service=service).exists():
-            raise _refused(f"the username {username!r} belongs to another person of this identity provider")
+        elif not _linkable(user, service):
+            user = user_create(username=_distinct_username(username, service), **profile)
         UserIdentity.objects.create(user=user, authentication_service=service, uid=uid)
     if not user.is_active:
-        raise _refused("this account is disabled")
+        raise errors.SignInRefused("this account is disabled: ask the operators of DDS to enable it")
     for field, value in profile.items():
         setattr(user, field, value)
     user.last_login = timezone.now()
@@ -193,20 +244,30 @@ def _signed_in_user(service, claims):
     return user
 
 
+_SIGN_IN_ATTEMPTS = 10
+
+
+def _username_taken(error):
+    return any(item.code == "unique" for item in getattr(error, "error_dict", {}).get("username", []))
+
+
 @transaction.atomic
 def user_sign_in(*, service, claims):
-    """The user of the person `claims` describe at `service`: made at the first sign-in (or linked to the user of the
-    same username an operator made), names and email updated at every one, `last_login` now."""
-    try:
+    """The user the identity (`service`, `sub`) reaches: at a first sign-in a new user, or the user an operator made
+    for this provider's person of that username (see `_linkable`); names and verified email updated at every
+    sign-in, `last_login` now. An account is never reached through a username alone."""
+    for _ in range(_SIGN_IN_ATTEMPTS):
         try:
             with transaction.atomic():
                 return _signed_in_user(service, claims)
         except IntegrityError:
-            # A first sign-in of the same person at the same moment made the user or the identity: use theirs.
-            with transaction.atomic():
-                return _signed_in_user(service, claims)
-    except ValidationError as error:
-        raise _refused("; ".join(error.messages)) from None
+            # Another first sign-in at the same moment took the username or made the identity: look again.
+            continue
+        except ValidationError as error:
+            if _username_taken(error):
+                continue  # as above, seen before the insert
+            raise errors.SignInRefused("; ".join(error.messages)) from None
+    raise errors.ServiceUnavailable(suggestion="many people are signing in at this moment: please try again")
 
 
 def api_token_from_access_token(*, access_token, authentication_service_id=None):

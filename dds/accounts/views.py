@@ -84,8 +84,10 @@ class UserApiTokenView(PublicView):
         errors=(400, 401, 503),
         e400="`no access_token`",
         e401=(
-            "`invalid access_token`: the issuer did not give it, it has expired, or it is not for this service; "
-            "suggestion `authentication service not registered` for an unknown `authentication_service_id`"
+            "`invalid access_token`: not an access token at all, the issuer did not give it, it has expired, or it "
+            "was issued to another application (suggestion `the access token was issued to another application, "
+            "not to DDS`); suggestion `authentication service not registered` for an unknown "
+            "`authentication_service_id`; `DDS cannot sign this person in: …` for a disabled account"
         ),
         e503="`identity provider communication failure`: the issuer cannot be reached",
     )

@@ -42,9 +42,9 @@ def other_identity_provider(tmp_path_factory):
     provider.stop()
 
 
-def openid_service_for(provider, **fields):
+def openid_service_for(provider, name="Example University", **fields):
     service = AuthenticationService(
-        name="Example University",
+        name=name,
         base_uri=provider.issuer,
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,

@@ -68,3 +68,24 @@ def test_it_makes_a_service_the_default(operator, openid_service):
     assert response.status_code == 200
     assert "Example University is now the default." in [str(m) for m in response.context["messages"]]
     assert list(AuthenticationService.objects.filter(is_default=True)) == [openid_service]
+
+
+def test_it_shows_the_redirect_uri_to_register_and_only_the_fields_an_issuer_uses(operator, settings, openid_service):
+    settings.SIGNIN_BASE_URL = "https://dds.example.edu"
+
+    page = operator.get(f"{CHANGELIST}{openid_service.pk}/change/").content.decode()
+    adding = operator.get(ADD).content.decode()
+
+    for html in (page, adding):
+        assert "Register DDS at the provider with the redirect URI https://dds.example.edu/login/callback" in html
+        assert 'name="client_id"' in html and 'name="email_claim"' in html
+        assert 'name="login_initiation_url"' not in html and 'name="login_response_type"' not in html
+
+
+def test_it_shows_the_local_service_only_what_clients_are_shown(operator):
+    local = AuthenticationService.objects.get(kind="local")
+
+    page = operator.get(f"{CHANGELIST}{local.pk}/change/").content.decode()
+
+    assert 'name="login_initiation_url"' in page
+    assert 'name="client_id"' not in page and "redirect URI" not in page

@@ -9,7 +9,8 @@ from django.test import Client
 
 from dds.accounts.models import ApiKey, AuthenticationService, User
 
-from ..identity_provider import REDIRECT_URI, free_port
+from ..identity_provider import REDIRECT_URI, IdentityProvider, free_port
+from .conftest import openid_service_for
 
 BASE_URL = REDIRECT_URI.removesuffix("/login/callback")
 
@@ -23,7 +24,9 @@ def browser(settings, openid_service):
 
 @pytest.fixture
 def jane(identity_provider):
-    identity_provider.set_account("jdoe", name="Jane Doe", given_name="Jane", family_name="Doe", email="jane@x.edu")
+    identity_provider.set_account(
+        "jdoe", name="Jane Doe", given_name="Jane", family_name="Doe", email="jane@x.edu", email_verified=True
+    )
     return "jdoe"
 
 
@@ -92,26 +95,63 @@ def test_it_signs_out(browser, identity_provider, jane):
     assert browser.get("/login").status_code == 302  # to the issuer again
 
 
+def failure_on(page):
+    html = page.content.decode()
+    assert "access_token" not in html and "Traceback" not in html
+    return re.search(r'<p id="reason">(.*?)</p>', html, re.S)[1]
+
+
 def test_it_refuses_a_callback_this_browser_did_not_start(browser, identity_provider, jane):
     other_browser = Client()
     start = browser.get("/login")
     callback = urlsplit(identity_provider.approve(start["Location"], jane))
 
     response = other_browser.get(callback.path, parse_qs(callback.query))
+    finished = browser.get(callback.path, parse_qs(callback.query))
+    replayed = browser.get(callback.path, parse_qs(callback.query))
 
-    assert response.status_code == 401
-    assert "this sign-in was not started by this browser" in response.content.decode()
-    assert not User.objects.filter(username="jdoe").exists()
+    not_started = "This sign-in was not started in this browser, or it is over already. Please sign in again."
+    assert response.status_code == 400
+    assert failure_on(response) == not_started
+    assert finished.status_code == 302
+    assert replayed.status_code == 400
+    assert failure_on(replayed) == not_started
 
 
-def test_it_shows_what_the_issuer_answered_when_a_person_declines(browser):
+def test_it_says_so_when_a_person_cancels_at_the_provider(browser, identity_provider, jane):
+    start = browser.get("/login")
+    callback = urlsplit(identity_provider.approve(start["Location"], jane, cancel=True))
+
+    response = browser.get(callback.path, parse_qs(callback.query))
+
+    assert response.status_code == 403
+    assert failure_on(response) == (
+        "You did not sign in at Example University: it was cancelled, or Example University refused it."
+    )
+
+
+def test_it_says_so_when_the_provider_does_not_confirm_the_sign_in(browser):
     start = browser.get("/login")
     state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
 
-    response = browser.get("/login/callback", {"state": state, "error": "access_denied"})
+    response = browser.get("/login/callback", {"state": state, "code": "a-code-the-provider-never-gave"})
 
-    assert response.status_code == 401
-    assert "the identity provider answered: access_denied" in response.content.decode()
+    assert response.status_code == 400
+    assert failure_on(response) == "Example University did not confirm that you signed in. Please sign in again."
+
+
+def test_it_refuses_a_disabled_account(browser, identity_provider, jane):
+    sign_in(browser, identity_provider, jane)
+    browser.post("/logout")
+    User.objects.filter(username="jdoe").update(is_active=False)
+
+    response = sign_in(browser, identity_provider, jane)
+
+    assert response.status_code == 403
+    assert failure_on(response) == (
+        "Example University knows you, but DDS cannot sign you in: this account is disabled: ask the operators of DDS "
+        "to enable it."
+    )
 
 
 def test_it_needs_a_signed_in_person_and_a_form_token_to_make_keys(browser, identity_provider, jane):
@@ -124,17 +164,110 @@ def test_it_needs_a_signed_in_person_and_a_form_token_to_make_keys(browser, iden
     assert not ApiKey.objects.exists()
 
 
+def test_the_keys_page_is_never_cached(browser, identity_provider, jane):
+    sign_in(browser, identity_provider, jane)
+    browser.post("/login/keys")
+
+    page = browser.get("/login")
+
+    assert config_on(page) is not None
+    assert "no-store" in page["Cache-Control"]
+
+
 def test_it_answers_503_when_the_issuer_is_down(browser, openid_service):
     AuthenticationService.objects.filter(pk=openid_service.pk).update(base_uri=f"http://127.0.0.1:{free_port()}")
 
     response = browser.get("/login")
 
     assert response.status_code == 503
-    assert "identity provider communication failure" in response.content.decode()
+    assert failure_on(response) == "Example University cannot be reached just now. Please try again in a few minutes."
+
+
+def test_it_answers_503_when_the_issuer_went_down_after_its_discovery_was_cached(settings, db, tmp_path):
+    settings.SIGNIN_BASE_URL = BASE_URL
+    provider = IdentityProvider(tmp_path)
+    try:
+        openid_service_for(provider)
+        browser = Client()
+        assert browser.get("/login").status_code == 302  # the discovery document is cached now
+    finally:
+        provider.stop()
+
+    response = browser.get("/login")
+
+    assert response.status_code == 503
+    assert failure_on(response) == "Example University cannot be reached just now. Please try again in a few minutes."
 
 
 def test_it_says_when_no_issuer_is_configured(settings, db):
     response = Client().get("/login")
 
-    assert response.status_code == 401
-    assert "no identity provider is configured here" in response.content.decode()
+    assert response.status_code == 503
+    assert failure_on(response) == (
+        "Signing in is not set up on this DDS yet: its operators have not connected an identity provider."
+    )
+
+
+@pytest.fixture
+def partner(openid_service, other_identity_provider):
+    return openid_service_for(other_identity_provider, name="Partner Institute")
+
+
+def buttons_on(page):
+    return re.findall(
+        r'<button type="submit" name="provider" value="([^"]+)"[^>]*>([^<]+)</button>', page.content.decode()
+    )
+
+
+def test_it_lists_the_providers_and_remembers_the_one_used_last(
+    browser, openid_service, other_identity_provider, partner
+):
+    other_identity_provider.set_account("ann", name="Ann Other")
+
+    listed = browser.get("/login")
+    chosen = browser.get("/login", {"provider": str(partner.service_id)})
+    callback = urlsplit(other_identity_provider.approve(chosen["Location"], "ann"))
+    signed_in = browser.get(callback.path, parse_qs(callback.query))
+    browser.post("/logout")
+    listed_again = browser.get("/login")
+
+    assert listed.status_code == 200
+    assert buttons_on(listed) == [
+        (str(openid_service.service_id), "Example University"),
+        (str(partner.service_id), "Partner Institute"),
+    ]
+    assert chosen.status_code == 302
+    assert chosen["Location"].startswith(f"{other_identity_provider.issuer}/auth?")
+    assert signed_in.status_code == 302
+    assert User.objects.get(identities__authentication_service=partner).username == "ann"
+    assert signed_in.cookies["dds_provider"].value == str(partner.service_id)
+    assert buttons_on(listed_again)[0] == (str(partner.service_id), "Partner Institute")
+    assert "(used last time)" in listed_again.content.decode()
+
+
+@pytest.mark.parametrize("provider", ["6e1d9c3b-4a7f-4e2d-9b8c-5f0a3e7d1c91", "not-an-id", ""])
+def test_it_refuses_a_provider_it_does_not_have(browser, partner, provider):
+    response = browser.get("/login", {"provider": provider})
+
+    assert response.status_code == 400
+    assert failure_on(response) == "There is no such identity provider here. Choose yours on the sign-in page."
+
+
+def test_it_tells_a_person_whose_username_is_taken_the_one_they_got(
+    browser, identity_provider, other_identity_provider, partner, make_user
+):
+    make_user("ann")
+    other_identity_provider.set_account("ann", name="Ann Other")
+
+    chosen = browser.get("/login", {"provider": str(partner.service_id)})
+    callback = urlsplit(other_identity_provider.approve(chosen["Location"], "ann"))
+    browser.get(callback.path, parse_qs(callback.query))
+    page = browser.get("/login").content.decode()
+
+    assert (
+        re.search(r'<p id="username">(.*?)</p>', page, re.S)[1].split()
+        == (
+            "Your DDS username is <strong>ann@partner-institute</strong>. The username “ann” is another account's "
+            "here, so yours names your identity provider."
+        ).split()
+    )

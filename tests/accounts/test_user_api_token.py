@@ -9,7 +9,7 @@ from django.conf import settings
 
 from dds.accounts.models import AuthenticationService, User, UserIdentity
 
-from ..identity_provider import free_port
+from ..identity_provider import SURVEY_CLIENT, free_port
 from .conftest import openid_service_for
 
 URL = "/api/v1/user/api_token"
@@ -28,13 +28,14 @@ INVALID_ACCESS_TOKEN = {
     "suggestion": "token not properly signed",
 }
 EXPIRED_ACCESS_TOKEN = {**INVALID_ACCESS_TOKEN, "suggestion": "the access token has expired: sign in again"}
+NOT_FOR_DDS = "the access token was issued to another application, not to DDS"
 NOT_REGISTERED = {**INVALID_ACCESS_TOKEN, "suggestion": "authentication service not registered"}
 
 
 @pytest.fixture
 def jane(identity_provider):
     identity_provider.set_account(
-        "jdoe", name="Jane Doe", given_name="Jane", family_name="Doe", email="jane.doe@example.edu"
+        "jdoe", name="Jane Doe", given_name="Jane", family_name="Doe", email="jane.doe@example.edu", email_verified=True
     )
     return "jdoe"
 
@@ -98,7 +99,7 @@ def test_it_updates_names_and_email_when_the_person_returns(anonymous, identity_
     first = mint(anonymous, openid_service, identity_provider.sign_in(jane)["access_token"])
     user_id = User.objects.get(username="jdoe").id
     identity_provider.set_account(
-        "jdoe", name="Jane Roe", given_name="Jane", family_name="Roe", email="jane.roe@example.edu"
+        "jdoe", name="Jane Roe", given_name="Jane", family_name="Roe", email="jane.roe@example.edu", email_verified=True
     )
 
     again = mint(anonymous, openid_service, identity_provider.sign_in(jane)["access_token"])
@@ -108,6 +109,22 @@ def test_it_updates_names_and_email_when_the_person_returns(anonymous, identity_
     assert user.id == user_id
     assert (user.full_name, user.last_name, user.email) == ("Jane Roe", "Roe", "jane.roe@example.edu")
     assert UserIdentity.objects.count() == 1
+
+
+@pytest.mark.parametrize("verified", [None, False, "yes"], ids=["absent", "false", "not-a-boolean"])
+def test_it_takes_no_email_the_issuer_has_not_verified(anonymous, identity_provider, openid_service, bob, verified):
+    claims = {"name": "Mallory", "email": "bob@example.org"}
+    if verified is not None:
+        claims["email_verified"] = verified
+    identity_provider.set_account("mallory", **claims)
+
+    response = mint(anonymous, openid_service, identity_provider.sign_in("mallory")["access_token"])
+
+    assert response.status_code == 200
+    assert User.objects.get(username="mallory").email == ""
+    anonymous.credentials(HTTP_AUTHORIZATION=response.json()["api_token"])
+    found = anonymous.get("/api/v1/users", {"email": "bob@example.org"}).json()["results"]
+    assert [user["username"] for user in found] == ["bob"]
 
 
 def test_it_keeps_the_email_when_the_issuer_has_not_verified_a_new_one(
@@ -133,6 +150,43 @@ def test_it_checks_a_jwt_access_token_against_the_issuers_keys(anonymous, identi
     assert User.objects.get(username="jdoe").email == "jane.doe@example.edu"
 
 
+def test_it_refuses_an_opaque_token_issued_to_another_application(anonymous, identity_provider, openid_service, jane):
+    survey_token = identity_provider.sign_in(jane, client=SURVEY_CLIENT)["access_token"]
+
+    response = mint(anonymous, openid_service, survey_token)
+
+    assert response.status_code == 401
+    assert response.json() == {**INVALID_ACCESS_TOKEN, "suggestion": NOT_FOR_DDS}
+    assert not User.objects.filter(username="jdoe").exists()
+
+
+def test_it_refuses_another_applications_jwt_whose_audience_is_the_dds_client(
+    anonymous, identity_provider, openid_service, jane
+):
+    """Without an audience of its own, DDS's client id is the audience: a token issued to another client for it
+    (a provider's audience mapper) is that client's, not DDS's."""
+    ours = identity_provider.sign_in(jane, resource="urn:client:dds")["access_token"]
+    theirs = identity_provider.sign_in(jane, resource="urn:client:dds", client=SURVEY_CLIENT)["access_token"]
+    assert jwt.decode(theirs, options={"verify_signature": False})["aud"] == "dds"
+
+    refused = mint(anonymous, openid_service, theirs)
+    taken = mint(anonymous, openid_service, ours)
+
+    assert refused.status_code == 401
+    assert refused.json() == {**INVALID_ACCESS_TOKEN, "suggestion": NOT_FOR_DDS}
+    assert taken.status_code == 200, taken.json()
+
+
+def test_it_takes_another_applications_jwt_issued_for_dds_audience(anonymous, identity_provider, db, jane):
+    """A token for the DDS API (its audience), which a web tool asked for: the audience shows it is for DDS."""
+    service = openid_service_for(identity_provider, audience=AUDIENCE)
+    access_token = identity_provider.sign_in(jane, resource=AUDIENCE, client=SURVEY_CLIENT)["access_token"]
+
+    response = mint(anonymous, service, access_token)
+
+    assert response.status_code == 200, response.json()
+
+
 def test_it_refuses_a_jwt_meant_for_another_audience(anonymous, identity_provider, openid_service, jane):
     access_token = identity_provider.sign_in(jane, resource="https://elsewhere.example.org")["access_token"]
 
@@ -156,16 +210,16 @@ def test_it_links_the_user_an_operator_made_with_the_same_username(
 
 
 def test_it_never_links_an_operators_account_by_username(anonymous, identity_provider, openid_service, jane):
-    User.objects.create(username="jdoe", is_staff=True)
+    operator = User.objects.create(username="jdoe", is_staff=True, email="ops@example.org")
 
     response = mint(anonymous, openid_service, identity_provider.sign_in(jane)["access_token"])
 
-    assert response.status_code == 401
-    assert response.json() == {
-        **INVALID_ACCESS_TOKEN,
-        "suggestion": "DDS cannot sign this person in: the username 'jdoe' belongs to an operator's account",
-    }
-    assert not UserIdentity.objects.exists()
+    assert response.status_code == 200
+    identity = UserIdentity.objects.select_related("user").get()
+    assert identity.user.username == "jdoe@example-university"
+    assert identity.user_id != operator.id
+    operator.refresh_from_db()
+    assert (operator.email, operator.identities.count()) == ("ops@example.org", 0)
 
 
 def test_it_uses_the_default_provider_without_a_service_id(anonymous, identity_provider, openid_service, jane):
@@ -176,6 +230,23 @@ def test_it_uses_the_default_provider_without_a_service_id(anonymous, identity_p
 
     assert response.status_code == 200
     assert User.objects.filter(username="jdoe").exists()
+
+
+@pytest.mark.parametrize(
+    "access_token", ["jäne-token-ü", "token\r\nX-Injected: 1", "token\nmore", "tök€n", "a b"], ids=repr
+)
+def test_it_refuses_a_token_no_issuer_could_have_given_without_asking_one(anonymous, db, access_token):
+    down = AuthenticationService.objects.create(
+        name="Down", base_uri=f"http://127.0.0.1:{free_port()}", client_id="dds", client_secret="x"
+    )
+
+    response = mint(anonymous, down, access_token)
+
+    assert response.status_code == 401  # not the 503 of an issuer asked and not answering
+    assert response.json() == {
+        **INVALID_ACCESS_TOKEN,
+        "suggestion": "an access token holds only letters, digits and -._~+/=",
+    }
 
 
 def test_it_refuses_a_token_the_issuer_never_gave(anonymous, openid_service):

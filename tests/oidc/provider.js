@@ -2,12 +2,14 @@
 //
 //   node provider.js PORT CLIENT_ID CLIENT_SECRET ACCOUNTS_FILE
 //
-// Serves http://127.0.0.1:PORT with a fresh signing key and one client, whose redirect URI is
+// Serves http://127.0.0.1:PORT with a fresh signing key and two clients: CLIENT_ID (DDS) and `survey` (secret
+// `survey-secret`, another application of the same institution), whose redirect URI is
 // http://127.0.0.1:<any port>/login/callback (a native client's loopback redirect, RFC 8252 §7.3). People sign in
 // through the package's own login form (its development interactions: any login, which becomes the account id);
 // their claims come from ACCOUNTS_FILE, a JSON object {login: {name, given_name, family_name, email,
 // email_verified}} read again on every sign-in. An authorization request with `resource=<url>` gets a JWT access
-// token for that audience; without one, an opaque access token for the userinfo endpoint. PUT /-/clock with a
+// token for that audience (`urn:client:<id>`: for the audience <id>); without one, an opaque access token for the userinfo endpoint, which a client's
+// credentials can introspect (RFC 7662: active, sub, client_id). PUT /-/clock with a
 // number of seconds shifts the provider's clock, so that a test
 // can be issued a token that has already expired.
 import { generateKeyPairSync } from 'node:crypto';
@@ -30,15 +32,17 @@ function accountClaims(id) {
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
+const client = (id, secret) => ({
+  client_id: id,
+  client_secret: secret,
+  application_type: 'native',
+  redirect_uris: ['http://127.0.0.1/login/callback'],
+  grant_types: ['authorization_code'],
+  response_types: ['code'],
+});
+
 const provider = new Provider(issuer, {
-  clients: [{
-    client_id: clientId,
-    client_secret: clientSecret,
-    application_type: 'native',
-    redirect_uris: ['http://127.0.0.1/login/callback'],
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-  }],
+  clients: [client(clientId, clientSecret), client('survey', 'survey-secret')],
   jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: `key-${port}`, use: 'sig', alg: 'RS256' }] },
   cookies: { keys: [`cookie-key-${port}`] },
   claims: {
@@ -53,12 +57,14 @@ const provider = new Provider(issuer, {
   },
   features: {
     devInteractions: { enabled: true },
+    introspection: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => undefined,
       useGrantedResource: () => true,
       getResourceServerInfo: (ctx, resource) => ({
-        audience: resource,
+        // `urn:client:<id>`: a token whose audience is that client's id, as an audience mapper of Keycloak gives.
+        audience: resource.startsWith('urn:client:') ? resource.slice('urn:client:'.length) : resource,
         scope: 'profile email',
         accessTokenFormat: 'jwt',
         accessTokenTTL: 3600,
