@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_local_users_service'),
+        ('accounts', '0004_user_authentication_service'),
     ]
 
     operations = [
