@@ -1,7 +1,8 @@
 import uuid
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 from dds.audit import Audited
 
@@ -32,9 +33,20 @@ class Container(Audited):
     )
 
     class Meta:
+        # Each listing's order, so that a page is read from its index rather than sorted out of the whole project:
+        # children of a folder or of the top level, the whole tree (name_contains), the project's files (by the
+        # last update). Names are also searched through a trigram index on PostgreSQL (migration 0004).
         indexes = [
-            models.Index(fields=["project", "parent", "is_deleted", "-created_on"]),
-            models.Index(fields=["project", "kind", "is_deleted"]),
+            models.Index(fields=["project", "parent", "is_deleted", "-created_on", "id"], name="container_children"),
+            models.Index(fields=["project", "is_deleted", "-created_on", "id"], name="container_tree"),
+            models.Index(
+                F("project"),
+                F("kind"),
+                F("is_deleted"),
+                Coalesce("last_updated_on", "created_on").desc(),
+                F("id"),
+                name="container_files_by_update",
+            ),
         ]
 
     def __str__(self):

@@ -1,15 +1,43 @@
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
+from dds.locks import project_lock, row_lock
 from dds.names import path_name_check
 from uploads.models import Upload
 
 from . import selectors
 from .models import Container, FileVersion
+
+# Folders nest at most this deep, so that an item's `ancestors` (listed with every item of a page) stay bounded.
+MAX_FOLDER_DEPTH = 255
+_LEVEL = 37  # the characters of one folder in a `path`: its UUID and a "/"
+
+_FOLDERS = Container.objects.filter(kind=Container.Kind.FOLDER)
+
+
+def _node_lock(node, model_name=None):
+    """The rule of a folder's or file's writes (docs/api/concurrency.md): its project's row, then its own, each
+    refused once deleted with the 404 of `model_name` (the node's model unless the route names another); the node as
+    committed now."""
+    model_name = model_name or ("Folder" if node.is_folder else "DataFile")
+    project_lock(node.project_id, model_name)
+    return row_lock(Container.objects.filter(kind=node.kind), model_name, node.pk)
+
+
+def _version_lock(version):
+    """A version's writes: its file's locks, then its own row; (file, version) as committed now."""
+    file = _node_lock(version.file, "FileVersion")
+    return file, row_lock(FileVersion.objects.filter(file=file), "FileVersion", version.pk)
+
+
+def _parent_lock(project, parent):
+    """Where something is made or moved to: the project's row, then the folder's (None: the project's top level)."""
+    project_lock(project.pk)
+    return row_lock(_FOLDERS, "Folder", parent.pk) if parent is not None else None
 
 
 def _check_upload(upload, *, file=None):
@@ -54,9 +82,19 @@ def _delete(actor, nodes, *, purge=True):
         upload_purge_request(upload_ids=upload_ids)
 
 
+def _check_depth(parent, levels=1):
+    """`levels` of folders (a folder, or one with its deepest subtree) fit under `parent`."""
+    depth = (len(parent.ancestor_ids) + 1 if parent else 0) + levels
+    if depth > MAX_FOLDER_DEPTH:
+        message = f"is too deep (folders nest at most {MAX_FOLDER_DEPTH} levels)"
+        raise errors.ValidationFailed(errors=[("parent", message)])
+
+
 @transaction.atomic
 def folder_create(*, actor, project, parent, name):
     path_name_check(name)
+    parent = _parent_lock(project, parent)
+    _check_depth(parent)
     folder = Container(
         kind=Container.Kind.FOLDER,
         project=project,
@@ -92,6 +130,7 @@ def _move_to_trash(node):
 @transaction.atomic
 def folder_delete(*, actor, folder):
     """Delete a folder and its whole subtree at once: no listing ever shows a descendant of a deleted folder."""
+    folder = _node_lock(folder)
     subtree = Container.objects.filter(project=folder.project_id).filter(
         Q(pk=folder.pk) | Q(path__startswith=folder.subtree_path), is_deleted=False
     )
@@ -112,12 +151,19 @@ def container_move(*, actor, node, project, parent):
     """Move a folder or file under `parent` (a folder, or None for the project's top level)."""
     if project.pk != node.project_id:
         raise errors.ValidationFailed.field("project_id", "Cannot change project_id.")
+    node = _node_lock(node)
+    if parent is not None:
+        parent = row_lock(_FOLDERS, "Folder", parent.pk)
     if node.is_folder and parent is not None:
         if parent.pk == node.pk:
             raise errors.ValidationFailed(errors=[("parent", "cannot be itself"), ("parent_id", "cannot be itself")])
         if parent.path.startswith(node.subtree_path):
             message = "cannot be a child folder"
             raise errors.ValidationFailed(errors=[("parent", message), ("parent_id", message)])
+    if node.is_folder:
+        below = Container.objects.filter(project=node.project_id, path__startswith=node.subtree_path, kind=node.kind)
+        deepest = below.aggregate(longest=Max(Length("path")))["longest"]
+        _check_depth(parent, 1 + ((deepest - len(node.path)) // _LEVEL if deepest else 0))
     old_subtree = node.subtree_path
     node.parent = parent
     node.path = parent.subtree_path if parent else ""
@@ -131,6 +177,7 @@ def container_move(*, actor, node, project, parent):
 @transaction.atomic
 def container_rename(*, actor, node, name):
     path_name_check(name)
+    node = _node_lock(node)
     node.name = name
     node.stamp_updated(actor)
     node.save()
@@ -175,6 +222,7 @@ def file_create(*, actor, project, parent, upload, label=None):
     """The file and its first version: the file is inserted naming the version inserted after it (foreign keys are
     checked at the commit), and the version's insert needs no savepoint, since a new file's first version can break
     no constraint but `one_file_per_upload`, which holds against a concurrent request that passed `_check_upload`."""
+    parent = _parent_lock(project, parent)
     _check_upload(upload)
     path_name_check(upload.name)
     file = Container(
@@ -205,7 +253,8 @@ def file_update(*, actor, file, upload=None, label=_UNCHANGED):
     """A different upload appends a version (keeping the label unless one is given); a label alone relabels.
 
     The file is returned with what its serializer reads but the hashes (`selectors.with_hashes` adds them)."""
-    file = selectors.containers().prefetch_related(None).select_for_update(of=("self",)).get(pk=file.pk)
+    _node_lock(file)
+    file = selectors.containers().prefetch_related(None).get(pk=file.pk)
     current = file.current_version
     if upload is not None and upload.pk != current.upload_id:
         _check_upload(upload, file=file)
@@ -221,12 +270,14 @@ def file_update(*, actor, file, upload=None, label=_UNCHANGED):
 
 @transaction.atomic
 def file_delete(*, actor, file):
+    file = _node_lock(file)
     _delete(actor, Container.objects.filter(pk=file.pk))
     _move_to_trash(file)
 
 
 @transaction.atomic
 def file_version_update(*, actor, version, label):
+    _, version = _version_lock(version)
     version.label = label
     version.stamp_updated(actor)
     version.save()
@@ -235,8 +286,8 @@ def file_version_update(*, actor, version, label):
 
 @transaction.atomic
 def file_version_delete(*, actor, version):
-    file = version.file
-    if file.current_version_id == version.pk and not file.is_deleted:
+    file, version = _version_lock(version)
+    if file.current_version_id == version.pk:
         raise errors.ValidationFailed.field("is_deleted", "The current file version cannot be deleted.")
     version.is_deleted = True
     version.stamp_deleted(actor)
@@ -247,10 +298,10 @@ def file_version_delete(*, actor, version):
 @transaction.atomic
 def file_version_promote(*, actor, version):
     """Make an earlier version current again, as a new version with the same upload and label."""
-    file = Container.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=version.file_id)
-    if file.current_version.upload_id == version.upload_id:
+    file, locked = _version_lock(version)
+    if file.current_version.upload_id == locked.upload_id:
         raise errors.ValidationFailed.field("upload_id", "match current file version.")
-    promoted = _add_version(actor, file, version.upload, version.label)
+    promoted = _add_version(actor, file, version.upload, locked.label)
     file.stamp_updated(actor)
     file.save()
     return promoted

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
+from dds.locks import project_lock_for
 from files.services import project_contents_delete
 from uploads.selectors import active_storage_providers
 from uploads.storage.base import backend_for
@@ -127,6 +128,7 @@ def project_storage_initialize(*, project_id, storage_provider_id):
 
 @transaction.atomic
 def project_update(*, actor, project, **changes):
+    project = project_lock_for(actor, project.pk, "update_project")
     if "slug" in changes:
         if changes["slug"]:
             _check_slug(changes["slug"], project)
@@ -147,6 +149,7 @@ def project_update(*, actor, project, **changes):
 def project_delete(*, actor, project):
     """Delete a project with all its folders, files and versions (their bytes are removed by jobs), and cancel its
     pending transfer."""
+    project = project_lock_for(actor, project.pk, "delete_project")
     project.is_deleted = True
     project.stamp_deleted(actor)
     project.save()
@@ -157,6 +160,7 @@ def project_delete(*, actor, project):
 @transaction.atomic
 def project_permission_set(*, actor, project, user, auth_role):
     """Give `user` exactly one role on `project`, replacing any other."""
+    project = project_lock_for(actor, project.pk, "manage_project_permissions")
     _require_another_manager_if_self(actor, project, user)
     permission, _ = ProjectPermission.objects.update_or_create(
         project=project, user=user, defaults={"auth_role": auth_role}
@@ -168,6 +172,7 @@ def project_permission_set(*, actor, project, user, auth_role):
 
 @transaction.atomic
 def project_permission_delete(*, actor, project, user):
+    project = project_lock_for(actor, project.pk, "manage_project_permissions")
     permission = ProjectPermission.objects.filter(project=project, user=user).first()
     if permission is None:
         raise errors.NotFound("ProjectPermission")

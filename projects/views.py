@@ -8,7 +8,7 @@ from dds import errors
 from dds.accounts.selectors import users
 from dds.lookups import get_or_404
 from dds.openapi import documented
-from dds.pagination import paged_response, results
+from dds.pagination import MAX_PER_PAGE, paged_response, results
 from dds.permissions import require_project_permission, require_system_admin
 from dds.validation import validated
 
@@ -109,14 +109,20 @@ class AuthRoleView(APIView):
 
 class ProjectPermissionListView(APIView):
     @documented(
-        summary="Every permission on a project",
+        summary="The permissions on a project, newest first (pages of 1,000 unless per_page says)",
         ok={200: ProjectPermissionSerializer(many=True)},
-        errors=(401, 403, 404),
+        errors=(400, 401, 403, 404),
+        paged=True,
     )
     def get(self, request, id):
         project = project_for(request, id, "view_project", live=True)
         permissions = selectors.project_permissions(project=project)
-        return Response(results(ProjectPermissionSerializer(permissions, many=True).data))
+        return paged_response(
+            request,
+            permissions,
+            lambda page: ProjectPermissionSerializer(page, many=True).data,
+            default_per_page=MAX_PER_PAGE,
+        )
 
 
 class ProjectPermissionView(APIView):

@@ -1,18 +1,17 @@
 """The provenance graph: the nodes and relations around a start node (`search`), or behind file versions
-(`origin`), read in a fixed number of queries.
+(`origin`), read in a number of queries bounded by the hops walked.
 
-`search` walks the adjacency table (`Edge`) with one recursive query that reads the start node's whole connected
-graph of live relations, then cuts it at `max_hops` in memory: a breadth-first walk gives each node its distance, and a
-relation is in the answer when one of its ends lies within `max_hops - 1` (the relations on some path of at most
-`max_hops` from the start, as the original's graph database matched them). The nodes are then read by id in chunks
-(`selectors.many_by_id`), so that no query carries more than `selectors.CHUNK` parameters.
+`search` walks the adjacency table (`Edge`) breadth first, one query per hop (per `selectors.CHUNK` nodes of the
+frontier): the nodes within `max_hops` of the start, and the relations with an end within `max_hops - 1` (the
+relations on some path of at most `max_hops` from the start, as the original's graph database matched them). Every
+walk is bounded: `max_hops` defaults to DEFAULT_HOPS and is held to MAX_HOPS, and the walk stops once it would hold
+more than MAX_NODES nodes or MAX_RELATIONS relations; the answer then says it was cut (`Graph.truncated`). The
+nodes are then read by id in chunks (`selectors.many_by_id`), so that no query carries more than `selectors.CHUNK`
+parameters.
 """
 
-import contextlib
 import dataclasses
-from collections import defaultdict
 
-from django.db import connection, transaction
 from django.db.models import Q
 
 from dds.lookups import parse_uuid
@@ -21,79 +20,67 @@ from files.models import FileVersion
 from . import selectors
 from .models import Activity, Edge, Relation
 
-# The start node's connected graph of live relations: the nodes reached through the edges, then those edges'
-# relations. (PostgreSQL is told to walk by index: before the table's statistics say how few edges a node has, it
-# would plan to scan every edge at each step.)
-_REACH = """
-WITH RECURSIVE reach(node) AS (
-    SELECT %s
-    UNION
-    SELECT e.neighbor FROM reach JOIN {edge} e ON e.node = reach.node
-)
-SELECT r.* FROM {relation} r WHERE r.id IN (SELECT e.relation_id FROM {edge} e JOIN reach ON e.node = reach.node)
-"""
-_PLANNER = ("enable_hashjoin", "enable_mergejoin")
+DEFAULT_HOPS = 10
+MAX_HOPS = 100
+MAX_NODES = 10_000
+MAX_RELATIONS = 20_000
 
 
 @dataclasses.dataclass
 class Graph:
-    """Nodes in the order found (`order`: ids), the activities and file versions by id, and the relations."""
+    """Nodes in the order found (`order`: ids), the activities and file versions by id, the relations, and whether
+    a limit cut the graph short of what was asked (`truncated`)."""
 
     order: list
     activities: dict
     versions: dict
     relations: list
+    truncated: bool = False
 
 
-@contextlib.contextmanager
-def _nested_loops():
-    """On PostgreSQL, joins by nested loops only (by index) for the duration, then the settings as they were."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        reads = ", ".join(f"current_setting('{name}')" for name in _PLANNER)
-        sets = ", ".join(f"set_config('{name}', 'off', true)" for name in _PLANNER)
-        cursor.execute(f"SELECT {reads}, {sets}")
-        before = cursor.fetchone()[: len(_PLANNER)]
-        yield
-        cursor.execute("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in _PLANNER), list(before))
+class _Walk:
+    """A breadth-first walk that holds at most MAX_NODES nodes and MAX_RELATIONS relations."""
 
+    def __init__(self, start_id):
+        self.nodes = {start_id: None}  # a dict keeps the order found
+        self.relation_ids = set()
+        self.frontier = [start_id]
+        self.cut = False
 
-def _connected(start_id):
-    """The live relations of the start node's connected graph, in one query."""
-    quote = connection.ops.quote_name
-    sql = _REACH.format(edge=quote(Edge._meta.db_table), relation=quote(Relation._meta.db_table))
-    start = Edge._meta.get_field("node").get_db_prep_value(start_id, connection)
-    with _nested_loops():
-        return list(Relation.objects.raw(sql, [start]))
+    def _add(self, neighbor, relation_id, found):
+        new_node, new_relation = neighbor not in self.nodes, relation_id not in self.relation_ids
+        if (new_node and len(self.nodes) >= MAX_NODES) or (new_relation and len(self.relation_ids) >= MAX_RELATIONS):
+            return False
+        self.relation_ids.add(relation_id)
+        if new_node:
+            self.nodes[neighbor] = None
+            found.append(neighbor)
+        return True
 
-
-def _adjacency(relations):
-    """`{node: [(neighbor, relation id), …]}`."""
-    adjacency = defaultdict(list)
-    for relation in relations:
-        adjacency[relation.entity_id].append((relation.other_id, relation.pk))
-        adjacency[relation.other_id].append((relation.entity_id, relation.pk))
-    return adjacency
-
-
-def _walk(start_id, adjacency, max_hops):
-    """Breadth first from the start: the nodes within `max_hops` (in the order found) and the relations touching
-    a node within `max_hops - 1`; everything reachable when `max_hops` is None."""
-    distance = {start_id: 0}
-    frontier, relation_ids = [start_id], set()
-    hops = 0
-    while frontier and (max_hops is None or hops < max_hops):
+    def hop(self):
+        """Read the frontier's relations and make the nodes they reach first the next frontier; False once a limit
+        stops the walk. Each query reads at most two edges per relation still allowed, plus one: enough to see
+        the limit passed."""
         found = []
-        for node in frontier:
-            for neighbor, relation in adjacency.get(node, ()):
-                relation_ids.add(relation)
-                if neighbor not in distance:
-                    distance[neighbor] = hops + 1
-                    found.append(neighbor)
-        frontier, hops = found, hops + 1
-    return list(distance), relation_ids
+        for chunk in selectors.chunks(self.frontier):
+            room = 2 * (MAX_RELATIONS - len(self.relation_ids)) + 1
+            edges = Edge.objects.filter(node__in=chunk).order_by().values_list("neighbor", "relation_id")[:room]
+            for neighbor, relation_id in edges:
+                if not self._add(neighbor, relation_id, found):
+                    self.cut = True
+                    return False
+        self.frontier = found
+        return True
+
+
+def _walk(start_id, hops):
+    """The nodes within `hops` of the start (in the order found), the relations touching a node within `hops - 1`,
+    and whether a node or relation limit cut the walk."""
+    walk = _Walk(start_id)
+    for _ in range(hops):
+        if not walk.frontier or not walk.hop():
+            break
+    return walk
 
 
 def of_relations(relations, order=(), *, activities=(), versions=()):
@@ -111,22 +98,25 @@ def of_relations(relations, order=(), *, activities=(), versions=()):
 
 
 def search(*, start, max_hops=None):
-    """The graph around `start` (an Activity or a FileVersion); `max_hops` below 1 means 1, as in the original."""
-    if max_hops is not None:
-        max_hops = max(max_hops, 1)
-    connected = _connected(start.pk)
-    order, relation_ids = _walk(start.pk, _adjacency(connected), max_hops)
-    relations = [relation for relation in connected if relation.pk in relation_ids]
+    """The graph around `start` (an Activity or a FileVersion) within `max_hops`: below 1 means 1, as in the
+    original; absent, DEFAULT_HOPS; above MAX_HOPS, MAX_HOPS. It is `truncated` where a node or relation limit
+    stopped the walk, or where the default or the cap stopped it with nodes left whose relations were not read."""
+    hops = DEFAULT_HOPS if max_hops is None else min(max(max_hops, 1), MAX_HOPS)
+    walk = _walk(start.pk, hops)
+    held_back = max_hops is None or max_hops > MAX_HOPS
+    relations = list(selectors.rows_by_id(Relation.objects.filter(is_deleted=False), walk.relation_ids).values())
     selectors.share_related(relations, *Relation.AUDIT_RELATED)
     relations.sort(key=lambda relation: relation.created_on)
-    if isinstance(start, FileVersion):
-        return of_relations(relations, order, versions=[start])
-    return of_relations(relations, order, activities=[start])
+    known = {"versions": [start]} if isinstance(start, FileVersion) else {"activities": [start]}
+    found = of_relations(relations, list(walk.nodes), **known)
+    found.truncated = walk.cut or (held_back and bool(walk.frontier))
+    return found
 
 
 def origin(*, file_version_ids):
     """Where file versions came from: each one, what it was derived from, its generating activities and everything
-    those used or generated. Ids that name no file version are left out."""
+    those used or generated, at most MAX_RELATIONS relations (`truncated` beyond). Ids that name no file version
+    are left out."""
     requested = list(dict.fromkeys(key for key in map(parse_uuid, file_version_ids) if key is not None))
     versions = selectors.many_by_id(FileVersion, requested)
     found = [pk for pk in requested if pk in versions]
@@ -136,7 +126,13 @@ def origin(*, file_version_ids):
         generating = live.filter(kind=Relation.Kind.WAS_GENERATED_BY, entity__in=chunk).values("activity_id")
         about = Q(kind__in=[Relation.Kind.WAS_GENERATED_BY, Relation.Kind.WAS_DERIVED_FROM], entity__in=chunk)
         contributing = Q(kind__in=[Relation.Kind.USED, Relation.Kind.WAS_GENERATED_BY], activity__in=generating)
-        relations.update((row.pk, row) for row in live.filter(about | contributing))
-    selectors.share_related(relations.values(), *Relation.AUDIT_RELATED)
-    ordered = sorted(relations.values(), key=lambda relation: relation.created_on)
-    return of_relations(ordered, found, versions=versions.values())
+        room = MAX_RELATIONS + 1 - len(relations)
+        relations.update((row.pk, row) for row in live.filter(about | contributing).order_by()[:room])
+        if len(relations) > MAX_RELATIONS:
+            break
+    truncated = len(relations) > MAX_RELATIONS
+    ordered = sorted(relations.values(), key=lambda relation: (relation.created_on, relation.pk))[:MAX_RELATIONS]
+    selectors.share_related(ordered, *Relation.AUDIT_RELATED)
+    graph = of_relations(ordered, found, versions=versions.values())
+    graph.truncated = truncated
+    return graph

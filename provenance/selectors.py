@@ -1,10 +1,10 @@
 """Reads of provenance, and what one caller may see of it (the original's policies)."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from dds import errors
 from dds.lookups import get_or_404
-from dds.permissions import is_system_admin, projects_visible_to
+from dds.permissions import is_system_admin, project_permissions, projects_visible_to
 from files.models import FileVersion
 from files.selectors import file_versions
 from uploads.models import Fingerprint
@@ -89,10 +89,11 @@ class Viewer:
     def activities(self, queryset):
         if self.is_admin:
             return queryset
-        joined = Relation.objects.filter(
-            is_deleted=False, activity__isnull=False, entity__file__project_id__in=self.project_ids
-        )
-        return queryset.filter(Q(created_by=self.user) | Q(pk__in=joined.values("activity_id")))
+        # Per activity, by the relation's index: a user may be in 10,000 projects, and the activities asked about
+        # are few (a page, a graph's), where every activity joined to a visible version may be many.
+        visible = projects_visible_to(self.user).values("pk")
+        joined = Relation.objects.filter(activity=OuterRef("pk"), is_deleted=False, entity__file__project__in=visible)
+        return queryset.filter(Q(created_by=self.user) | Exists(joined))
 
     def sees_activity(self, activity):
         return self.activities(Activity.objects.filter(pk=activity.pk)).exists()
@@ -121,10 +122,24 @@ def node_get(kind, pk):
     raise errors.UnsupportedKind(kind)
 
 
-def relations_of(node):
-    """The live relations at one hop from an activity or a file version, newest first."""
+def relations_of(node, *, viewer):
+    """The live relations at one hop from an activity or a file version that `viewer` may see, newest first."""
     if isinstance(node, FileVersion):
         joined = Q(entity=node) | Q(used_entity=node)
     else:
         joined = Q(activity=node)
-    return relations().filter(joined, is_deleted=False).order_by("-created_on", "id")
+    queryset = relations().filter(joined, is_deleted=False)
+    if not viewer.is_admin:
+        visible = projects_visible_to(viewer.user).values("pk")
+        queryset = queryset.filter(Q(entity__file__project__in=visible) | Q(used_entity__file__project__in=visible))
+    return queryset.order_by("-created_on", "id")
+
+
+def relation_removable_by(user, relation):
+    """Its creator may remove a relation, and so may whoever holds `update_project` (a project admin, a system
+    admin) on the project of its file version (either one, for a derivation): a project's admins keep what others
+    record about their versions in check."""
+    if relation.created_by_id == user.pk:
+        return True
+    ends = FileVersion.objects.filter(pk__in=[relation.entity_id, relation.used_entity_id]).select_related("file")
+    return any("update_project" in project_permissions(user, version.file.project_id) for version in ends)

@@ -1,18 +1,25 @@
 """Activities, relations and the provenance graph as the original serializes them; what a caller may not see of
 a node is only its `kind`, `id` and `is_deleted`."""
 
+import json
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import ISO_8601
+from rest_framework.utils.encoders import JSONEncoder
 
 from dds.audit_serializers import AuditSerializer
 from dds.fields import Timestamp
 from files.serializers import FileVersionSerializer, NodeReferenceSerializer, ReferenceSerializer
 
+from .graph import DEFAULT_HOPS, MAX_HOPS
 from .models import Activity, Relation
 
 ACTIVITY_KIND = "dds-activity"
 ACTIVITY_NAME_MAX_LENGTH = Activity._meta.get_field("name").max_length
+ACTIVITY_DESCRIPTION_MAX_LENGTH = 10_000
+# The most JSON one provenance search answers (its nodes and relationships); the rest is left out, `truncated`.
+MAX_GRAPH_BYTES = 8 * 1024 * 1024
 VERSION_KIND = "dds-file-version"
 LABELS = {ACTIVITY_KIND: "Activity", VERSION_KIND: "FileVersion"}
 # The original's graph relationship types.
@@ -95,6 +102,9 @@ class ProvenanceGraphSerializer(serializers.Serializer):
     """Documentation only: the answer of both provenance searches."""
 
     graph = GraphSerializer()
+    truncated = serializers.BooleanField(
+        help_text="true when a limit (hops, nodes, relations or the answer's size) left part of the graph out"
+    )
 
 
 class Nodes:
@@ -133,26 +143,47 @@ class Nodes:
         }
 
 
+class _Budget:
+    """What is left of MAX_GRAPH_BYTES of JSON; `take(item)` says whether the item still fits, and takes it."""
+
+    def __init__(self):
+        self.left = MAX_GRAPH_BYTES
+        self.exceeded = False
+
+    def take(self, item):
+        self.left -= len(json.dumps(item, cls=JSONEncoder, ensure_ascii=False).encode())
+        self.exceeded = self.left < 0
+        return not self.exceeded
+
+
 def graph_data(graph, nodes, *, sees_relation):
-    """The body of both provenance searches; `sees_relation(relation)` tells whose properties the caller may see."""
-    return {
-        "graph": {
-            "nodes": [
-                {"id": str(pk), "labels": [LABELS[nodes.kind(pk)]], "properties": nodes.properties(pk)}
-                for pk in graph.order
-            ],
-            "relationships": [
-                {
-                    "id": str(relation.pk),
-                    "type": TYPES[relation.kind],
-                    "start_node": str(relation.from_id),
-                    "end_node": str(relation.to_id),
-                    "properties": nodes.relation(relation) if sees_relation(relation) else None,
-                }
-                for relation in graph.relations
-            ],
+    """The body of both provenance searches; `sees_relation(relation)` tells whose properties the caller may see.
+
+    Nodes then relationships in order, as many as fit MAX_GRAPH_BYTES (a relationship only with both its ends);
+    `truncated` says that the walk or this limit left some out."""
+    budget = _Budget()
+    listed, node_items, relationship_items = set(), [], []
+    for pk in graph.order:
+        item = {"id": str(pk), "labels": [LABELS[nodes.kind(pk)]], "properties": nodes.properties(pk)}
+        if not budget.take(item):
+            break
+        listed.add(pk)
+        node_items.append(item)
+    for relation in graph.relations if not budget.exceeded else ():
+        if relation.from_id not in listed or relation.to_id not in listed:
+            continue
+        item = {
+            "id": str(relation.pk),
+            "type": TYPES[relation.kind],
+            "start_node": str(relation.from_id),
+            "end_node": str(relation.to_id),
+            "properties": nodes.relation(relation) if sees_relation(relation) else None,
         }
-    }
+        if not budget.take(item):
+            break
+        relationship_items.append(item)
+    truncated = graph.truncated or budget.exceeded
+    return {"graph": {"nodes": node_items, "relationships": relationship_items}, "truncated": truncated}
 
 
 _DATETIME_FORMATS = [ISO_8601, "%Y-%m-%d"]
@@ -176,7 +207,7 @@ class MomentField(serializers.DateTimeField):
 
 class ActivityCreateSerializer(serializers.Serializer):
     name = _text(max_length=ACTIVITY_NAME_MAX_LENGTH)
-    description = _text(required=False)
+    description = _text(required=False, max_length=ACTIVITY_DESCRIPTION_MAX_LENGTH)
     started_on = MomentField()
     ended_on = MomentField()
 
@@ -198,7 +229,9 @@ class DerivationCreateSerializer(serializers.Serializer):
 class ProvenanceSearchSerializer(serializers.Serializer):
     start_node = NodeReferenceSerializer()  # kind: dds-activity or dds-file-version
     max_hops = serializers.IntegerField(
-        required=False, allow_null=True, help_text="how far from the start node (below 1 means 1); absent: no limit"
+        required=False,
+        allow_null=True,
+        help_text=f"how far from the start node: below 1 means 1, absent {DEFAULT_HOPS}, at most {MAX_HOPS}",
     )
 
 

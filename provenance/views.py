@@ -5,7 +5,7 @@ from rest_framework.views import APIView
 from dds import errors
 from dds.lookups import get_or_404
 from dds.openapi import documented
-from dds.pagination import paged_response, results
+from dds.pagination import MAX_PER_PAGE, paged_response
 from dds.permissions import is_system_admin, require_creator_or_system_admin, require_project_permission
 from dds.validation import validated
 from files.models import FileVersion
@@ -185,16 +185,21 @@ class WasDerivedFromRelationView(APIView):
 
 class NodeRelationListView(APIView):
     @documented(
-        summary="The live relations of an activity or a file version (one hop), those the caller may see",
+        summary="The live relations of an activity or a file version (one hop) the caller may see, newest first "
+        "(pages of 1,000 unless per_page says)",
         ok={200: RelationSerializer(many=True)},
-        errors=(401, 403, 404),
+        errors=(400, 401, 403, 404),
         e404=_KIND_404,
+        paged=True,
     )
     def get(self, request, object_kind, object_id):
         node = selectors.node_get(object_kind, object_id)
         viewer = selectors.Viewer(request.user)
         _require_sees(viewer, node)
-        return Response(results(_relations_data(viewer, list(selectors.relations_of(node)))))
+        relations = selectors.relations_of(node, viewer=viewer)
+        return paged_response(
+            request, relations, lambda page: _relations_data(viewer, page), default_per_page=MAX_PER_PAGE
+        )
 
 
 class RelationView(APIView):
@@ -210,10 +215,15 @@ class RelationView(APIView):
             raise errors.Forbidden()
         return Response(data[0])
 
-    @documented(summary="Delete a relation (logical; its creator only)", ok={204: None}, errors=(401, 403, 404))
+    @documented(
+        summary="Delete a relation (logical; its creator, or a project admin of its file version's project)",
+        ok={204: None},
+        errors=(401, 403, 404),
+    )
     def delete(self, request, id):
         relation = get_or_404(selectors.relations().filter(is_deleted=False), "ProvRelation", id)
-        require_creator_or_system_admin(request.user, relation)
+        if not selectors.relation_removable_by(request.user, relation):
+            raise errors.Forbidden()
         services.relation_delete(actor=request.auth, relation=relation)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -6,8 +6,9 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
+from .client import API
 from .workers import wait_until
 
 
@@ -43,8 +44,10 @@ def second_connection():
 
 
 def lock_waiters():
-    """How many backends of the test database wait for a lock now."""
+    """How many backends of the test database wait for a lock now (also inside a transaction, which would otherwise
+    read the activity it saw first)."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
@@ -57,3 +60,21 @@ def wait_for_lock_waiters(count):
         return lock_waiters() >= count
 
     wait_until(waiting)
+
+
+def answered_after(write, client, method, path, body=None):
+    """Run `write()` in a transaction held open until an API request, sent from a thread, waits for a lock (or has
+    answered: code that does not take the lock it should lets it through at once), then commit; the request's
+    response."""
+    if connection.vendor != "postgresql":
+        pytest.skip("seeing a request wait for a row lock needs PostgreSQL")
+    with transaction.atomic():
+        write()
+        answer = in_thread(getattr(client, method.lower()), f"{API}{path}", body, format="json")
+
+        def waiting_or_answered():
+            """the request waits for a lock, or has answered"""
+            return lock_waiters() > 0 or answer.done()
+
+        wait_until(waiting_or_answered)
+    return answer.result(timeout=30)

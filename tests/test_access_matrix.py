@@ -268,7 +268,8 @@ MATRIX = {
         200,
     ),
     ("GET", "/api/v1/relations/{id}"): ("/relations/{relation}", None, "view_project", 200),
-    ("DELETE", "/api/v1/relations/{id}"): ("/relations/{relation}", None, CREATOR, 204),
+    # Its creator (Alice), or a project admin of its file version's project (issue 32 item 6).
+    ("DELETE", "/api/v1/relations/{id}"): ("/relations/{relation}", None, "update_project", 204),
     ("POST", "/api/v1/search/provenance"): (
         "/search/provenance",
         {"start_node": {"kind": "dds-file-version", "id": "{v1}"}},

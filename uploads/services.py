@@ -131,17 +131,27 @@ def chunk_register(*, upload, number, size, hash_value, hash_algorithm):
     return chunk
 
 
+def _receiving(upload_id):
+    """The upload's row, locked, while bytes may still be kept for it: not purged, its project live (read after the
+    lock, which a project's deletion holds until it commits), not completed. A purged upload's or a deleted project's
+    is not found, as its signed URL answers from then on."""
+    upload = _locked(upload_id)
+    if upload.purged_on is not None or upload.project.is_deleted:
+        raise errors.NotFound("Upload")
+    if upload.completed_on is not None:
+        raise errors.UploadAlreadyCompleted()
+    return upload
+
+
 @transaction.atomic
 def chunk_store(*, upload_id, number, size, hash_value, place):
     """Keep bytes that arrived for chunk `number` registered as `size` and `hash_value` (and matched them).
 
     `place()` puts them where the chunk's bytes live, under the upload's lock, and only if that is still the chunk's
-    registration and the upload is not completed: a late transfer never replaces the bytes of a newer registration
-    nor adds bytes to an upload whose verification may have begun.
+    registration and bytes may still be kept (`_receiving`): a late transfer never replaces the bytes of a newer
+    registration, adds bytes to an upload whose verification may have begun, nor puts them back after a purge.
     """
-    upload = _locked(upload_id)
-    if upload.completed_on is not None:
-        raise errors.UploadAlreadyCompleted()
+    upload = _receiving(upload_id)
     chunk = Chunk.objects.filter(upload=upload, number=number).first()
     if chunk is None or (chunk.size, chunk.hash_value.lower()) != (size, hash_value.lower()):
         raise errors.ChunkRegisteredAgain()
@@ -151,10 +161,8 @@ def chunk_store(*, upload_id, number, size, hash_value, place):
 
 @transaction.atomic
 def upload_object_store(*, upload_id, place):
-    """Keep a non-chunked upload's bytes, which matched its size: `place()` runs only while it is not completed."""
-    upload = _locked(upload_id)
-    if upload.completed_on is not None:
-        raise errors.UploadAlreadyCompleted()
+    """Keep a non-chunked upload's bytes, which matched its size: `place()` runs only while bytes may be kept."""
+    _receiving(upload_id)
     place()
 
 
@@ -277,7 +285,7 @@ def upload_reverify(*, upload):
 
 @transaction.atomic
 def fingerprint_add(*, actor, upload, algorithm, value):
-    """Report one more whole-file hash of a completed upload (PUT /uploads/{id}/hashes).
+    """Report one more whole-file hash of a completed upload (PUT /uploads/{id}/hashes), one per algorithm.
 
     Serialized with the verification's verdict on the upload's row: a hash reported before the verdict is checked
     by it, one reported after is compared with the stored bytes here; none is kept unverified.
@@ -286,6 +294,15 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     if upload.completed_on is None:
         raise errors.ValidationFailed.field("fingerprints", "must be blank")
     _check_hash("fingerprints", algorithm, value)
+    # One hash per algorithm, so that an upload lists at most one per algorithm: the same report again is taken
+    # as it was, another value refused.
+    reported = {
+        known.lower() for known in upload.fingerprints.filter(algorithm=algorithm).values_list("value", flat=True)
+    }
+    if value.lower() in reported:
+        return selectors.upload_loaded(upload)
+    if reported:
+        raise errors.ValidationFailed.field("fingerprints.algorithm", "has already been taken")
     stored = upload.stored_hash(algorithm)
     if upload.is_consistent and upload.error_on is None and stored and stored != value.lower():
         raise errors.ValidationFailed.field("fingerprints.value", "does not match the stored bytes")

@@ -64,7 +64,7 @@ def answers(url):
 class Gunicorn:
     """`gunicorn dds.wsgi` on 127.0.0.1 with `workers` sync workers."""
 
-    def __init__(self, processes, env, *, workers, log, threads=1, timeout=300, access_log=False):
+    def __init__(self, processes, env, *, workers, log, threads=1, timeout=300, access_log=False, ready="/health"):
         if not (Path(PYTHON).parent / "gunicorn").exists():
             sys.exit("gunicorn is missing: bin/install requirements/production.txt (it pins gunicorn)")
         self.port = free_port()
@@ -88,7 +88,7 @@ class Gunicorn:
             args += ["--access-logfile", "-"]
         self.process = processes.start(args, env=env, log=log)
         self.processes = processes
-        wait_until(lambda: self._check() and answers(f"{self.url}/health"), timeout=60, what="gunicorn")
+        wait_until(lambda: self._check() and answers(f"{self.url}{ready}"), timeout=60, what="gunicorn")
         wait_until(lambda: len(self.worker_pids()) == workers, timeout=60, what="gunicorn workers")
 
     def _check(self):

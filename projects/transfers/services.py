@@ -1,16 +1,18 @@
 """Project transfers: offered by a project's manager, then accepted or rejected by a recipient, or canceled.
 
-Every write locks the project's row first, then the transfer's, so that offering, closing and deleting the project
-happen one after another for the same project; each is written to the message log with the user who did it.
+Every write locks the project's row first, then the transfer's, then changes permissions (docs/api/concurrency.md),
+so that offering, closing, changing the project's permissions and deleting the project happen one after another for
+the same project; each is written to the message log with the user who did it.
 """
 
 from django.db import IntegrityError, transaction
 
 from dds import errors
 from dds.accounts.models import User
+from dds.locks import project_lock, project_lock_for
 from dds.lookups import parse_uuid
 from messagelog.services import message_log_record
-from projects.models import Project, ProjectPermission, ProjectTransfer
+from projects.models import ProjectPermission, ProjectTransfer
 
 Status = ProjectTransfer.Status
 
@@ -22,10 +24,6 @@ _NO_RECIPIENTS = ("project_transfer_users", "can't be blank")
 _UNKNOWN_RECIPIENT = ("project_transfer_users", "is invalid")
 _NOT_PENDING = ("status", "cannot be changed when not pending")
 _COMMENT_FIXED = ("status_comment", "Cannot change status_comment.")
-
-
-def _lock_project(project_id):
-    return Project.objects.select_for_update().filter(pk=project_id).first()
 
 
 def _recipients(to_user_ids):
@@ -40,9 +38,7 @@ def _recipients(to_user_ids):
 @transaction.atomic
 def project_transfer_create(*, actor, project, to_user_ids):
     """Offer `project` to the users `to_user_ids`; a project has at most one pending transfer."""
-    project = _lock_project(project.pk)
-    if project is None or project.is_deleted:
-        raise errors.NotFound("Project")
+    project = project_lock_for(actor, project.pk, "manage_project_permissions")
     problems = []
     recipients = _recipients(to_user_ids)
     if recipients is None:
@@ -109,8 +105,10 @@ def project_transfers_cancel_pending(*, actor, project):
 
 
 def _close(actor, transfer, status, status_comment):
-    """Move a pending transfer to `status` (a comment given replaces none); a closed one never changes again."""
-    _lock_project(transfer.project_id)
+    """Move a pending transfer to `status` (a comment given replaces none); a closed one never changes again.
+
+    A deleted project's row is locked too: its pending transfer was canceled with it, which is the answer."""
+    project_lock(transfer.project_id, live=False)
     transfer = ProjectTransfer.objects.select_for_update().select_related("from_user").get(pk=transfer.pk)
     if transfer.status != Status.PENDING:
         problems = [_NOT_PENDING]

@@ -4,6 +4,9 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dds import pagination
 
 from ..client import API
 from ..envelopes import PAGING_HEADERS, not_found
@@ -179,6 +182,40 @@ def test_it_pages_a_listing_with_the_paging_headers(as_alice, project, tree):
         "X-Prev-Page": "1",
     }
     assert names(first) + names(second) == ["100%_done.txt", "summary.txt", "notes.txt", "reads.FASTQ", "Lane_1", "raw"]
+
+
+def test_it_reads_a_page_of_the_second_half_from_the_end_skipping_nothing(as_alice, alice, project, monkeypatch):
+    """Issue 29: the last page of a million-item listing cost a scan of every row before it. (Listings of up to
+    READ_WHOLE rows are read whole: here every one is paged.)"""
+    monkeypatch.setattr(pagination, "READ_WHOLE", 0)
+    for number in range(7):
+        stored_folder(project, alice, None, f"f{number}")
+    url = f"{API}/projects/{project.id}/children?per_page=3&page="
+
+    with CaptureQueriesContext(connection) as captured:
+        last = as_alice.get(f"{url}3")
+    pages = [names(as_alice.get(f"{url}{page}")) for page in (1, 2, 3)]
+
+    assert names(last) == ["f0"]
+    assert sum(pages, []) == [f"f{number}" for number in reversed(range(7))]
+    assert not [query["sql"] for query in captured.captured_queries if "OFFSET" in query["sql"]]
+
+
+def test_it_reads_a_short_listing_whole_rather_than_walking_its_order_for_a_page(as_alice, alice, project):
+    """Issue 29: a rare name among a million files took 2 s: the planner walked the order's index for LIMIT 1."""
+    for number in range(3):
+        stored_folder(project, alice, None, f"f{number}")
+
+    with CaptureQueriesContext(connection) as captured:
+        page = as_alice.get(f"{API}/projects/{project.id}/children?name_contains=f&per_page=2&page=2")
+
+    assert names(page) == ["f0"]
+    ids = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith('SELECT "files_container"."id" AS "pk"')
+    ]
+    assert len(ids) == 1 and "LIMIT" not in ids[0]
 
 
 def test_it_pages_an_empty_listing(as_alice, project):

@@ -449,3 +449,27 @@ def test_a_deleted_folder_moves_to_the_top_of_the_trash_and_its_contents_stay_in
     assert [item["name"] for item in c_txt["ancestors"]] == [project.name, "lane", "deep"]
     raw_listing = as_alice.get(f"{API}/folders/{subtree['raw']['id']}/children").json()["results"]
     assert [item["name"] for item in raw_listing] == ["a.txt"]
+
+
+# --- depth (issue 29: every item's ancestors are listed with it, so they stay bounded) -----------------------------
+
+TOO_DEEP = invalid(("parent", "is too deep (folders nest at most 255 levels)"))
+
+
+def test_it_nests_folders_at_most_255_deep_at_create_and_move(as_alice, alice, project):
+    chain = [None]
+    for level in range(255):
+        chain.append(stored_folder(project, alice, chain[-1], f"level {level + 1}"))
+    deepest, above = ({"kind": "dds-folder", "id": str(folder.id)} for folder in (chain[255], chain[254]))
+    loose = stored_folder(project, alice, None, "loose")
+    with_child = stored_folder(project, alice, None, "with a child")
+    stored_folder(project, alice, with_child, "child")
+
+    refused = create(as_alice, "level 256", deepest)
+    moved = move(as_alice, {"id": str(loose.id)}, above)
+    refused_move = move(as_alice, {"id": str(with_child.id)}, above)
+
+    assert (refused.status_code, refused.json()) == (400, TOO_DEEP)
+    assert moved.status_code == 200 and len(moved.json()["ancestors"]) == 255
+    assert (refused_move.status_code, refused_move.json()) == (400, TOO_DEEP)
+    assert Container.objects.get(pk=with_child.id).parent_id is None

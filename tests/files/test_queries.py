@@ -109,9 +109,9 @@ def test_it_creates_a_file_and_answers_from_the_rows_in_hand(
     upload = stored_upload(project, alice, b"small", "small.txt")
     body = {"parent": {"kind": "dds-project", "id": str(project.id)}, "upload": {"id": str(upload.id)}}
 
-    # session, project, upload and its hashes, permissions; then, in a savepoint, one check of the upload, the
-    # file naming its version, the version and the purge race check.
-    with django_assert_num_queries(11):
+    # session, project, upload and its hashes, permissions; then, in a savepoint, the project's lock, one check of the
+    # upload, the file naming its version, the version and the purge race check.
+    with django_assert_num_queries(12):
         created = as_agent.post(f"{API}/files", body, format="json")
 
     assert created.status_code == 201, created.content
@@ -138,10 +138,10 @@ def test_it_adds_a_version_and_answers_from_the_rows_in_hand(
     upload = stored_upload(project, alice, b"second", "changed.txt")
     as_agent = client_for(alice, alice_agent)
 
-    # session, file, its hashes, permissions, upload and its hashes; then, in a savepoint, the locked file, one
-    # check of the upload, the earlier versions, the version (in a savepoint of its own), the purge race check, the
-    # current version and the file.
-    with django_assert_num_queries(17):
+    # session, file, its hashes, permissions, upload and its hashes; then, in a savepoint, the project's and the file's
+    # locks, the file read again, one check of the upload, the earlier versions, the version (in a savepoint of its
+    # own), the purge race check, the current version and the file.
+    with django_assert_num_queries(19):
         updated = as_agent.put(f"{API}/files/{data_file.id}", {"upload": {"id": str(upload.id)}}, format="json")
 
     assert updated.status_code == 200, updated.content
@@ -156,8 +156,9 @@ def test_it_relabels_a_file_and_answers_from_the_rows_in_hand(
     data_file = stored_file(project, alice, None, b"first", "labelled.txt")
     as_agent = client_for(alice, alice_agent)
 
-    # session, file, its hashes, permissions; in a savepoint, the locked file, the version and the file; the hashes.
-    with django_assert_num_queries(10):
+    # session, file, its hashes, permissions; in a savepoint, the project's and the file's locks, the file read again,
+    # the version and the file; the hashes.
+    with django_assert_num_queries(12):
         updated = as_agent.put(f"{API}/files/{data_file.id}", {"label": "new label"}, format="json")
 
     assert updated.status_code == 200, updated.content

@@ -68,14 +68,35 @@ def test_it_lists_every_permission_of_a_project_newest_first(as_alice, alice, bo
     }
 
 
-def test_it_does_not_page_the_permissions(as_alice, bob, project, grant):
+def test_it_pages_the_permissions_when_asked(as_alice, alice, bob, carol, project, grant):
     grant(project, bob, "project_viewer")
+    grant(project, carol, "file_editor")
 
-    response = as_alice.get(f"{url(project)}/", {"page": 1, "per_page": 1})
+    response = as_alice.get(f"{url(project)}/", {"page": 2, "per_page": 2})
 
     assert response.status_code == 200
-    assert len(response.json()["results"]) == 2
-    assert has_no_paging_headers(response)
+    assert response.json() == {"results": [permission(project, alice, "project_admin")]}
+    assert (response["X-Total"], response["X-Total-Pages"], response["X-Page"], response["X-Per-Page"]) == (
+        "3",
+        "2",
+        "2",
+        "2",
+    )
+
+
+def test_it_answers_a_thousand_permissions_in_one_page_to_a_client_that_does_not_page(
+    as_alice, alice, project, make_user
+):
+    members = [make_user(f"member{number}") for number in range(3)]
+    ProjectPermission.objects.bulk_create(
+        ProjectPermission(project=project, user=member, auth_role_id="project_viewer") for member in members
+    )
+
+    response = as_alice.get(url(project))
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 4
+    assert (response["X-Total-Pages"], response["X-Per-Page"]) == ("1", "1000")
 
 
 def test_it_lists_the_permissions_to_a_viewer(as_bob, bob, project, grant):

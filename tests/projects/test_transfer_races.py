@@ -13,11 +13,11 @@ from django.db import connection, transaction
 
 from dds.audit import Actor
 from dds.authentication import api_token_encode
-from projects.models import ProjectPermission, ProjectTransfer
-from projects.services import project_delete
-from projects.transfers.services import project_transfer_cancel, project_transfer_create
+from projects.models import AuthRole, Project, ProjectPermission, ProjectTransfer
+from projects.services import project_delete, project_permission_set
+from projects.transfers.services import project_transfer_accept, project_transfer_cancel, project_transfer_create
 
-from ..envelopes import invalid, not_found
+from ..envelopes import FORBIDDEN, invalid, not_found
 from ..workers import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -104,3 +104,67 @@ def test_a_deletion_waiting_for_an_offer_cancels_it(second, alice, bob, project)
     assert deletion.result().status_code == 204
     canceled = ProjectTransfer.objects.get(pk=transfer.pk)
     assert (canceled.status, canceled.last_updated_by) == ("canceled", alice)
+
+
+def _roles(project):
+    return sorted(ProjectPermission.objects.filter(project=project).values_list("user__username", "auth_role_id"))
+
+
+# What the sender, project_admin until the accept, sends while it commits (issue 32, item 2).
+SENDERS_WRITES = {
+    "a third user made project_admin": lambda project, bob, carol: (
+        "PUT",
+        f"/projects/{project.id}/permissions/{carol.id}",
+        {"auth_role": {"id": "project_admin"}},
+    ),
+    "the recipient made project_viewer": lambda project, bob, carol: (
+        "PUT",
+        f"/projects/{project.id}/permissions/{bob.id}",
+        {"auth_role": {"id": "project_viewer"}},
+    ),
+    "the project deleted": lambda project, bob, carol: ("DELETE", f"/projects/{project.id}", None),
+    "the project offered again": lambda project, bob, carol: (
+        "POST",
+        f"/projects/{project.id}/transfers",
+        {"to_users": [{"id": str(carol.id)}]},
+    ),
+}
+
+
+@pytest.mark.parametrize("write", SENDERS_WRITES)
+def test_a_senders_write_waiting_for_the_accept_is_refused_and_the_recipient_is_the_only_admin(
+    write, second, alice, bob, carol, project, make_transfer
+):
+    transfer = make_transfer(project, bob)
+    method, path, body = SENDERS_WRITES[write](project, bob, carol)
+
+    with transaction.atomic():
+        project_transfer_accept(actor=Actor(user=bob), transfer=transfer)
+        change = second(alice, method, path, json=body)
+
+    response = change.result()
+    assert response.status_code == 403
+    assert response.json() == FORBIDDEN
+    assert _roles(project) == [("alice", "project_viewer"), ("bob", "project_admin")]
+    assert list(ProjectTransfer.objects.values_list("status", flat=True)) == ["accepted"]
+    assert Project.objects.get(pk=project.pk).is_deleted is False
+
+
+def test_an_accept_waiting_for_a_permission_change_never_deadlocks_and_replaces_it(
+    second, alice, bob, project, make_transfer
+):
+    """The change inserts the recipient's permission first; the accept, which inserts it too, waits for it. Code that
+    locked the project only at the change's commit (its foreign key check) deadlocked here: a 503 or a failed
+    commit."""
+    transfer = make_transfer(project, bob)
+
+    with transaction.atomic():
+        project_permission_set(
+            actor=Actor(user=alice), project=project, user=bob, auth_role=AuthRole.objects.get(pk="file_downloader")
+        )
+        accept = second(bob, "PUT", f"/project_transfers/{transfer.id}/accept", json={})
+
+    response = accept.result()
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "accepted"
+    assert _roles(project) == [("alice", "project_viewer"), ("bob", "project_admin")]

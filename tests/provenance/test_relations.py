@@ -193,7 +193,7 @@ def test_it_lists_the_live_relations_of_a_node_newest_first(as_alice, versions):
     of_activity = as_alice.get(f"{API}/relations/dds-activity/{activity['id']}")
     of_version = as_alice.get(f"{API}/relations/dds-file-version/{versions['out'].id}/")
 
-    assert of_activity.status_code == 200 and "X-Total-Pages" not in of_activity
+    assert of_activity.status_code == 200 and of_activity["X-Total"] == "2"
     assert of_activity.json() == {"results": [generated, used]}
     assert of_version.json() == {"results": [derived, generated]}
 
@@ -252,26 +252,66 @@ def test_it_shows_a_relation_to_who_may_see_its_file_version_even_once_deleted(a
     assert (refused.status_code, refused.json()) == (403, FORBIDDEN)
 
 
-def test_it_lets_only_the_relations_creator_or_a_system_admin_delete_it_once(
-    as_alice, as_bob, as_sysadmin, bob, grant, project, versions
+def test_it_lets_the_relations_creator_a_system_admin_or_a_project_admin_delete_it_once(
+    as_bob, as_carol, as_sysadmin, bob, carol, grant, project, versions
 ):
-    grant(project, bob, "project_admin")
-    activity = activity_of(as_alice)
-    first, second = (relate(as_alice, "used", activity, versions[name]) for name in ("in", "more"))
+    grant(project, bob, "file_editor")
+    grant(project, carol, "project_admin")
+    activity = activity_of(as_bob)
+    first, second, third = (relate(as_bob, "used", activity, versions[name]) for name in ("in", "more", "out"))
 
-    refused = as_bob.delete(f"{API}/relations/{first['id']}")
-    deleted = as_alice.delete(f"{API}/relations/{first['id']}/")
-    again = as_alice.delete(f"{API}/relations/{first['id']}")
+    by_creator = as_bob.delete(f"{API}/relations/{first['id']}/")
+    again = as_bob.delete(f"{API}/relations/{first['id']}")
     by_admin = as_sysadmin.delete(f"{API}/relations/{second['id']}")
+    by_project_admin = as_carol.delete(f"{API}/relations/{third['id']}")
 
-    assert (refused.status_code, refused.json()) == (403, FORBIDDEN)
-    assert deleted.status_code == 204 and by_admin.status_code == 204
+    assert by_creator.status_code == 204 and by_admin.status_code == 204 and by_project_admin.status_code == 204
     assert (again.status_code, again.json()) == (404, not_found("ProvRelation"))
     assert not Edge.objects.exists()
-    assert Relation.objects.filter(is_deleted=True).count() == 2
+    assert Relation.objects.filter(is_deleted=True).count() == 3
+
+
+def test_it_refuses_a_relations_deletion_to_a_member_who_is_not_a_project_admin(
+    as_alice, as_bob, bob, grant, project, versions
+):
+    grant(project, bob, "file_editor")
+    used = relate(as_alice, "used", activity_of(as_alice), versions["in"])
+
+    refused = as_bob.delete(f"{API}/relations/{used['id']}")
+
+    assert (refused.status_code, refused.json()) == (403, FORBIDDEN)
+    assert Relation.objects.get(pk=used["id"]).is_deleted is False
+
+
+def test_it_lets_the_owner_remove_what_a_viewer_recorded_on_the_projects_versions(
+    as_alice, as_bob, bob, grant, project, versions
+):
+    """Issue 32 item 6: a viewer's activity linked to the owner's versions; the owner removes every relation, and
+    the activity no longer reaches the owner's searches."""
+    grant(project, bob, "project_viewer")
+    activity = activity_of(as_bob, "noise", description="x" * 10_000)
+    relations = [relate(as_bob, "used", activity, version) for version in versions.values()]
+
+    answers = [as_alice.delete(f"{API}/relations/{relation['id']}") for relation in relations]
+    listed = as_alice.get(f"{API}/relations/dds-file-version/{versions['in'].id}")
+
+    assert [answer.status_code for answer in answers] == [204, 204, 204]
+    assert listed.json() == {"results": []}
 
 
 @pytest.mark.parametrize("id", [uuid.uuid4(), "not-a-uuid"])
 def test_it_answers_404_for_an_unknown_relation(as_alice, id):
     for response in (as_alice.get(f"{API}/relations/{id}"), as_alice.delete(f"{API}/relations/{id}")):
         assert (response.status_code, response.json()) == (404, not_found("ProvRelation"))
+
+
+def test_it_pages_the_relations_of_a_node(as_alice, versions):
+    activity = activity_of(as_alice)
+    used = [relate(as_alice, "used", activity, versions[name]) for name in ("in", "out", "more")]
+
+    first = as_alice.get(f"{API}/relations/dds-activity/{activity['id']}", {"page": 1, "per_page": 2})
+    unpaged = as_alice.get(f"{API}/relations/dds-activity/{activity['id']}")
+
+    assert [item["id"] for item in first.json()["results"]] == [used[2]["id"], used[1]["id"]]
+    assert (first["X-Total"], first["X-Total-Pages"], first["X-Next-Page"]) == ("3", "2", "2")
+    assert len(unpaged.json()["results"]) == 3 and unpaged["X-Per-Page"] == "1000"

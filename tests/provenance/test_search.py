@@ -7,9 +7,11 @@ import pytest
 
 from files.selectors import file_versions
 from files.serializers import FileVersionSerializer
+from provenance import graph, serializers
 
 from ..client import API
 from ..envelopes import FORBIDDEN, invalid, not_found
+from .chain import chain_create
 from .conftest import activity_of, derive, relate
 
 
@@ -172,7 +174,10 @@ def test_it_refuses_a_search_without_a_start_node(as_alice, body, errors):
 
 
 def test_it_answers_a_lone_start_node(as_alice, versions):
-    assert search(as_alice, versions["in"]) == {"graph": {"nodes": [node(versions["in"])], "relationships": []}}
+    assert search(as_alice, versions["in"]) == {
+        "graph": {"nodes": [node(versions["in"])], "relationships": []},
+        "truncated": False,
+    }
 
 
 # --- origin -------------------------------------------------------------------------------------------------
@@ -210,3 +215,103 @@ def test_it_refuses_an_origin_search_without_file_versions(as_alice):
     response = as_alice.post(f"{API}/search/provenance/origin", {}, format="json")
 
     assert (response.status_code, response.json()) == (400, invalid(("file_versions", "is missing")))
+
+
+# --- limits (issue 29, issue 32 item 6) --------------------------------------------------------------------------
+
+
+def chain_of(project, alice, activities):
+    """A chain of `activities` activities, each one file version: a walk from its last version gains a node a hop."""
+    return chain_create(project=project, owner=alice, activities=activities, per_activity=1)
+
+
+@pytest.mark.parametrize(
+    ("max_hops", "nodes", "truncated"),
+    [
+        (None, 11, True),  # the default, 10 hops, stopped short of the chain's 20 nodes
+        (10, 11, False),  # what was asked
+        (19, 20, False),
+        (1000, 20, False),  # held to 100, but the graph ends before
+    ],
+)
+def test_it_walks_ten_hops_by_default_and_says_when_a_limit_cut_the_graph(
+    as_alice, alice, project, max_hops, nodes, truncated
+):
+    chain = chain_of(project, alice, 10)
+
+    body = search(as_alice, chain.last, max_hops=max_hops)
+
+    assert (len(body["graph"]["nodes"]), body["truncated"]) == (nodes, truncated)
+    assert len(body["graph"]["relationships"]) == nodes - 1
+
+
+def test_it_holds_max_hops_to_a_hundred(as_alice, alice, project):
+    chain = chain_of(project, alice, 60)
+
+    body = search(as_alice, chain.last, max_hops=1000)
+
+    assert (len(body["graph"]["nodes"]), len(body["graph"]["relationships"]), body["truncated"]) == (101, 100, True)
+
+
+def test_it_stops_the_walk_at_the_node_limit(as_alice, alice, project, monkeypatch):
+    monkeypatch.setattr(graph, "MAX_NODES", 5)
+    chain = chain_of(project, alice, 10)
+
+    body = search(as_alice, chain.last, max_hops=19)
+
+    assert (len(body["graph"]["nodes"]), body["truncated"]) == (5, True)
+    listed = {item["id"] for item in body["graph"]["nodes"]}
+    assert all({item["start_node"], item["end_node"]} <= listed for item in body["graph"]["relationships"])
+
+
+def test_it_stops_the_walk_at_the_relation_limit(as_alice, alice, project, monkeypatch):
+    monkeypatch.setattr(graph, "MAX_RELATIONS", 3)
+    chain = chain_create(project=project, owner=alice, activities=3, per_activity=4)
+
+    body = search(as_alice, {"id": str(chain.first.id)}, max_hops=1)
+
+    assert (len(body["graph"]["relationships"]), body["truncated"]) == (3, True)
+
+
+def test_it_caps_the_size_of_the_answer(as_alice, as_bob, bob, grant, project, versions, monkeypatch):
+    """Issue 32 item 6: a viewer's activity with a long description on every version of the project."""
+    monkeypatch.setattr(serializers, "MAX_GRAPH_BYTES", 40_000)
+    grant(project, bob, "project_viewer")
+    noise = activity_of(as_bob, "noise", description="x" * 10_000)
+    for version in versions.values():
+        relate(as_bob, "used", noise, version)
+
+    response = as_alice.post(
+        f"{API}/search/provenance", {"start_node": {"kind": "dds-activity", "id": noise["id"]}}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert len(response.content) < 40_000 + 1_000
+    body = response.json()
+    assert body["truncated"] is True
+    assert body["graph"]["nodes"][0]["id"] == noise["id"]
+    assert len(body["graph"]["relationships"]) < 3
+
+
+def test_it_refuses_an_activity_description_above_ten_thousand_characters(as_alice):
+    refused = as_alice.post(f"{API}/activities", {"name": "big", "description": "x" * 10_001}, format="json")
+    accepted = as_alice.post(f"{API}/activities", {"name": "big", "description": "x" * 10_000}, format="json")
+
+    assert (refused.status_code, refused.json()) == (
+        400,
+        invalid(("description", "is too long (maximum is 10000 characters)")),
+    )
+    assert accepted.status_code == 201
+
+
+def test_it_bounds_an_origin_search_and_says_so(as_alice, versions, pipeline, monkeypatch):
+    monkeypatch.setattr(graph, "MAX_RELATIONS", 2)
+
+    response = as_alice.post(
+        f"{API}/search/provenance/origin",
+        {"file_versions": [{"id": str(versions["more"].id)}, {"id": str(versions["out"].id)}]},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert (len(response.json()["graph"]["relationships"]), response.json()["truncated"]) == (2, True)

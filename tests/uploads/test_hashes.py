@@ -136,3 +136,13 @@ def test_it_answers_404_for_an_unknown_upload(as_alice, project, upload_id):
 
     assert response.status_code == 404
     assert response.json() == not_found("Upload")
+
+
+def test_it_keeps_one_hash_per_algorithm(as_alice, verified):
+    """Issue 29: an upload's `hashes` stay bounded: the same report again changes nothing, another value is refused."""
+    again = as_alice.put(hashes_url(verified), {"value": md5(DATA).upper(), "algorithm": "md5"}, format="json")
+    other = as_alice.put(hashes_url(verified), {"value": md5(b"other"), "algorithm": "md5"}, format="json")
+
+    assert again.status_code == 200 and len(again.json()["hashes"]) == 1
+    assert (other.status_code, other.json()) == (400, invalid(("fingerprints.algorithm", "has already been taken")))
+    assert list(Fingerprint.objects.values_list("algorithm", flat=True)) == ["md5"]
