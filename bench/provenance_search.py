@@ -34,7 +34,6 @@ def main():
     in_process_django()
     # Here, not at the top: Django is set up after this module is imported.
     from django.db import connection
-    from django.test import TestCase
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
 
@@ -42,10 +41,11 @@ def main():
     from dds.audit import Actor
     from dds.authentication import api_token_encode
     from projects.services import project_create
+    from tests.committing import commit_then_run_jobs
     from tests.provenance.chain import chain_create
 
     user = user_create(username="bench")
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with commit_then_run_jobs():
         project = project_create(actor=Actor(user=user), name="chain", description="provenance bench")
     started = time.perf_counter()
     chain = chain_create(

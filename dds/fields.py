@@ -23,15 +23,22 @@ class Timestamp(serializers.DateTimeField):
 
 
 class OnlySometimesMethodField(serializers.SerializerMethodField):
-    """A method field that the representation leaves out for some objects (CONTRACT's "only when …" keys).
+    """A method field that the representation leaves out for the objects `shown(obj)` is false for (CONTRACT's "only
+    when …" keys); its method runs only for the others.
 
     drf-spectacular lists every read-only field as required in a response; this one is not marked read-only so that
     the schema does not promise a key the body may lack. It is used in output-only serializers.
     """
 
-    def __init__(self, method_name=None, **kwargs):
+    def __init__(self, method_name=None, *, shown, **kwargs):
         super().__init__(method_name, **kwargs)
         self.read_only = False
+        self.shown = shown
+
+    def get_attribute(self, instance):
+        if not self.shown(instance):
+            raise serializers.SkipField()
+        return super().get_attribute(instance)
 
 
 @extend_schema_field(NAME_SCHEMA)

@@ -6,9 +6,6 @@ STORAGE_MIN_FREE_MB free); jobs recorded but not sent for HEALTH_QUEUE_STALL_SEC
 not consistent yet and since when (per worker, from the workers' own declarations), and the jobs that failed for good.
 """
 
-from datetime import timedelta
-
-import pika
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -19,14 +16,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dds import errors
+from dds.jobs.adapters import adapter
 from dds.jobs.models import Job
-from dds.jobs.registry import load_pending, load_workers
+from dds.jobs.registry import load_pending
 from dds.jobs.sweeper import jobs_unsent
 from dds.openapi import ErrorSerializer
 from uploads.selectors import active_storage_providers
 from uploads.storage.base import StorageUnreachable, backend_for
-
-_BROKER_TIMEOUT_SECONDS = 3
 
 
 def _age(since, now):
@@ -37,41 +33,6 @@ def _database():
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"ok": True}
-
-
-def _queue_stalled(queue, stall_before):
-    """A job sent to `queue` waits unstarted since before `stall_before`."""
-    return Job.objects.filter(queue=queue, state=Job.State.INITIALIZED, sent_on__lt=stall_before).exists()
-
-
-def _broker():
-    if settings.ACTIVE_JOB_QUEUE_ADAPTER != "dramatiq":
-        return {"ok": True, "adapter": "inline"}
-    parameters = pika.URLParameters(settings.CLOUDAMQP_URL)
-    parameters.socket_timeout = parameters.blocked_connection_timeout = _BROKER_TIMEOUT_SECONDS
-    stall_before = timezone.now() - timedelta(seconds=settings.HEALTH_QUEUE_STALL_SECONDS)
-    queues, consumers, missing, stalled = {}, {}, [], []
-    connection_ = pika.BlockingConnection(parameters)
-    try:
-        for queue in sorted({actor.queue_name for actor in load_workers().values()}):
-            channel = connection_.channel()
-            try:
-                declared = channel.queue_declare(queue, passive=True).method
-                channel.close()
-            except pika.exceptions.ChannelClosedByBroker:
-                missing.append(queue)
-                continue
-            queues[queue], consumers[queue] = declared.message_count, declared.consumer_count
-            if declared.message_count and not declared.consumer_count and _queue_stalled(queue, stall_before):
-                stalled.append(queue)
-    finally:
-        connection_.close()
-    state = {"ok": not (missing or stalled), "adapter": "dramatiq", "queue_depths": queues, "consumers": consumers}
-    if missing:
-        state["missing_queues"] = missing
-    if stalled:
-        state["stalled_queues"] = stalled
-    return state
 
 
 def _storage():
@@ -135,7 +96,11 @@ class HealthView(APIView):
         },
     )
     def get(self, request):
-        health = {"database": _checked(_database), "broker": _checked(_broker), "storage": _checked(_storage)}
+        health = {
+            "database": _checked(_database),
+            "broker": _checked(adapter().broker_health),
+            "storage": _checked(_storage),
+        }
         if health["database"]["ok"]:
             health["jobs"] = _checked(_jobs)
             health["not_consistent"] = _checked(_pending)

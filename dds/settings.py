@@ -316,6 +316,8 @@ JOB_SWEEP_EVERY = _env_int("JOB_SWEEP_EVERY", 2)
 COMPLETE_WAIT_SECONDS = _env_int("COMPLETE_WAIT_SECONDS", 2)
 RECONCILE_OLDER_THAN = _env_int("RECONCILE_OLDER_THAN", 60, minimum=1)
 HEALTH_QUEUE_STALL_SECONDS = _env_int("HEALTH_QUEUE_STALL_SECONDS", 60, minimum=1)
+# Folders and files one step of a folder's or project's deletion marks (one job, one transaction).
+DELETION_BATCH = _env_int("DELETION_BATCH", 1000, minimum=1)
 
 # django-dramatiq would otherwise assume RabbitMQ on localhost: without CLOUDAMQP_URL the broker is an in-process
 # stub that never carries a message (inline jobs do not use it).

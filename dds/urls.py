@@ -19,7 +19,7 @@ urlpatterns = [
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
-    path("storage/", include("uploads.storage.urls")),
+    path("storage/", include("uploads.transfer_urls")),
     path("admin/", admin.site.urls),
     path("", include("dds.accounts.signin_urls")),
     # Any other path is an unknown route: a JSON 404 whatever DEBUG says.

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Container, FileVersion
+from .models import Container, Deletion, FileVersion
 
 
 class FileVersionInline(admin.TabularInline):
@@ -37,6 +37,23 @@ class FileVersionAdmin(admin.ModelAdmin):
     search_fields = ("=id", "=file__id", "=upload__id", "file__name")
     list_select_related = ("file", "upload")
     readonly_fields = [field.name for field in FileVersion._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Deletion)
+class DeletionAdmin(admin.ModelAdmin):
+    """Folder and project deletions and how far their `delete_tree` steps got; filter "in progress" for what runs."""
+
+    list_display = ("project", "root", "marked", "purges_requested", "steps", "created_on", "finished_on")
+    list_filter = (("finished_on", admin.EmptyFieldListFilter),)
+    search_fields = ("=id", "=project__id", "=root__id", "project__name")
+    list_select_related = ("project", "root")
+    readonly_fields = [field.name for field in Deletion._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -1,7 +1,7 @@
 import uuid
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, TextField
 from django.db.models.functions import Coalesce
 
 from dds.audit import Audited
@@ -47,6 +47,13 @@ class Container(Audited):
                 F("id"),
                 name="container_files_by_update",
             ),
+            # What a deletion step reads: the live items of a subtree (`path LIKE 'prefix%'`), without the marked ones.
+            models.Index(
+                fields=["project", "path"],
+                opclasses=["uuid_ops", "text_pattern_ops"],
+                condition=Q(is_deleted=False),
+                name="files_live_subtree",
+            ),
         ]
 
     def __str__(self):
@@ -86,3 +93,49 @@ class FileVersion(Audited):
 
     def __str__(self):
         return f"{self.file} v{self.version}"
+
+
+class Deletion(models.Model):
+    """A folder's or a project's deletion, which `delete_tree` jobs work through in steps.
+
+    The request marks the root deleted and records this; each step marks at most DELETION_BATCH items below it
+    deleted, with their versions, gives them the `path` of their place in the trash (`moved_to`), and requests the
+    purge of their uploads' bytes (a project's: every upload of the project, once its items are marked). Until
+    `finished_on`, whatever of the project has a `path` starting with `prefix` counts as deleted already
+    (`files.selectors.under_deletion`).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="deletions")
+    root = models.ForeignKey(
+        Container, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="empty: the project"
+    )
+    prefix = models.TextField(blank=True, help_text="the `path` prefix of the items still to mark")
+    moved_to = models.TextField(blank=True, help_text="the prefix that replaces `prefix` as items are marked")
+    marked = models.PositiveIntegerField(default=0, help_text="folders and files marked deleted so far")
+    purges_requested = models.PositiveIntegerField(default=0, help_text="uploads whose purge was requested so far")
+    steps = models.PositiveIntegerField(default=0)
+    created_on = models.DateTimeField(auto_now_add=True)
+    finished_on = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_on"]
+        indexes = [
+            models.Index(fields=["project"], condition=Q(finished_on=None), name="files_deletion_in_progress"),
+            models.Index(fields=["created_on"], condition=Q(finished_on=None), name="files_deletion_pending"),
+        ]
+
+    def __str__(self):
+        state = "finished" if self.finished_on else "in progress"
+        return f"deletion of {self.root or self.project}: {self.marked} marked, {state}"
+
+    @classmethod
+    def covering(cls, path="path", project="project_id"):
+        """Whether a deletion in progress covers the item whose `path` and project the outer query names (for
+        `.filter()`, `.exclude()`, `.annotate()`): its project's deletion, or that of a folder above it whose steps
+        have not reached it yet. Reads only the deletions in progress (a partial index), whatever the history."""
+        return Exists(
+            cls.objects.filter(project=OuterRef(project), finished_on=None)
+            .alias(item_path=ExpressionWrapper(OuterRef(path), output_field=TextField()))
+            .filter(item_path__startswith=F("prefix"))
+        )

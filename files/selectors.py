@@ -9,7 +9,7 @@ from uploads.models import Fingerprint, StorageProvider, Upload
 from uploads.selectors import retry_after
 from uploads.storage.base import backend_for
 
-from .models import Container, FileVersion
+from .models import Container, Deletion, FileVersion
 
 # What a download URL needs of an upload: the backends' object address, and what tells whether it may be fetched.
 _UPLOAD_DOWNLOAD_FIELDS = (
@@ -25,6 +25,16 @@ _UPLOAD_DOWNLOAD_FIELDS = (
 
 def _fingerprints():
     return Fingerprint.objects.select_related(*Fingerprint.AUDIT_RELATED)
+
+
+def deletions_in_progress():
+    """Deletions whose `delete_tree` steps have not finished, oldest first."""
+    return Deletion.objects.filter(finished_on=None).order_by("created_on")
+
+
+def live(nodes):
+    """Folders or files neither deleted nor below a folder whose deletion is still in progress."""
+    return nodes.filter(is_deleted=False).exclude(Deletion.covering())
 
 
 def containers():
@@ -74,22 +84,28 @@ def parent_resolve(reference):
     if reference.get("kind") == "dds-project":
         return get_or_404(Project.objects.filter(is_deleted=False), "Project", reference.get("id")), None
     folder = get_or_404(
-        Container.objects.select_related("project").filter(kind=Container.Kind.FOLDER), "Folder", reference.get("id")
+        Container.objects.select_related("project")
+        .filter(kind=Container.Kind.FOLDER)
+        .annotate(is_being_deleted=Deletion.covering()),
+        "Folder",
+        reference.get("id"),
     )
     # A deleted project's folders are deleted with it: the project is what is missing (as the original answers).
     if folder.project.is_deleted:
         raise errors.NotFound("Project")
-    if folder.is_deleted:
+    if folder.is_deleted or folder.is_being_deleted:
         raise errors.NotFound("Folder")
     return folder.project, folder
 
 
 def children(*, project, folder=None, name_contains=None):
-    """Live items right under the project or folder; with `name_contains` (even empty), the whole subtree."""
+    """Live items right under the project or folder; with `name_contains` (even empty), the whole subtree, without
+    what a deletion in progress has not marked yet (right under a live folder nothing can be waiting for that)."""
     queryset = containers().filter(project=project, is_deleted=False)
     if name_contains is None:
         queryset = queryset.filter(parent=folder)
     else:
+        queryset = queryset.exclude(Deletion.covering())
         if folder is not None:
             queryset = queryset.filter(path__startswith=folder.subtree_path)
         if name_contains:
@@ -105,7 +121,7 @@ def project_files(*, project):
     """
     upload_fields = (f"current_version__upload__{field}" for field in _UPLOAD_DOWNLOAD_FIELDS)
     return (
-        project.containers.filter(kind=Container.Kind.FILE, is_deleted=False)
+        live(project.containers.filter(kind=Container.Kind.FILE))
         .select_related("current_version__upload")
         .only("name", "path", "project", *upload_fields)
         .alias(updated=Coalesce("last_updated_on", "created_on"))
@@ -145,9 +161,9 @@ def ancestors_of(nodes):
 
 def _downloadable(upload):
     """An upload's bytes may be fetched once verified without error (CONTRACT §14.2); integrity is told first."""
-    if upload.error_on is not None:
+    if upload.is_failed:
         raise errors.IntegrityFailure(upload.error_message)
-    if not upload.is_consistent:
+    if not upload.is_verified:
         raise errors.ResourceNotConsistent(retry_after=retry_after(upload))
 
 

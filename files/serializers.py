@@ -10,6 +10,7 @@ from rest_framework import serializers
 from dds.audit_serializers import AuditSerializer
 from dds.fields import LABEL_MAX_LENGTH, PathNameField
 from dds.names import NAME_MAX_LENGTH
+from dds.references import NodeReferenceSerializer, ReferenceSerializer
 from projects.serializers import ProjectPreviewSerializer
 from uploads.serializers import FingerprintSerializer, StorageProviderPreviewSerializer, TransferSerializer
 
@@ -96,7 +97,7 @@ class ChildSerializer(serializers.Serializer):
     current_version = VersionPreviewSerializer(required=False, help_text="files only")
 
 
-# Documentation only (its docstring is the schema's description): files.views._file_summaries builds the items.
+# Documentation only (its docstring is the schema's description): files.selectors.file_summaries builds the items.
 class FileSummarySerializer(serializers.Serializer):
     """An item of GET /projects/{id}/files: the file, its size, hashes and a fresh download URL (§10.2)."""
 
@@ -128,15 +129,6 @@ class FileVersionSerializer(serializers.ModelSerializer):
 
     def get_kind(self, version) -> str:
         return "dds-file-version"
-
-
-class ReferenceSerializer(serializers.Serializer):
-    id = serializers.CharField()
-
-
-class NodeReferenceSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    id = serializers.CharField()
 
 
 class FolderCreateSerializer(serializers.Serializer):

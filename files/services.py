@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Value
 from django.db.models.functions import Concat, Length, Substr
@@ -10,7 +11,7 @@ from dds.names import path_name_check
 from uploads.models import Upload
 
 from . import selectors
-from .models import Container, FileVersion
+from .models import Container, Deletion, FileVersion
 
 # Folders nest at most this deep, so that an item's `ancestors` (listed with every item of a page) stay bounded.
 MAX_FOLDER_DEPTH = 255
@@ -21,11 +22,14 @@ _FOLDERS = Container.objects.filter(kind=Container.Kind.FOLDER)
 
 def _node_lock(node, model_name=None):
     """The rule of a folder's or file's writes (docs/api/concurrency.md): its project's row, then its own, each
-    refused once deleted with the 404 of `model_name` (the node's model unless the route names another); the node as
-    committed now."""
+    refused once deleted (or below a folder whose deletion is in progress) with the 404 of `model_name` (the node's
+    model unless the route names another); the node as committed now."""
     model_name = model_name or ("Folder" if node.is_folder else "DataFile")
     project_lock(node.project_id, model_name)
-    return row_lock(Container.objects.filter(kind=node.kind), model_name, node.pk)
+    node = row_lock(Container.objects.filter(kind=node.kind), model_name, node.pk)
+    if not selectors.live(Container.objects.filter(pk=node.pk)).exists():
+        raise errors.NotFound(model_name)
+    return node
 
 
 def _version_lock(version):
@@ -35,16 +39,22 @@ def _version_lock(version):
 
 
 def _parent_lock(project, parent):
-    """Where something is made or moved to: the project's row, then the folder's (None: the project's top level)."""
+    """Where something is made or moved to: the project's row, then the folder's (None: the project's top level);
+    404 for a folder below one whose deletion is still in progress."""
     project_lock(project.pk)
-    return row_lock(_FOLDERS, "Folder", parent.pk) if parent is not None else None
+    if parent is None:
+        return None
+    parent = row_lock(_FOLDERS, "Folder", parent.pk)
+    if not selectors.live(Container.objects.filter(pk=parent.pk)).exists():
+        raise errors.NotFound("Folder")
+    return parent
 
 
 def _check_upload(upload, *, file=None):
     """An upload may become a version once completed without an integrity error, and of one file only."""
-    if upload.completed_on is None:
+    if upload.is_open:
         raise errors.ValidationFailed.field("upload", "must be completed successfully")
-    if upload.error_on is not None:
+    if upload.is_failed:
         raise errors.ValidationFailed.field("upload", "cannot have an error")
     # Not locked: a verification in progress holds the row while it reads storage, and a file may be made of an
     # upload still being verified. A purge racing this request is caught by `_add_version`.
@@ -61,25 +71,16 @@ def _check_upload(upload, *, file=None):
 @transaction.atomic
 def upload_purge_request(*, upload_ids):
     """Queue the removal of uploads' bytes (sent after commit), noting when on each upload; the job keeps any upload a
-    live version still references. (Here, not in uploads.services, which imports this app's services.)"""
+    live version still references. (Here, not in uploads.services: that imports projects.services, which imports this
+    module to delete a project's files; pyproject.toml names the seam.)"""
     upload_ids = sorted(set(upload_ids), key=str)
     Upload.objects.filter(pk__in=upload_ids).update(purge_requested_on=timezone.now())
     for upload_id in upload_ids:
         job_enqueue("purge_upload", upload_id)
 
 
-def _delete(actor, nodes, *, purge=True):
-    """Mark folders and files deleted together with every version of those files, and queue their bytes' removal
-    unless `purge` is false."""
-    now = timezone.now()
-    stamp = {"is_deleted": True, "deleted_on": now, "deleted_by": actor.user, "deleted_by_agent": actor.agent}
-    ids = list(nodes.values_list("pk", flat=True))
-    Container.objects.filter(pk__in=ids).update(**stamp)
-    versions = FileVersion.objects.filter(file__in=ids, is_deleted=False)
-    upload_ids = list(versions.values_list("upload_id", flat=True))
-    versions.update(**stamp)
-    if purge:
-        upload_purge_request(upload_ids=upload_ids)
+def _deleted_stamp(actor):
+    return {"is_deleted": True, "deleted_on": timezone.now(), "deleted_by": actor.user, "deleted_by_agent": actor.agent}
 
 
 def _check_depth(parent, levels=1):
@@ -115,35 +116,100 @@ def _repath_subtree(folder, old_subtree):
         )
 
 
-def _move_to_trash(node):
-    """As in the original's trash: a deleted item leaves its folder for the project's top level, remembering the
-    folder it left; what is below a deleted folder stays in it."""
-    if node.parent_id is None:
-        return
-    old_subtree = node.subtree_path
-    node.deleted_from_parent_id, node.parent, node.path = node.parent_id, None, ""
-    Container.objects.filter(pk=node.pk).update(deleted_from_parent=node.deleted_from_parent_id, parent=None, path="")
-    if node.is_folder:
-        _repath_subtree(node, old_subtree)
+def _move_to_trash(node, stamp):
+    """Mark `node` deleted. As in the original's trash, a deleted item leaves its folder for the project's top level,
+    remembering the folder it left; what is below a deleted folder stays in it (the deletion's steps give it the
+    paths of its new place as they mark it)."""
+    if node.parent_id is not None:
+        node.deleted_from_parent_id, node.parent, node.path = node.parent_id, None, ""
+    Container.objects.filter(pk=node.pk).update(
+        **stamp, deleted_from_parent_id=node.deleted_from_parent_id, parent_id=node.parent_id, path=node.path
+    )
 
 
 @transaction.atomic
 def folder_delete(*, actor, folder):
-    """Delete a folder and its whole subtree at once: no listing ever shows a descendant of a deleted folder."""
+    """Delete a folder (CONTRACT §9.3): the request marks the folder itself, moves it to the trash and records its
+    `Deletion`; `delete_tree` jobs then mark what is below it, DELETION_BATCH items a step, and request the purge of
+    their bytes. Until they are done, nothing below it is listed, shown live or downloaded (`Deletion.covering`)."""
     folder = _node_lock(folder)
-    subtree = Container.objects.filter(project=folder.project_id).filter(
-        Q(pk=folder.pk) | Q(path__startswith=folder.subtree_path), is_deleted=False
+    subtree = folder.subtree_path
+    _move_to_trash(folder, _deleted_stamp(actor))
+    deletion = Deletion.objects.create(
+        project_id=folder.project_id, root=folder, prefix=subtree, moved_to=folder.subtree_path
     )
-    _delete(actor, subtree)
-    _move_to_trash(folder)
+    job_enqueue("delete_tree", deletion.id)
 
 
 @transaction.atomic
-def project_contents_delete(*, actor, project):
-    """Mark the project's folders, files and versions deleted, and queue the removal of every upload's bytes of the
-    project, whether or not it became a file version: a deleted project frees all its bytes."""
-    _delete(actor, Container.objects.filter(project=project, is_deleted=False), purge=False)
-    upload_purge_request(upload_ids=Upload.objects.filter(project=project, purged_on=None).values_list("id", flat=True))
+def project_contents_delete(*, project):
+    """Record the deletion of a project's contents (its row already marked deleted): `delete_tree` jobs mark its
+    folders, files and versions, then request the purge of every upload of the project, whether or not it became a
+    file version: a deleted project frees all its bytes."""
+    deletion = Deletion.objects.create(project=project)
+    job_enqueue("delete_tree", deletion.id)
+
+
+def _step_mark(deletion, root, limit):
+    """Mark at most `limit` live items of the deletion deleted, with their versions, stamped as their root; move them
+    under the root's place in the trash. Returns the ids marked and the uploads of the versions marked."""
+    stamp = {
+        "is_deleted": True,
+        "deleted_on": root.deleted_on,
+        "deleted_by_id": root.deleted_by_id,
+        "deleted_by_agent_id": root.deleted_by_agent_id,
+    }
+    ids = list(
+        Container.objects.filter(
+            project=deletion.project_id, is_deleted=False, path__startswith=deletion.prefix
+        ).values_list("pk", flat=True)[:limit]
+    )
+    if not ids:
+        return ids, []
+    moved = {}
+    if deletion.prefix != deletion.moved_to:
+        moved["path"] = Concat(Value(deletion.moved_to), Substr("path", len(deletion.prefix) + 1))
+    Container.objects.filter(pk__in=ids).update(**stamp, **moved)
+    versions = FileVersion.objects.filter(file__in=ids, is_deleted=False)
+    upload_ids = list(versions.values_list("upload_id", flat=True))
+    versions.update(**stamp)
+    return ids, upload_ids
+
+
+@transaction.atomic
+def deletion_step(*, deletion_id):
+    """One step of a deletion (the `delete_tree` job), in one transaction: mark at most DELETION_BATCH items and
+    request their uploads' purge; a project's deletion, once its items are marked, requests the purge of at most as
+    many of its uploads not requested yet. Enqueues the next step while work remains, else records the end. Safe to
+    run twice, and resumable after a crash: each step starts from what is still unmarked and unrequested. A step of a
+    deletion another step holds returns at once (a job the sweeper sent again while that one ran): one chain of steps
+    goes on, and no worker thread waits for another's step."""
+    deletion = (
+        Deletion.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("root", "project")
+        .filter(pk=deletion_id, finished_on=None)
+        .first()
+    )
+    if deletion is None:
+        return
+    limit = settings.DELETION_BATCH
+    ids, upload_ids = _step_mark(deletion, deletion.root or deletion.project, limit)
+    more = len(ids) == limit
+    if deletion.root_id is None:
+        upload_ids = []
+        if not more:
+            unrequested = Upload.objects.filter(project=deletion.project_id, purged_on=None, purge_requested_on=None)
+            upload_ids = list(unrequested.values_list("pk", flat=True)[: limit - len(ids)])
+            more = len(ids) + len(upload_ids) == limit
+    upload_purge_request(upload_ids=upload_ids)
+    deletion.marked += len(ids)
+    deletion.purges_requested += len(set(upload_ids))
+    deletion.steps += 1
+    if more:
+        job_enqueue("delete_tree", deletion.id)
+    else:
+        deletion.finished_on = timezone.now()
+    deletion.save(update_fields=["marked", "purges_requested", "steps", "finished_on"])
 
 
 @transaction.atomic
@@ -270,9 +336,14 @@ def file_update(*, actor, file, upload=None, label=_UNCHANGED):
 
 @transaction.atomic
 def file_delete(*, actor, file):
+    """Delete a file and its versions, and request the purge of their uploads' bytes: a handful of rows."""
     file = _node_lock(file)
-    _delete(actor, Container.objects.filter(pk=file.pk))
-    _move_to_trash(file)
+    stamp = _deleted_stamp(actor)
+    _move_to_trash(file, stamp)
+    versions = FileVersion.objects.filter(file=file, is_deleted=False)
+    upload_ids = list(versions.values_list("upload_id", flat=True))
+    versions.update(**stamp)
+    upload_purge_request(upload_ids=upload_ids)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from projects.models import Project
 from uploads.serializers import TransferSerializer
 
 from . import selectors, services
+from .models import Deletion
 from .serializers import (
     ChildSerializer,
     FileCreateSerializer,
@@ -52,8 +53,9 @@ def loaded_node_data(node):
 
 
 def _node(request, queryset, model, id, permission, *, live=True):
-    """404 (also once deleted, unless `live=False`), then 403 without `permission` (CONTRACT §5.3)."""
-    node = get_or_404(queryset.filter(is_deleted=False) if live else queryset, model, id)
+    """404 (also once deleted or below a folder being deleted, unless `live=False`), then 403 without `permission`
+    (CONTRACT §5.3)."""
+    node = get_or_404(selectors.live(queryset) if live else queryset, model, id)
     require_project_permission(request.user, node.project, permission)
     return node
 
@@ -61,7 +63,9 @@ def _node(request, queryset, model, id, permission, *, live=True):
 def _version(request, id, permission, *, live=True):
     queryset = selectors.file_versions()
     if live:
-        queryset = queryset.filter(is_deleted=False, file__is_deleted=False)
+        queryset = queryset.filter(is_deleted=False, file__is_deleted=False).exclude(
+            Deletion.covering(path="file__path", project="file__project_id")
+        )
     version = get_or_404(queryset, "FileVersion", id)
     require_project_permission(request.user, version.file.project, permission)
     return version

@@ -18,6 +18,8 @@ from elasticsearch import Elasticsearch
 from elasticsearch.helpers import BulkIndexError, bulk
 from elasticsearch_dsl import Date, Document, Keyword
 
+from dds.jobs.adapters import adapter
+
 from .capture import QUEUE
 from .models import LoggedMessage, PendingMessage
 
@@ -171,7 +173,7 @@ class DatabaseSink:
 
 
 def source_for_settings(batch_size):
-    if settings.ACTIVE_JOB_QUEUE_ADAPTER == "dramatiq":
+    if adapter().uses_broker:
         return RabbitSource(settings.CLOUDAMQP_URL, prefetch=batch_size * 2)
     return DatabaseSource()
 

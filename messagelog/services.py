@@ -6,23 +6,13 @@ transaction; dramatiq mode publishes it to the `message_log` queue once that tra
 change is never logged.
 """
 
-import logging
 import uuid
 from datetime import UTC, datetime
-from functools import partial
-
-import dramatiq
-from django.conf import settings
-from django.db import transaction
-from pika.exceptions import AMQPError
 
 from dds import request_context
-
-from .capture import publish, store_pending
+from dds.jobs.adapters import adapter
 
 EVENTS = "events"
-
-logger = logging.getLogger(__name__)
 
 
 def message_log_record(*, event, user, args):
@@ -38,21 +28,5 @@ def message_log_record(*, event, user, args):
         "request_id": request_context.request_id.get(),
         "user_id": str(user.id) if user is not None else None,
     }
-    if settings.ACTIVE_JOB_QUEUE_ADAPTER == "inline":
-        store_pending(log_entry)
-    else:
-        transaction.on_commit(partial(_publish, log_entry))
+    adapter().log(log_entry)
     return log_entry
-
-
-def _publish(log_entry):
-    broker = dramatiq.get_broker()
-    for attempt in (1, 2):
-        try:
-            publish(broker.channel, log_entry)
-            return
-        except AMQPError:
-            # A connection the server closed while idle: the next one is fresh, as Dramatiq's own enqueue does.
-            del broker.connection
-            if attempt == 2:
-                logger.exception("message log entry %s (%s) was not published", log_entry["message_id"], log_entry)

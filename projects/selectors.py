@@ -1,3 +1,4 @@
+from django.db import connection
 from django.db.models import Exists, OuterRef
 
 from dds import errors
@@ -58,3 +59,19 @@ def project_storage_is_initialized(*, project):
 def project_storage_pending():
     """Project storage not initialized yet, oldest first."""
     return ProjectStorageProvider.objects.filter(is_initialized=False, project__is_deleted=False).order_by("created_on")
+
+
+def project_hold_live(project):
+    """Hold `project` against its deletion until the transaction ends, or answer 404 if it is deleted (also if its
+    deletion committed while this waited). Where something is created in a project: `project_delete` locks the row FOR
+    UPDATE, so it waits for every creation holding it and every later one sees it deleted; creations share the hold
+    (FOR KEY SHARE) and do not wait for each other or for a rename. SQLite serializes writers anyway."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Project._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT is_deleted FROM {table} WHERE id = %s FOR KEY SHARE", [project.pk])
+            row = cursor.fetchone()
+    else:
+        row = Project.objects.filter(pk=project.pk).values_list("is_deleted").first()
+    if row is None or row[0]:
+        raise errors.NotFound("Project")

@@ -147,13 +147,15 @@ def project_update(*, actor, project, **changes):
 
 @transaction.atomic
 def project_delete(*, actor, project):
-    """Delete a project with all its folders, files and versions (their bytes are removed by jobs), and cancel its
-    pending transfer."""
-    project = project_lock_for(actor, project.pk, "delete_project")
+    """Delete a project and cancel its pending transfer: a few rows, whatever its size. Its folders, files and versions
+    are marked and its bytes purged by `delete_tree` jobs (`files.services.deletion_step`); nothing of it is shown
+    meanwhile. The row is locked FOR UPDATE: the deletion waits for uploads being created in the project (they hold
+    it FOR KEY SHARE, `project_hold_live`), which the jobs then delete too, and later ones see it deleted."""
+    project = project_lock_for(actor, project.pk, "delete_project", exclusive=True)
     project.is_deleted = True
     project.stamp_deleted(actor)
     project.save()
-    project_contents_delete(actor=actor, project=project)
+    project_contents_delete(project=project)
     project_transfers_cancel_pending(actor=actor, project=project)
 
 

@@ -10,7 +10,8 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from dds.audit_serializers import AuditSerializer
 from dds.fields import Timestamp
-from files.serializers import FileVersionSerializer, NodeReferenceSerializer, ReferenceSerializer
+from dds.references import NodeReferenceSerializer, ReferenceSerializer
+from files.serializers import FileVersionSerializer
 
 from .graph import DEFAULT_HOPS, MAX_HOPS
 from .models import Activity, Relation

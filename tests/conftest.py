@@ -11,20 +11,62 @@ from functools import partial
 import dramatiq
 import pytest
 from django.db import connection
-from django.test import Client, TestCase
+from django.test import Client
 from rest_framework.test import APIClient
 
 from dds.accounts import services
 from dds.accounts.models import User
 from dds.audit import Actor
 from dds.authentication import api_token_encode
+from dds.jobs.adapters import ADAPTERS
 from dds.jobs.registry import load_workers
+from dds.jobs.services import job_run
+from dds.jobs.sweeper import Sweeper
 from projects import services as project_services
 from projects.models import AuthRole
 from projects.transfers.services import project_transfer_create
 from uploads.models import StorageProvider
 
+from .committing import commit_then_run_jobs
 from .workers import ROOT, serve, stop, wait_until
+
+# A test using one of these runs workers or servers in other processes, sharing its database: PostgreSQL only.
+_OTHER_PROCESSES = {"dramatiq_mode", "start_server", "start_worker"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """On SQLite, skip the tests marked `postgresql` (or using a fixture of _OTHER_PROCESSES), each saying why."""
+    if connection.vendor != "sqlite":
+        return
+    for item in items:
+        marker = item.get_closest_marker("postgresql")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "PostgreSQL only"
+        elif _OTHER_PROCESSES & set(item.fixturenames):
+            reason = "processes sharing the test database need a database server, not an in-memory SQLite database"
+        else:
+            continue
+        item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL: {reason}"))
+
+
+@pytest.fixture(autouse=True)
+def inline_jobs(request):
+    """Each test starts with no inline job queued. A test serving requests from a live server gets the job runners and
+    the sweeper of a web process (dds/wsgi.py starts them there): its requests commit for real, its jobs run after
+    their responses, and a job that failed on a passing fault is retried (the in-memory SQLite test database refuses
+    a write while another connection reads). Any other test runs its jobs with tests.committing."""
+    inline = ADAPTERS["inline"]
+    inline.drain(lambda *args, **kwargs: None)
+    if "live_server" not in request.fixturenames:
+        yield inline
+        return
+    inline.start(job_run)
+    sweeper = Sweeper(every=1)
+    sweeper.start()
+    yield inline
+    sweeper.stop()
+    sweeper.join()
+    inline.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -39,15 +81,16 @@ def anonymous():
 
 
 class CommittingClient(APIClient):
-    """An API client whose requests each run their on-commit callbacks when they return, as a real commit would.
+    """An API client whose requests each run their on-commit callbacks when they return, as a real commit would, and
+    then the inline jobs these queued, as the server's job runners would after the response.
 
     pytest-django runs each test in one transaction that never commits, so the callbacks through which jobs are
     sent would never fire by themselves. Callbacks of a request whose work rolled back are dropped, as in a real
-    rollback. (In production the commit, and an inline job, come before the response is rendered; here after.)
+    rollback. (In production the commit comes before the response is rendered; here after.)
     """
 
     def request(self, **kwargs):
-        with TestCase.captureOnCommitCallbacks(execute=True):
+        with commit_then_run_jobs():
             return super().request(**kwargs)
 
 
@@ -143,7 +186,7 @@ def make_project():
         create = partial(project_services.project_create, actor=Actor(user=owner), name=name, description=description)
         if not initialized:
             return create(slug=slug)
-        with TestCase.captureOnCommitCallbacks(execute=True):
+        with commit_then_run_jobs():
             return create(slug=slug)
 
     return make
@@ -261,8 +304,6 @@ def s3_provider(db, s3_server):
 @pytest.fixture
 def dramatiq_mode(settings):
     """Jobs go to RabbitMQ; the queues start empty."""
-    if connection.vendor == "sqlite":
-        pytest.skip("workers in other processes need a database server, not an in-memory SQLite test database")
     settings.ACTIVE_JOB_QUEUE_ADAPTER = "dramatiq"
     broker = dramatiq.get_broker()
     del broker.connection  # a fresh one: an earlier test may have had the broker close this thread's connection
@@ -274,8 +315,6 @@ def dramatiq_mode(settings):
 
 def _service_env(storage_root, **environment):
     """The environment of a service process sharing this test's PostgreSQL database and storage."""
-    if connection.vendor == "sqlite":
-        pytest.skip("processes sharing the test database need a database server, not an in-memory SQLite database")
     database = connection.settings_dict
     return {
         **os.environ,

@@ -51,5 +51,17 @@ def user_preview(user):
     return {"id": str(user.id), "username": user.username, "full_name": user.full_name}
 
 
+def new_audit(body, creator):
+    """The `audit` of `body`, a resource `creator` has just made: created then, never updated nor deleted."""
+    return {
+        "created_on": body["audit"]["created_on"],
+        "created_by": user_preview(creator),
+        "last_updated_on": None,
+        "last_updated_by": None,
+        "deleted_on": None,
+        "deleted_by": None,
+    }
+
+
 def has_no_paging_headers(response):
     return not any(header in response for header in PAGING_HEADERS)

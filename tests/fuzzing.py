@@ -135,7 +135,8 @@ def seed_world():
             size=len(data),
             chunked=False,
         )
-        FilesystemStorage(provider).object_receive(upload, io.BytesIO(data))
+        with FilesystemStorage(provider).object_stage(upload, io.BytesIO(data)) as staged:
+            uploads.upload_object_store(upload_id=upload.id, staged=staged)
         uploads.upload_complete(actor=actor, upload=upload, hash_value=_md5(data), hash_algorithm="md5")
         uploads.upload_verify(upload_id=upload.id)
         upload.refresh_from_db()

@@ -25,6 +25,7 @@ def test_it_reports_every_part_healthy(anonymous):
         "initialize_project_storage": nothing,
         "initialize_upload_storage": nothing,
         "complete_upload": nothing,
+        "delete_tree": nothing,
     }
 
 

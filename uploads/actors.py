@@ -33,7 +33,8 @@ def follow_upload_chunks(upload_id, number, size, md5):
         chunk_follow(FilesystemStorage(upload.storage_provider), upload, number, size, md5)
 
 
-# Not a worker one selects: its hints go where complete_upload's queue is consumed, which verifies what they followed.
+# Not a worker one selects: its hints go where complete_upload's queue is consumed; a verification uses what was
+# followed only when it runs in the process that followed.
 dramatiq.actor(follow_upload_chunks, actor_name=FOLLOW_ACTOR, queue_name="upload_completion", max_retries=0)
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.template.defaultfilters import filesizeformat
 
 from . import services
-from .models import Chunk, Fingerprint, StorageProvider, Upload
+from .models import Chunk, Fingerprint, RetentionMark, StorageProvider, Upload
 from .selectors import HELD_BYTES, uploads_awaiting_purge
 
 
@@ -46,10 +46,10 @@ class UploadStateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return {
-            "open": lambda: queryset.filter(completed_on__isnull=True),
-            "not_consistent": lambda: queryset.filter(completed_on__isnull=False, is_consistent__isnull=True),
-            "errored": lambda: queryset.filter(is_consistent=True, error_on__isnull=False),
-            "consistent": lambda: queryset.filter(is_consistent=True, error_on__isnull=True),
+            "open": lambda: queryset.open(),
+            "not_consistent": lambda: queryset.awaiting_verification(),
+            "errored": lambda: queryset.failed(),
+            "consistent": lambda: queryset.verified(),
             "to_purge": lambda: queryset.filter(pk__in=uploads_awaiting_purge().values("pk")),
             "purged": lambda: queryset.filter(purged_on__isnull=False),
         }.get(self.value(), lambda: queryset)()
@@ -98,6 +98,17 @@ class UploadAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in Upload._meta.fields]
     inlines = [ChunkInline, FingerprintInline]
     actions = [reverify]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RetentionMark)
+class RetentionMarkAdmin(admin.ModelAdmin):
+    """How far the retention sweep has looked at expired uploads: it moves on with every pass that finds some."""
+
+    list_display = ("created_on", "upload_id")
+    readonly_fields = ("created_on", "upload_id")
 
     def has_add_permission(self, request):
         return False

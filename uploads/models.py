@@ -60,8 +60,41 @@ class StorageProvider(models.Model):
         return self.name
 
 
+class UploadQuerySet(models.QuerySet):
+    """The upload lifecycle's states as filters (Upload.State)."""
+
+    def open(self):
+        return self.filter(completed_on__isnull=True)
+
+    def awaiting_verification(self):
+        return self.filter(completed_on__isnull=False, is_consistent__isnull=True)
+
+    def verified(self):
+        return self.filter(is_consistent=True, error_on__isnull=True)
+
+    def failed(self):
+        return self.filter(error_on__isnull=False)
+
+
 class Upload(Audited):
-    """The bytes behind a file version, and how far their transfer and verification got (CONTRACT §11, §14)."""
+    """The bytes behind a file version, and how far their transfer and verification got (CONTRACT §11, §14).
+
+    Its lifecycle, in one place: the fields it is kept in are read only through `state` and the predicates below (and
+    UploadQuerySet's filters).
+    """
+
+    class State(models.TextChoices):
+        # preparing -> open                 a job prepared its storage (an S3 multipart upload)
+        # open -> verifying                 the client completed it (PUT /uploads/{id}/complete)
+        # verifying -> verified | failed    its verification recorded the verdict
+        # verified | failed -> verifying    an operator verifies it again (admin)
+        # any -> purged                     its bytes were removed
+        PREPARING = "preparing", "its storage is not ready for chunks yet"
+        OPEN = "open", "receiving bytes"
+        VERIFYING = "verifying", "completed; its verification has recorded no verdict yet"
+        VERIFIED = "verified", "its bytes are exactly those the client registered"
+        FAILED = "failed", "its verification found other bytes (error_on, error_message)"
+        PURGED = "purged", "its bytes are removed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="uploads")
@@ -91,11 +124,73 @@ class Upload(Audited):
         max_length=64, blank=True, help_text="the claimant's database session; its end frees the claim"
     )
 
+    objects = UploadQuerySet.as_manager()
+
     class Meta:
-        indexes = [models.Index(fields=["project", "-created_on"])]
+        indexes = [
+            models.Index(fields=["project", "-created_on"]),
+            # The sweeper's and the deletions' reads: each holds only the uploads in the state it looks for.
+            models.Index(
+                fields=["created_on"],
+                condition=Q(is_chunked=True, ready_for_chunks=False, purged_on=None),
+                name="uploads_awaiting_storage",
+            ),
+            models.Index(
+                fields=["completed_on"],
+                condition=Q(completed_on__isnull=False, is_consistent=None),
+                name="uploads_awaiting_verification",
+            ),
+            models.Index(
+                fields=["created_on"],
+                condition=Q(error_on__isnull=False, purged_on=None, purge_requested_on=None),
+                name="uploads_errored_to_purge",
+            ),
+            models.Index(
+                fields=["project", "created_on"],
+                condition=Q(purged_on=None, purge_requested_on=None),
+                name="uploads_unrequested",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.id})"
+
+    @property
+    def state(self):
+        if self.is_purged:
+            return self.State.PURGED
+        if self.is_open:
+            return self.State.PREPARING if self.is_preparing else self.State.OPEN
+        if self.awaiting_verification:
+            return self.State.VERIFYING
+        return self.State.FAILED if self.is_failed else self.State.VERIFIED
+
+    @property
+    def is_purged(self):
+        return self.purged_on is not None
+
+    @property
+    def is_preparing(self):
+        """A chunked upload whose storage a job has not prepared yet: no chunk can be sent."""
+        return self.is_chunked and not self.ready_for_chunks
+
+    @property
+    def is_open(self):
+        """Not completed yet: chunks may still be registered and sent."""
+        return self.completed_on is None
+
+    @property
+    def awaiting_verification(self):
+        return self.completed_on is not None and self.is_consistent is None
+
+    @property
+    def is_failed(self):
+        return self.error_on is not None
+
+    @property
+    def is_verified(self):
+        """Verified and found to be the bytes the client registered: the only bytes ever served."""
+        return bool(self.is_consistent) and self.error_on is None
 
     def stored_hash(self, algorithm):
         return getattr(self, f"stored_{algorithm}")
@@ -132,3 +227,16 @@ class Fingerprint(Audited):
 
     def __str__(self):
         return f"{self.algorithm}:{self.value}"
+
+
+class RetentionMark(models.Model):
+    """How far the retention sweep has looked at uploads past UPLOAD_RETENTION_DAYS, in (created_on, id) order. Each
+    upload is looked at once, as it expires, so a pass reads only what expired since the last one, whatever the
+    history; an upload made unreachable later (its version, file, folder or project deleted) has its purge requested
+    by that deletion. One row."""
+
+    created_on = models.DateTimeField(help_text="the creation of the last upload looked at")
+    upload_id = models.UUIDField(help_text="the last upload looked at")
+
+    def __str__(self):
+        return f"uploads looked at up to {self.created_on}"

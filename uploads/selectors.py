@@ -4,11 +4,23 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Sum, prefetch_related_objects
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Sum,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from files.models import FileVersion
+from dds.jobs.adapters import adapter
+from files.models import Deletion, FileVersion
 from projects.selectors import project_storage_is_initialized
 
 from .models import Chunk, Fingerprint, StorageProvider, Upload
@@ -96,7 +108,7 @@ def signed_upload(*, provider_id, project_id, upload_id):
 
 def upload_to_follow(upload_id):
     """The filesystem upload whose chunks may be followed: chunked, not completed yet, its project live."""
-    return _filesystem_uploads().filter(pk=upload_id, is_chunked=True, completed_on__isnull=True).first()
+    return _filesystem_uploads().open().filter(pk=upload_id, is_chunked=True).first()
 
 
 def chunk_of(upload, number):
@@ -128,19 +140,20 @@ def uploads_awaiting_storage():
 
 def uploads_awaiting_verification():
     """Completed uploads the completion job has not verified yet, oldest first."""
-    return Upload.objects.filter(completed_on__isnull=False, is_consistent__isnull=True).order_by("completed_on")
+    return Upload.objects.awaiting_verification().order_by("completed_on")
 
 
 def upload_once_verified(upload):
     """What `complete` answers: the upload re-read once its verification has recorded a verdict, if that comes within
-    COMPLETE_WAIT_SECONDS (workers verify it); else, or should the database not answer (or the project be gone),
-    `upload` as the completion committed it. Inline, the verification ran at the commit or failed: the upload is
-    re-read at once, without asking first. A quick verification then reaches the client in the answer, which spares
-    it a poll and the sleep its retry policy adds (DukeDSClient: 5 s)."""
-    waits = settings.ACTIVE_JOB_QUEUE_ADAPTER == "dramatiq"
+    COMPLETE_WAIT_SECONDS (workers, or this process's job runners, verify it); else, or should the database not answer
+    (or the project be gone), `upload` as the completion committed it. Where no runner may be verifying it (a process
+    without runners: its jobs run once it answered), the upload is re-read at once, without asking first. A quick
+    verification then reaches the client in the answer, which spares it a poll and the sleep its retry policy adds
+    (DukeDSClient: 5 s)."""
+    waits = adapter().verdict_may_lag
     deadline = time.monotonic() + settings.COMPLETE_WAIT_SECONDS
     try:
-        while waits and not Upload.objects.filter(pk=upload.pk, is_consistent__isnull=False).exists():
+        while waits and Upload.objects.filter(pk=upload.pk).awaiting_verification().exists():
             if time.monotonic() >= deadline:
                 return upload
             time.sleep(0.05)
@@ -161,10 +174,11 @@ def retry_after(upload):
 
 
 def _live_versions():
-    """The live file versions (not deleted, of a file and a project not deleted) of the upload `OuterRef("pk")`."""
+    """The live file versions (not deleted, of a file and a project not deleted, nor below a folder being deleted) of
+    the upload `OuterRef("pk")`."""
     return FileVersion.objects.filter(
         upload=OuterRef("pk"), is_deleted=False, file__is_deleted=False, file__project__is_deleted=False
-    )
+    ).exclude(Deletion.covering(path="file__path", project="file__project_id"))
 
 
 def uploads_with_live_versions():
@@ -186,6 +200,28 @@ def uploads_to_purge():
     return Upload.objects.filter(
         unreachable, ~Exists(_live_versions()), purged_on__isnull=True, purge_requested_on__isnull=True
     ).order_by("created_on", "id")
+
+
+def uploads_errored_to_purge():
+    """Uploads whose verification found an error and whose purge was not requested yet (a partial index holds them),
+    but those a live file version references (made into a file before a verification found the error)."""
+    return Upload.objects.filter(
+        ~Exists(_live_versions()), error_on__isnull=False, purged_on=None, purge_requested_on=None
+    ).order_by("created_on")
+
+
+def uploads_expired_since(mark):
+    """Uploads past UPLOAD_RETENTION_DAYS after `mark` (a RetentionMark), in (created_on, id) order, each with
+    `can_purge`: whether its bytes are unreachable and no purge was requested yet. Read along the created_on index from
+    the mark: only what expired since."""
+    expired = timezone.now() - timedelta(days=settings.UPLOAD_RETENTION_DAYS)
+    unrequested = Q(purged_on=None, purge_requested_on=None)
+    return (
+        Upload.objects.filter(created_on__gte=mark.created_on, created_on__lt=expired)
+        .exclude(created_on=mark.created_on, id__lte=mark.upload_id)
+        .annotate(can_purge=ExpressionWrapper(unrequested & ~Exists(_live_versions()), BooleanField()))
+        .order_by("created_on", "id")
+    )
 
 
 def uploads_awaiting_purge():

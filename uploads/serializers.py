@@ -115,7 +115,10 @@ class UploadSerializer(serializers.ModelSerializer):
     project = ProjectPreviewSerializer()
     storage_provider = StorageProviderPreviewSerializer()
     hashes = FingerprintSerializer(source="fingerprints", many=True)
-    signed_url = OnlySometimesMethodField(help_text="non-chunked uploads only, until completed")
+    signed_url = OnlySometimesMethodField(
+        shown=lambda upload: not upload.is_chunked and upload.is_open,
+        help_text="non-chunked uploads only, until completed",
+    )
 
     class Meta:
         model = Upload
@@ -138,12 +141,6 @@ class UploadSerializer(serializers.ModelSerializer):
     @extend_schema_field(TransferSerializer)
     def get_signed_url(self, upload):
         return backend_for(upload.storage_provider).object_url(upload, host=self.context["host"])
-
-    def to_representation(self, upload):
-        data = super().to_representation(upload)
-        if upload.is_chunked or upload.completed_on is not None:
-            del data["signed_url"]
-        return data
 
 
 class UploadCreateSerializer(serializers.Serializer):

@@ -1,6 +1,8 @@
 import math
 import secrets
+import uuid
 from contextlib import suppress
+from datetime import UTC, datetime
 
 from django.db import Error, transaction
 from django.utils import timezone
@@ -9,12 +11,13 @@ from dds import errors
 from dds.jobs.services import job_enqueue
 from dds.names import path_name_check
 from files.services import upload_purge_request
+from projects.selectors import project_hold_live
 from projects.services import project_storage_add_everywhere
 
 from . import claims, selectors
 from .hashes import HASH_ALGORITHMS, is_hex_digest, whole_file_error
-from .models import Chunk, Fingerprint, Upload
-from .selectors import uploads_to_purge, uploads_with_live_versions
+from .models import Chunk, Fingerprint, RetentionMark, Upload
+from .selectors import uploads_errored_to_purge, uploads_expired_since, uploads_with_live_versions
 from .storage.base import StorageUnreachable, backend_for
 
 _MIN_CHUNK_NUMBER = 1
@@ -50,9 +53,10 @@ def storage_provider_save(*, provider, is_new):
     return provider
 
 
+@transaction.atomic
 def upload_create(*, actor, project, storage_provider, name, content_type, size, chunked=True):
-    """A new upload, answered from the rows in hand. Its insert needs a transaction only with the job that prepares its
-    storage."""
+    """A new upload, answered from the rows in hand, inserted while it holds the project against its deletion (whose
+    jobs then purge it too)."""
     path_name_check(name)
     if storage_provider.is_deprecated:
         raise errors.ValidationFailed.field("storage_provider", "cannot be deprecated")
@@ -71,17 +75,11 @@ def upload_create(*, actor, project, storage_provider, name, content_type, size,
         ready_for_chunks=chunked and backend.ready_at_creation,
     )
     upload.stamp_created(actor)
-    if chunked and not upload.ready_for_chunks:
-        _upload_save_initializing(upload)
-    else:
-        upload.save()
-    return selectors.upload_created(upload)
-
-
-@transaction.atomic
-def _upload_save_initializing(upload):
+    project_hold_live(project)
     upload.save()
-    job_enqueue("initialize_upload_storage", upload.id)
+    if chunked and not upload.ready_for_chunks:
+        job_enqueue("initialize_upload_storage", upload.id)
+    return selectors.upload_created(upload)
 
 
 @transaction.atomic
@@ -90,7 +88,7 @@ def upload_storage_initialize(*, upload_id):
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
-    if upload is None or upload.ready_for_chunks or upload.purged_on is not None:
+    if upload is None or not upload.is_preparing or upload.is_purged:
         return
     upload.multipart_upload_id = backend_for(upload.storage_provider).upload_initialize(upload)
     upload.ready_for_chunks = True
@@ -98,7 +96,7 @@ def upload_storage_initialize(*, upload_id):
 
 
 def _check_open(upload):
-    if upload.completed_on is not None:
+    if not upload.is_open:
         raise errors.ValidationFailed.field("completed_at", "Cannot change completed_at.")
 
 
@@ -136,34 +134,35 @@ def _receiving(upload_id):
     lock, which a project's deletion holds until it commits), not completed. A purged upload's or a deleted project's
     is not found, as its signed URL answers from then on."""
     upload = _locked(upload_id)
-    if upload.purged_on is not None or upload.project.is_deleted:
+    if upload.is_purged or upload.project.is_deleted:
         raise errors.NotFound("Upload")
-    if upload.completed_on is not None:
+    if not upload.is_open:
         raise errors.UploadAlreadyCompleted()
     return upload
 
 
 @transaction.atomic
-def chunk_store(*, upload_id, number, size, hash_value, place):
+def chunk_store(*, upload_id, number, size, hash_value, staged):
     """Keep bytes that arrived for chunk `number` registered as `size` and `hash_value` (and matched them).
 
-    `place()` puts them where the chunk's bytes live, under the upload's lock, and only if that is still the chunk's
-    registration and bytes may still be kept (`_receiving`): a late transfer never replaces the bytes of a newer
+    `staged.commit()` puts them where the chunk's bytes live, under the upload's lock, and only if that is still the
+    chunk's registration and bytes may still be kept (`_receiving`): a late transfer never replaces the bytes of a newer
     registration, adds bytes to an upload whose verification may have begun, nor puts them back after a purge.
     """
     upload = _receiving(upload_id)
     chunk = Chunk.objects.filter(upload=upload, number=number).first()
     if chunk is None or (chunk.size, chunk.hash_value.lower()) != (size, hash_value.lower()):
         raise errors.ChunkRegisteredAgain()
-    place()
+    staged.commit()
     Chunk.objects.filter(pk=chunk.pk).update(is_stored=True)
 
 
 @transaction.atomic
-def upload_object_store(*, upload_id, place):
-    """Keep a non-chunked upload's bytes, which matched its size: `place()` runs only while bytes may be kept."""
+def upload_object_store(*, upload_id, staged):
+    """Keep a non-chunked upload's bytes, which matched its size: `staged.commit()` runs only while bytes may be
+    kept (`_receiving`)."""
     _receiving(upload_id)
-    place()
+    staged.commit()
 
 
 def _reported_on_complete(upload):
@@ -181,7 +180,7 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     """
     upload = _locked(upload.pk, related=selectors.UPLOAD_SHOWN_RELATED)
     report = (hash_algorithm, hash_value.lower()) if hash_algorithm is not None else None
-    if upload.completed_on is not None and _reported_on_complete(upload) == report:
+    if not upload.is_open and _reported_on_complete(upload) == report:
         return selectors.upload_loaded(upload)
     _check_open(upload)
     if upload.storage_provider.is_deprecated:
@@ -212,9 +211,9 @@ def _verification_claim(upload_id):
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
-    if upload is None or upload.completed_on is None or upload.is_consistent:
+    if upload is None or not upload.awaiting_verification:
         return None
-    if upload.is_chunked and not upload.ready_for_chunks:
+    if upload.is_preparing:
         raise StorageUnreachable("the upload's storage is not initialized yet")
     if not claims.claim_is_free(upload):
         return None
@@ -291,7 +290,7 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     by it, one reported after is compared with the stored bytes here; none is kept unverified.
     """
     upload = _locked(upload.pk, related=selectors.UPLOAD_SHOWN_RELATED)
-    if upload.completed_on is None:
+    if upload.is_open:
         raise errors.ValidationFailed.field("fingerprints", "must be blank")
     _check_hash("fingerprints", algorithm, value)
     # One hash per algorithm, so that an upload lists at most one per algorithm: the same report again is taken
@@ -304,7 +303,7 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     if reported:
         raise errors.ValidationFailed.field("fingerprints.algorithm", "has already been taken")
     stored = upload.stored_hash(algorithm)
-    if upload.is_consistent and upload.error_on is None and stored and stored != value.lower():
+    if upload.is_verified and stored and stored != value.lower():
         raise errors.ValidationFailed.field("fingerprints.value", "does not match the stored bytes")
     fingerprint = Fingerprint(upload=upload, algorithm=algorithm, value=value)
     fingerprint.stamp_created(actor)
@@ -314,20 +313,30 @@ def fingerprint_add(*, actor, upload, algorithm, value):
 
 # Purges one sweep enqueues at most: a sweep stays one short transaction however many uploads expire at once.
 RETENTION_SWEEP_BATCH = 500
+_BEFORE_ANY_UPLOAD = {"created_on": datetime(1970, 1, 1, tzinfo=UTC), "upload_id": uuid.UUID(int=0)}
 
 
 @transaction.atomic
 def upload_retention_sweep(*, limit=RETENTION_SWEEP_BATCH):
-    """Enqueue purges for the uploads the retention policy frees (selectors.uploads_to_purge), at most `limit` per
-    call; returns how many. Safe to run often and side by side: an upload is requested once, and concurrent sweeps
-    skip the rows another one holds."""
-    batch = list(
-        uploads_to_purge()
-        .select_for_update(of=("self",), no_key=True, skip_locked=True)
-        .values_list("id", flat=True)[:limit]
-    )
-    upload_purge_request(upload_ids=batch)
-    return len(batch)
+    """Enqueue purges for the uploads the retention policy frees, at most `limit` per call; returns how many.
+
+    Reads only rows that can need work: errored uploads not requested yet (a partial index), and the uploads that
+    passed UPLOAD_RETENTION_DAYS since the last call (from the watermark, `RetentionMark`), so its cost does not grow
+    with the uploads ever made. Safe to run often and side by side: a call that finds the watermark held by another
+    leaves the work to that one, and an upload is requested once."""
+    RetentionMark.objects.get_or_create(pk=1, defaults=_BEFORE_ANY_UPLOAD)
+    mark = RetentionMark.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+    if mark is None:
+        return 0
+    upload_ids = set(uploads_errored_to_purge().values_list("id", flat=True)[:limit])
+    expired = uploads_expired_since(mark).values_list("id", "created_on", "can_purge")
+    looked_at = list(expired[: limit - len(upload_ids)])
+    upload_ids.update(upload_id for upload_id, _, can_purge in looked_at if can_purge)
+    if looked_at:
+        mark.upload_id, mark.created_on, _ = looked_at[-1]
+        mark.save()
+    upload_purge_request(upload_ids=upload_ids)
+    return len(upload_ids)
 
 
 @transaction.atomic
@@ -336,7 +345,7 @@ def upload_purge(*, upload_id):
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("storage_provider").filter(pk=upload_id).first()
     )
-    if upload is None or upload.purged_on is not None:
+    if upload is None or upload.is_purged:
         return
     if uploads_with_live_versions().filter(pk=upload.pk).exists():
         return

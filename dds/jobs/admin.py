@@ -1,14 +1,14 @@
-from django.conf import settings
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 from django_dramatiq.models import Task
 
 from . import services
+from .adapters import adapter
 from .models import Job
 
 # Jobs run inline have no Dramatiq task: django-dramatiq's admin section would only be empty noise.
-if settings.ACTIVE_JOB_QUEUE_ADAPTER == "inline" and admin.site.is_registered(Task):
+if not adapter().uses_broker and admin.site.is_registered(Task):
     admin.site.unregister(Task)
 
 

@@ -6,9 +6,10 @@ retried JOB_MAX_RETRIES times and then the job is `failed`, which the admin and 
 """
 
 import random
+import time
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 
 MIN_BACKOFF_MS = 1000
 MAX_BACKOFF_MS = 5 * 60 * 1000
@@ -42,3 +43,16 @@ def backoff_seconds(attempts):
     """The wait before attempt `attempts + 1`: doubling from MIN_BACKOFF, capped at MAX_BACKOFF, with jitter."""
     ceiling = min(MIN_BACKOFF_MS * 2 ** min(attempts - 1, 20), MAX_BACKOFF_MS)
     return (ceiling / 2 + random.uniform(0, ceiling / 2)) / 1000
+
+
+def retry_on_dropped_connection(write, *, attempts=8):
+    """Run a short write of a job's record, on a new connection when the one it had died: the record must survive the
+    very fault its job survives. Inside a transaction no new connection can be had, so the error goes up."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if attempt == attempts or connection.in_atomic_block:
+                raise
+            connection.close()
+            time.sleep(0.25 * attempt)

@@ -1,22 +1,22 @@
 import logging
-import time
+import threading
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 
-import dramatiq
-from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from dramatiq.middleware.time_limit import TimeLimitExceeded
+from dramatiq.threading import raise_thread_exception
 
 from dds import request_context
-from messagelog.capture import record_pending
 
+from .adapters import adapter
 from .models import Job
-from .registry import worker_named
-from .retries import backoff_seconds, should_retry
+from .registry import TIME_LIMIT_MS, worker_named
+from .retries import backoff_seconds, retry_on_dropped_connection, should_retry
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +29,9 @@ def job_enqueue(worker_name, *ids):
     """Record a job for the worker `worker_name` with arguments `ids`, and send it once the current transaction
     commits, never before.
 
-    Inline mode runs it in this process right after the commit; dramatiq mode publishes it to RabbitMQ with publisher
-    confirms. A rolled-back transaction leaves neither a job record nor a message nor a log entry. A job whose send or
-    run fails is not lost: the sweeper sends it again, or retries it, from its record.
+    Inline mode queues it to run in this process after the response; dramatiq mode publishes it to RabbitMQ with
+    publisher confirms (adapters.py). A rolled-back transaction leaves neither a job record nor a message nor a log
+    entry. A job whose send or run fails is not lost: the sweeper sends it again, or retries it, from its record.
     """
     actor = worker_named(worker_name)
     args = [str(value) for value in ids]
@@ -44,58 +44,8 @@ def job_enqueue(worker_name, *ids):
         request_id=request_context.request_id.get() or "",
         user_id=user_id,
     )
-    if settings.ACTIVE_JOB_QUEUE_ADAPTER == "inline":
-        record_pending(job_message(job))
-        transaction.on_commit(partial(job_run, job.id, recorded=job), robust=True)
-    else:
-        transaction.on_commit(partial(_send, job), robust=True)
+    adapter().after_commit(job)
     return job
-
-
-def _kept(write, *, attempts=8):
-    """Run a short write of a job's record, on a new connection when the one it had died: the record must survive the
-    very fault its job survives. Inside a transaction no new connection can be had, so the error goes up."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return write()
-        except (OperationalError, InterfaceError):
-            if attempt == attempts or connection.in_atomic_block:
-                raise
-            connection.close()
-            time.sleep(0.25 * attempt)
-
-
-def job_message(job):
-    """The Dramatiq message that carries `job`: the same message, with the same id, however often it is sent."""
-    actor = worker_named(job.worker)
-    return dramatiq.Message(
-        queue_name=actor.queue_name,
-        actor_name=actor.actor_name,
-        args=tuple(job.args),
-        kwargs={},
-        options={"request_id": job.request_id, "user_id": str(job.user_id) if job.user_id else None},
-        message_id=str(job.id),
-        message_timestamp=int(job.created_on.timestamp() * 1000),
-    )
-
-
-def job_send(job_id):
-    """dramatiq mode: publish a recorded job that was not sent yet. Returns whether it is sent now."""
-    job = Job.objects.filter(id=job_id, state=Job.State.INITIALIZED, sent_on__isnull=True).first()
-    return job is not None and _send(job)
-
-
-def _send(job):
-    """Publish `job`, read unsent: right after its commit nobody else sends it (the sweeper waits SEND_GRACE)."""
-    try:
-        dramatiq.get_broker().enqueue(job_message(job))
-    except Exception as error:
-        logger.warning("job %s could not be sent (the sweeper sends it again): %s", job.id, error)
-        reason = f"not sent: {type(error).__name__}: {error}"
-        _kept(lambda: Job.objects.filter(id=job.id).update(last_error=reason))
-        return False
-    _kept(lambda: Job.objects.filter(id=job.id, sent_on__isnull=True).update(sent_on=timezone.now(), last_error=""))
-    return True
 
 
 def _claim(job_id, recorded=None):
@@ -127,20 +77,44 @@ def _claim(job_id, recorded=None):
     return recorded
 
 
+@contextmanager
+def _time_limited(seconds):
+    """Interrupt this thread with TimeLimitExceeded once `seconds` have passed inside the block (as Dramatiq's TimeLimit
+    does to its workers: a system call under way ends first)."""
+    lock, done = threading.Lock(), []
+
+    def interrupt(thread_id):
+        with lock:
+            if not done:
+                raise_thread_exception(thread_id, TimeLimitExceeded)
+
+    timer = threading.Timer(seconds, interrupt, (threading.get_ident(),))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            done.append(True)
+        timer.cancel()
+
+
 def job_run(job_id, *, recorded=None):
-    """inline mode: run a job in this process if it is due and nobody else runs it; a failure is retried later.
+    """inline mode: run a job in this thread if it is due and nobody else runs it, for at most the workers' time
+    limit; a failure (or running past the limit) is retried later.
 
     Never raises: whatever goes wrong is on the job's record, or (the database gone for good) the job stays claimed by
     this process, which the sweeper retakes once the database is back. `recorded`: as for `_claim`.
     """
     _running.add(str(job_id))
     try:
-        job = _kept(partial(_claim, job_id, recorded))
+        job = retry_on_dropped_connection(partial(_claim, job_id, recorded))
         if job is None:
             return
         try:
-            worker_named(job.worker).fn(*job.args)
-        except Exception as error:
+            with _time_limited(TIME_LIMIT_MS / 1000):
+                worker_named(job.worker).fn(*job.args)
+        except (Exception, TimeLimitExceeded) as error:
             logger.exception("job %s failed (attempt %s)", job_id, job.attempts)
             retry = should_retry(job.attempts - 1, error)
             retry_in = backoff_seconds(job.attempts) if retry else None
@@ -153,13 +127,19 @@ def job_run(job_id, *, recorded=None):
         _running.discard(str(job_id))
 
 
+def jobs_run_queued():
+    """inline mode: run the jobs this process queued, in this thread, until none is left (commands, tests); how many.
+    dramatiq mode: none (the workers run them)."""
+    return adapter().drain(job_run)
+
+
 def abandoned_here():
     """The filter of inline jobs this process claimed and no longer runs: its thread died with the database under it."""
     return Q(state=Job.State.IN_PROGRESS, claimed_by=PROCESS) & ~Q(id__in=list(_running))
 
 
 def job_started(job_id):
-    _kept(
+    retry_on_dropped_connection(
         lambda: Job.objects.filter(id=job_id, state__in=Job.LIVE_STATES).update(
             state=Job.State.IN_PROGRESS, attempts=F("attempts") + 1, started_on=timezone.now()
         )
@@ -171,8 +151,10 @@ def job_finished(job_id, *, error=None, final=False, retry_in=None):
     now = timezone.now()
     live = Job.objects.filter(id=job_id, state__in=Job.LIVE_STATES)
     if error is None:
-        if _kept(lambda: live.update(state=Job.State.COMPLETE, finished_on=now, run_after=None, last_error="")):
-            _kept(lambda: _supersede_earlier(job_id))
+        if retry_on_dropped_connection(
+            lambda: live.update(state=Job.State.COMPLETE, finished_on=now, run_after=None, last_error="")
+        ):
+            retry_on_dropped_connection(lambda: _supersede_earlier(job_id))
         return
     changes = {"last_error": f"{type(error).__name__}: {error}"}
     if final:
@@ -181,12 +163,14 @@ def job_finished(job_id, *, error=None, final=False, retry_in=None):
         changes.update(state=Job.State.RETRYING)
         if retry_in is not None:
             changes["run_after"] = now + timedelta(seconds=retry_in)
-    _kept(lambda: live.update(**changes))
+    retry_on_dropped_connection(lambda: live.update(**changes))
 
 
 def job_retry_scheduled(job_id, *, delay_seconds):
     """dramatiq mode: Retries re-sent the job's message with this delay."""
-    _kept(lambda: Job.objects.filter(id=job_id).update(run_after=timezone.now() + timedelta(seconds=delay_seconds)))
+    retry_on_dropped_connection(
+        lambda: Job.objects.filter(id=job_id).update(run_after=timezone.now() + timedelta(seconds=delay_seconds))
+    )
 
 
 def _supersede_earlier(job_id):

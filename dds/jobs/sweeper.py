@@ -1,8 +1,9 @@
 """The sweeper: what keeps the promise that a not-consistent resource becomes consistent with nobody running a command.
 
 Each pass (every JOB_SWEEP_EVERY seconds in `run_workers` and, in inline mode, in every web process):
-1. sends the jobs recorded but never sent (the broker was unreachable, the process died after its commit);
-2. inline mode: runs the jobs whose retry is due, and those whose process died before or while running them;
+1. sends the jobs recorded but never sent (the broker was unreachable, the process died after its commit), or, inline,
+   queues them for this process's runners;
+2. inline mode: queues the jobs whose retry is due, and those whose process died before or while running them;
 3. re-enqueues the work of resources still not consistent after RECONCILE_OLDER_THAN seconds whose job was lost (a
    message gone with a deleted queue, a job done while its resource still waits), closing the lost job as superseded;
 4. asks each worker's finder for work nobody requests (uploads the retention policy frees).
@@ -13,15 +14,15 @@ import logging
 import threading
 from datetime import timedelta
 
-import dramatiq
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .adapters import adapter
 from .models import Job
 from .registry import job_lease_seconds, load_finders, load_pending
-from .services import abandoned_here, job_enqueue, job_run, job_send, job_supersede
+from .services import abandoned_here, job_enqueue, job_run, job_supersede
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +58,8 @@ class _Queues:
         self._holding = {}
 
     def holding(self, queue):
-        if settings.ACTIVE_JOB_QUEUE_ADAPTER != "dramatiq":
-            return False  # inline: no broker carries the jobs
         if queue not in self._holding:
-            ready, delayed, _ = dramatiq.get_broker().get_queue_message_counts(queue)
-            self._holding[queue] = ready + delayed > 0
+            self._holding[queue] = adapter().queue_holds_messages(queue)
         return self._holding[queue]
 
 
@@ -107,18 +105,17 @@ def sweep(*, workers=None, older_than=None):
     """One pass. `workers`: the names whose lost work this process re-enqueues (those it runs; None: all)."""
     older_than = timedelta(seconds=settings.RECONCILE_OLDER_THAN if older_than is None else older_than)
     counts = {"sent": 0, "run": 0, "resent": 0, "found": 0}
-    inline = settings.ACTIVE_JOB_QUEUE_ADAPTER == "inline"
+    mode = adapter()
+    # "sent": published to the broker; "run": queued for this process's runners (inline).
+    resumed = "sent" if mode.uses_broker else "run"
     for job_id in jobs_unsent().values_list("id", flat=True)[:BATCH]:
-        if inline:
-            job_run(job_id)
-            counts["run"] += 1
-        elif job_send(job_id):
-            counts["sent"] += 1
-    if inline:
+        if mode.resume(job_id):
+            counts[resumed] += 1
+    if not mode.uses_broker:
         for job_id in _jobs_due_inline().values_list("id", flat=True)[:BATCH]:
             Job.objects.filter(id=job_id, state=Job.State.IN_PROGRESS).update(state=Job.State.RETRYING, run_after=None)
-            job_run(job_id)
-            counts["run"] += 1
+            if mode.resume(job_id):
+                counts["run"] += 1
     queues = _Queues()
     for name, pending in load_pending().items():
         if workers is None or name in workers:
@@ -148,6 +145,7 @@ class Sweeper(threading.Thread):
                 continue
             if any(counts.values()):
                 logger.info("swept: %s", counts)
+        connections.close_all()
 
     def stop(self):
         self.stopping.set()
@@ -156,10 +154,13 @@ class Sweeper(threading.Thread):
 _started = []
 
 
-def sweeper_start_inline():
-    """Start this process's sweeper once, in inline mode (the web processes then are the workers too)."""
-    if settings.ACTIVE_JOB_QUEUE_ADAPTER != "inline" or not settings.JOB_SWEEP_EVERY or _started:
+def inline_start():
+    """Inline mode: start this web process's job runners and its sweeper, once (the web processes are the workers)."""
+    mode = adapter()
+    if mode.uses_broker or _started:
         return
-    sweeper = Sweeper(every=settings.JOB_SWEEP_EVERY)
-    _started.append(sweeper)
-    sweeper.start()
+    mode.start(job_run)
+    if settings.JOB_SWEEP_EVERY:
+        sweeper = Sweeper(every=settings.JOB_SWEEP_EVERY)
+        _started.append(sweeper)
+        sweeper.start()

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from dds.accounts.serializers import UserPreviewSerializer
 from dds.audit_serializers import AuditSerializer
 from dds.fields import DESCRIPTION_MAX_LENGTH
-from files.serializers import ReferenceSerializer
+from dds.references import ReferenceSerializer
 from projects.models import ProjectTransfer
 from projects.serializers import ProjectPreviewSerializer
 

@@ -22,10 +22,9 @@ def a_sign_in_waits_for_a_lock():
         return cursor.fetchone()[0] > 0
 
 
+@pytest.mark.postgresql("row locks between connections")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_makes_one_user_for_two_first_sign_ins_at_once():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's row locks between connections")
     service = AuthenticationService.objects.create(name="Example University", base_uri="https://login.example.edu")
     first_made, release_first = threading.Event(), threading.Event()
     users = {}

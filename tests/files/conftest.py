@@ -123,7 +123,8 @@ def stored_upload(project, user, data=b"bytes", name="data.bin", *, verified=Tru
         size=len(data),
         chunked=False,
     )
-    FilesystemStorage(provider).object_receive(upload, io.BytesIO(data))
+    with FilesystemStorage(provider).object_stage(upload, io.BytesIO(data)) as staged:
+        uploads.upload_object_store(upload_id=upload.id, staged=staged)
     uploads.upload_complete(actor=actor, upload=upload, hash_value=reported_md5 or md5(data), hash_algorithm="md5")
     if verified:
         uploads.upload_verify(upload_id=upload.id)

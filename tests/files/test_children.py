@@ -100,9 +100,7 @@ def test_it_filters_the_subtree_by_a_case_insensitive_literal_substring(as_alice
     assert found == FILTERS
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite", reason="SQLite's LIKE folds the case of ASCII letters only (a known limitation)"
-)
+@pytest.mark.postgresql("SQLite's LIKE folds the case of ASCII letters only (a known limitation)")
 def test_it_filters_by_name_case_insensitively_beyond_ascii(as_alice, alice, project):
     stored_folder(project, alice, None, "Éclair")
     stored_folder(project, alice, None, "ΣΊΓΜΑ")

@@ -8,7 +8,7 @@ from files.models import FileVersion
 from uploads.models import StorageProvider, Upload
 
 from ..client import API, md5
-from ..envelopes import TIMESTAMP, has_no_paging_headers, invalid, not_found, user_preview
+from ..envelopes import TIMESTAMP, has_no_paging_headers, invalid, new_audit, not_found, user_preview
 from .conftest import download, stored_file, stored_upload
 
 
@@ -42,14 +42,7 @@ def test_it_shows_a_version(as_alice, alice, project, versioned):
         "version": 1,
         "label": "run 1",
         "is_deleted": False,
-        "audit": {
-            "created_on": body["audit"]["created_on"],
-            "created_by": user_preview(alice),
-            "last_updated_on": None,
-            "last_updated_by": None,
-            "deleted_on": None,
-            "deleted_by": None,
-        },
+        "audit": new_audit(body, alice),
         "upload": {
             "id": str(versioned["A"].id),
             "size": 4,

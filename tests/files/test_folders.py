@@ -8,7 +8,7 @@ from files.models import Container, FileVersion
 from uploads.models import Upload
 
 from ..client import API
-from ..envelopes import TIMESTAMP, has_no_paging_headers, invalid, not_found, user_preview
+from ..envelopes import TIMESTAMP, has_no_paging_headers, invalid, new_audit, not_found, user_preview
 from .conftest import form, inside, stored_file, stored_folder, top_of
 
 
@@ -38,14 +38,7 @@ def test_it_creates_a_folder_at_the_top_of_a_project(as_alice, alice, project):
         "parent": {"kind": "dds-project", "id": str(project.id)},
         "name": "raw",
         "is_deleted": False,
-        "audit": {
-            "created_on": body["audit"]["created_on"],
-            "created_by": user_preview(alice),
-            "last_updated_on": None,
-            "last_updated_by": None,
-            "deleted_on": None,
-            "deleted_by": None,
-        },
+        "audit": new_audit(body, alice),
         "project": {"id": str(project.id), "name": project.name},
         "ancestors": [project_ancestor(project)],
     }

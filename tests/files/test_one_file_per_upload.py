@@ -17,6 +17,7 @@ from .conftest import stored_upload, top_of
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+@pytest.mark.postgresql("holds a row lock from a second connection")
 def test_two_concurrent_files_of_one_upload_make_one_file_and_a_400(client_for, alice, project):
     upload = stored_upload(project, alice, b"one upload, one file")
     body = {"parent": top_of(project), "upload": {"id": str(upload.id)}}

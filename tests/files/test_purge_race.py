@@ -15,6 +15,7 @@ from .conftest import stored_upload, top_of
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+@pytest.mark.postgresql("holds a row lock from a second connection")
 def test_a_file_of_an_upload_a_purge_holds_is_refused_once_the_purge_commits(client_for, alice, project):
     upload = stored_upload(project, alice, b"bytes about to expire")
     body = {"parent": top_of(project), "upload": {"id": str(upload.id)}}

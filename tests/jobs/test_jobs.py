@@ -14,10 +14,12 @@ from django.utils import timezone
 from dds.audit import Actor
 from dds.jobs.management.commands.run_workers import selected_workers
 from dds.jobs.models import Job
+from dds.jobs.services import jobs_run_queued
 from projects.models import ProjectStorageProvider
 from projects.services import project_create
 from uploads.models import StorageProvider
 
+from ..committing import commit_then_run_jobs
 from ..workers import ROOT, queue_depth, wait_until
 
 QUEUE = "project_storage_provider_initialization"
@@ -44,10 +46,13 @@ def test_it_sends_nothing_for_a_rolled_back_transaction(dramatiq_mode, alice):
 
 
 @committed
-def test_it_runs_inline_jobs_only_after_the_commit(alice, storage_root):
+def test_it_runs_inline_jobs_after_the_commit_never_inside_it(alice, storage_root):
     with transaction.atomic():
         project = project_create(actor=Actor(user=alice), name="Inline", description="d")
         assert Job.objects.get().state == Job.State.INITIALIZED
+    assert Job.objects.get().state == Job.State.INITIALIZED  # committed: the request answers, its job waits its turn
+
+    assert jobs_run_queued() == 1  # what the process's job runners do after the response
     job = Job.objects.get()
     assert job.state == Job.State.COMPLETE
     assert job.attempts == 1
@@ -115,7 +120,7 @@ def test_it_dead_letters_at_once_a_job_no_retry_can_mend(dramatiq_mode, as_alice
     assert project_is_consistent(as_alice, project["id"]) is False
 
 
-def test_it_requeues_failed_jobs_as_new_jobs(as_alice, settings, django_capture_on_commit_callbacks):
+def test_it_requeues_failed_jobs_as_new_jobs(as_alice, settings):
     settings.JOB_MAX_RETRIES = 0
     tape = StorageProvider.objects.create(name="Tape", kind="tape")
     project = create_project(as_alice)
@@ -123,7 +128,7 @@ def test_it_requeues_failed_jobs_as_new_jobs(as_alice, settings, django_capture_
     assert failed.args == [project["id"], str(tape.id)]
     tape.kind = "filesystem"
     tape.save()
-    with django_capture_on_commit_callbacks(execute=True):
+    with commit_then_run_jobs():
         call_command("requeue_jobs", "--failed", stdout=open(os.devnull, "w"))
     assert Job.objects.filter(state=Job.State.COMPLETE).count() == 2
     assert Job.objects.get(pk=failed.pk).state == Job.State.SUPERSEDED  # the admin's failed list is empty again
@@ -152,8 +157,10 @@ def test_it_leaves_a_job_alone_while_its_request_may_still_send_it(client_for, a
     assert Job.objects.get().state == Job.State.INITIALIZED
 
 
-WORKERS = {"initialize_project_storage", "initialize_upload_storage", "complete_upload", "purge_upload"}
-VALID_NAMES = "valid names: complete_upload, initialize_project_storage, initialize_upload_storage, purge_upload"
+WORKERS = {"initialize_project_storage", "initialize_upload_storage", "complete_upload", "purge_upload", "delete_tree"}
+VALID_NAMES = (
+    "valid names: complete_upload, delete_tree, initialize_project_storage, initialize_upload_storage, purge_upload"
+)
 
 
 def test_it_runs_every_worker_except_those_excluded():
@@ -187,5 +194,7 @@ def test_it_stops_cleanly_on_sigterm(dramatiq_mode, start_worker):
 
 @committed
 def test_it_leaves_out_the_workers_named_in_workers_all_run_except(dramatiq_mode, start_worker):
-    worker = start_worker(WORKERS_ALL_RUN_EXCEPT=" initialize_project_storage , complete_upload ,purge_upload")
+    worker = start_worker(
+        WORKERS_ALL_RUN_EXCEPT=" initialize_project_storage , complete_upload ,purge_upload, delete_tree"
+    )
     assert "running workers: initialize_upload_storage\n" in worker.log.read_text()

@@ -10,13 +10,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dds.audit import Actor
+from dds.jobs import sweeper
 from dds.jobs.models import Job
-from dds.jobs.services import PROCESS, job_run
-from dds.jobs.sweeper import sweep
+from dds.jobs.services import PROCESS, job_run, jobs_run_queued
 from projects.models import ProjectStorageProvider
 from projects.services import project_create
 from uploads.models import StorageProvider
 
+from ..committing import commit_then_run_jobs
 from ..workers import queue_depth
 
 QUEUE = "project_storage_provider_initialization"
@@ -35,6 +36,13 @@ def a_project(alice, name="Swept"):
     with process_dies_after_commit():
         project = project_create(actor=Actor(user=alice), name=name, description="its job was never sent")
     return project
+
+
+def sweep():
+    """One pass, then the inline jobs it queued, run as this process's job runners would run them."""
+    counts = sweeper.sweep()
+    jobs_run_queued()
+    return counts
 
 
 def age(**fields):
@@ -139,14 +147,14 @@ def test_it_leaves_a_job_that_failed_for_good_to_a_human(alice, settings):
     assert Job.objects.filter(args=failed.args).count() == 1
 
 
-def test_it_re_enqueues_work_left_pending_by_a_job_that_completed(alice, settings, django_capture_on_commit_callbacks):
+def test_it_re_enqueues_work_left_pending_by_a_job_that_completed(alice, settings):
     project = a_project(alice)
     age(created_on=10)
     sweep()
     ProjectStorageProvider.objects.update(is_initialized=False, created_on=timezone.now() - timedelta(minutes=5))
     age(created_on=300, finished_on=settings.RECONCILE_OLDER_THAN + 1)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with commit_then_run_jobs():
         assert sweep()["resent"] == 1
     assert is_initialized(project)
     assert list(Job.objects.values_list("state", flat=True)) == [Job.State.COMPLETE, Job.State.COMPLETE]
@@ -165,10 +173,9 @@ def test_it_leaves_alone_a_message_still_waiting_in_its_queue(dramatiq_mode, ali
     assert queue_depth(dramatiq_mode, QUEUE)["ready"] == 1
 
 
+@pytest.mark.postgresql("kills the connection with PostgreSQL's pg_terminate_backend")
 @committed
 def test_it_keeps_a_jobs_record_through_the_death_of_its_connection(alice):
-    if connection.vendor != "postgresql":
-        pytest.skip("kills the connection with PostgreSQL's pg_terminate_backend")
     project = a_project(alice)
     job = Job.objects.get()
     database = connection.settings_dict

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 import pytest
 
 from dds.jobs.models import Job
+from dds.jobs.services import jobs_run_queued
 from projects.models import Project, ProjectPermission, ProjectStorageProvider
 from uploads.models import StorageProvider
 
@@ -17,6 +18,7 @@ from ..envelopes import (
     TIMESTAMP,
     has_no_paging_headers,
     invalid,
+    new_audit,
     not_found,
     user_preview,
 )
@@ -55,14 +57,7 @@ def test_it_answers_202_with_the_new_project(as_alice, alice):
         "description": "RNA-seq of mouse livers",
         "is_deleted": False,
         "is_consistent": False,
-        "audit": {
-            "created_on": body["audit"]["created_on"],
-            "created_by": user_preview(alice),
-            "last_updated_on": None,
-            "last_updated_by": None,
-            "deleted_on": None,
-            "deleted_by": None,
-        },
+        "audit": new_audit(body, alice),
     }
     assert uuid.UUID(body["id"])
     assert TIMESTAMP.match(body["audit"]["created_on"])
@@ -135,12 +130,13 @@ def test_it_makes_the_project_consistent_once_its_storage_job_has_run(as_alice, 
 
 
 def test_it_runs_the_storage_job_of_a_commit_too(alice, django_capture_on_commit_callbacks, client_for):
-    """The plain pytest-django way: run a request's on-commit callbacks explicitly."""
+    """The plain pytest-django way: run a request's on-commit callbacks explicitly, then the job they queued."""
     plain = client_for(alice, commit=False)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         project_id = create(plain, **BODY).json()["id"]
 
     assert len(callbacks) == 1
+    assert jobs_run_queued() == 1
     assert plain.get(f"{URL}/{project_id}").json()["is_consistent"] is True
 
 

@@ -20,7 +20,10 @@ from projects.transfers.services import project_transfer_accept, project_transfe
 from ..envelopes import FORBIDDEN, invalid, not_found
 from ..workers import wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.postgresql("row locks waited for across connections"),
+]
 
 
 def _someone_waits_for_a_lock():
@@ -36,8 +39,6 @@ def _someone_waits_for_a_lock():
 @pytest.fixture
 def second(live_server):
     """`second(user, method, path, json=…)` sends that request from a thread; `.result()` waits for its response."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
 
     class Request:
         def __init__(self, user, method, path, **kwargs):

@@ -8,7 +8,16 @@ import pytest
 from projects.models import ProjectTransfer
 
 from ..client import FORM
-from ..envelopes import FORBIDDEN, NO_TOKEN, TIMESTAMP, has_no_paging_headers, invalid, not_found, user_preview
+from ..envelopes import (
+    FORBIDDEN,
+    NO_TOKEN,
+    TIMESTAMP,
+    has_no_paging_headers,
+    invalid,
+    new_audit,
+    not_found,
+    user_preview,
+)
 from .transfers import CALLERS, managers_only
 
 PENDING_EXISTS = invalid(("status", "Pending transfer already exists"))
@@ -49,14 +58,7 @@ def test_it_offers_a_project_to_its_recipients(as_alice, alice, bob, carol, proj
         "id": body["id"],
         "status": "pending",
         "status_comment": None,
-        "audit": {
-            "created_on": body["audit"]["created_on"],
-            "created_by": user_preview(alice),
-            "last_updated_on": None,
-            "last_updated_by": None,
-            "deleted_on": None,
-            "deleted_by": None,
-        },
+        "audit": new_audit(body, alice),
         "to_users": [user_preview(bob), user_preview(carol)],
         "from_user": user_preview(alice),
         "project": {"id": str(project.id), "name": project.name},

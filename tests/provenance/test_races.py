@@ -4,7 +4,7 @@ second wait for the first's commit, so exactly one of each conflicting pair is r
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from provenance.models import Relation
 
@@ -37,6 +37,7 @@ def _body(activity, version):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.postgresql("the in-memory SQLite test database locks whole tables without waiting; tests/test_embedded.py")
 @pytest.mark.parametrize(
     "paths",
     [
@@ -46,8 +47,6 @@ def _body(activity, version):
     ],
 )
 def test_it_records_one_of_two_conflicting_relations_sent_at_once(client_for, alice, versions, paths):
-    if connection.vendor == "sqlite":
-        pytest.skip("the in-memory SQLite test database locks whole tables without waiting; tests/test_embedded.py")
     activity = activity_of(client_for(alice))
     body = _body(activity, versions["in"])
 

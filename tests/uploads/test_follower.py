@@ -7,10 +7,11 @@ import os
 
 import pytest
 
+from dds.jobs.adapters import ADAPTERS
 from dds.jobs.models import Job
 from uploads.models import Upload
 from uploads.storage import follower
-from uploads.storage.follower import FOLLOWER, followed_take
+from uploads.storage.follower import followed_take
 
 from ..client import API, Chunks, TestApi, chunk_body, md5
 from ..workers import queue_depth, wait_until
@@ -25,7 +26,7 @@ def digests(data):
 
 def followed(upload):
     """(digests, chunks) of what this process followed of the upload, once its follower has caught up; forgets it."""
-    FOLLOWER.submit(lambda: None).result(timeout=30)
+    ADAPTERS["inline"].hints_wait()
     row = Upload.objects.get(pk=upload["id"])
     hashes, count = followed_take(row, list(row.chunks.order_by("number")))
     return hashes.hexdigests(), count
@@ -56,7 +57,7 @@ def test_it_hashes_every_chunk_as_it_is_stored(uploaded):
 def test_it_hashes_chunks_stored_out_of_order_once_the_gap_is_filled(as_alice, create_upload):
     upload = create_upload(size=len(DATA))
     send_chunks(as_alice, upload, DATA, [3, 2])
-    FOLLOWER.submit(lambda: None).result(timeout=30)
+    ADAPTERS["inline"].hints_wait()
     assert follower._followed[Upload.objects.get(pk=upload["id"]).id].hashed == []  # chunk 1 missing: nothing yet
 
     send_chunks(as_alice, upload, DATA, [3, 2, 5, 1, 6, 4])
@@ -67,7 +68,7 @@ def test_it_hashes_chunks_stored_out_of_order_once_the_gap_is_filled(as_alice, c
 def test_it_verifies_from_where_the_follower_got_to(as_alice, create_upload):
     upload = create_upload(size=len(DATA))
     send_chunks(as_alice, upload, DATA, [1, 2, 3, 5, 6])  # followed up to chunk 3
-    FOLLOWER.submit(lambda: None).result(timeout=30)
+    ADAPTERS["inline"].hints_wait()
     send_chunks(as_alice, upload, DATA, [4])
 
     status = complete(as_alice, upload, DATA)
@@ -82,7 +83,7 @@ def test_it_verifies_from_where_the_follower_got_to(as_alice, create_upload):
 
 def test_a_chunk_sent_again_with_other_bytes_after_it_was_hashed_is_hashed_again(as_alice, uploaded, storage_root):
     upload = uploaded(DATA, chunk_size=1000)
-    FOLLOWER.submit(lambda: None).result(timeout=30)
+    ADAPTERS["inline"].hints_wait()
     changed = DATA[:1000] + os.urandom(1000) + DATA[2000:]
     send_chunks(as_alice, upload, changed, [2])
 
@@ -116,7 +117,7 @@ def test_a_process_that_followed_nothing_hashes_every_chunk(as_alice, uploaded):
 
 def test_a_chunk_cut_short_on_disk_after_it_was_hashed_is_a_size_error(as_alice, uploaded, storage_root):
     upload = uploaded(DATA, chunk_size=1000)
-    FOLLOWER.submit(lambda: None).result(timeout=30)
+    ADAPTERS["inline"].hints_wait()
     provider, project = upload["storage_provider"]["id"], upload["project"]["id"]
     with stored.chunk_files(storage_root, provider, project, upload["id"])[1].open("r+b") as chunk:
         chunk.truncate(10)

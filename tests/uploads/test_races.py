@@ -9,6 +9,7 @@ import socket
 import pytest
 
 from dds.jobs.models import Job
+from dds.jobs.services import jobs_run_queued
 from uploads.models import Chunk, Upload
 
 from ..client import API, chunk_body, md5
@@ -103,6 +104,7 @@ def test_a_chunk_url_of_an_earlier_registration_is_refused_before_its_bytes_are_
     assert Chunk.objects.get().is_stored is False
 
 
+@pytest.mark.postgresql("holds a row lock from a second connection")
 def test_concurrent_first_registrations_of_one_chunk_number_both_answer_and_leave_one_chunk(
     client_for, alice, create_upload
 ):
@@ -127,6 +129,7 @@ def register_answer(client, upload, byte):
     return client.put(f"{API}/uploads/{upload['id']}/chunks", chunk_body(1, bytes([byte]) * 16), format="json")
 
 
+@pytest.mark.postgresql("holds a row lock from a second connection")
 def test_a_chunk_registered_while_complete_commits_is_refused_and_the_upload_verifies(
     client_for, alice, uploaded, storage_root
 ):
@@ -152,6 +155,7 @@ def test_a_chunk_registered_while_complete_commits_is_refused_and_the_upload_ver
     assert refused.status_code == 400
     assert refused.json()["errors"] == [{"field": "completed_at", "message": "Cannot change completed_at."}]
     assert list(Chunk.objects.filter(upload_id=upload["id"]).values_list("number", flat=True)) == [1, 2, 3]
+    jobs_run_queued()  # the verification complete queued, as the job runners run it after the response
     verified = Upload.objects.get(pk=upload["id"])
     assert (verified.is_consistent, verified.error_message, verified.stored_md5) == (True, None, md5(DATA))
 

@@ -5,13 +5,14 @@ import uuid
 
 import pytest
 from django.core import checks
-from django.test import TestCase
 
 from dds.audit import Actor
 from dds.jobs.models import Job
 from projects import services
 from projects.models import ProjectStorageProvider
 from uploads.models import StorageProvider
+
+from ..committing import commit_then_run_jobs
 
 URL = "/api/v1/storage_providers"
 PAGING_HEADERS = ("X-Total", "X-Total-Pages", "X-Page", "X-Per-Page", "X-Next-Page", "X-Prev-Page")
@@ -116,7 +117,7 @@ def test_it_answers_401_without_a_token(anonymous, default, path):
 @pytest.fixture
 def projects(alice, default):
     """A live project and a deleted one, both with their storage on the default provider initialized."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with commit_then_run_jobs():
         live = services.project_create(actor=Actor(user=alice), name="Live", description="d")
         gone = services.project_create(actor=Actor(user=alice), name="Gone", description="d")
         services.project_delete(actor=Actor(user=alice), project=gone)
@@ -153,11 +154,9 @@ def test_it_gives_every_live_project_storage_on_a_new_provider(operator, project
     assert not ProjectStorageProvider.objects.filter(project=gone, storage_provider=provider).exists()
 
 
-def test_it_initializes_the_new_storage_once_the_jobs_run(
-    operator, projects, as_alice, django_capture_on_commit_callbacks, storage_root
-):
+def test_it_initializes_the_new_storage_once_the_jobs_run(operator, projects, as_alice, storage_root):
     live, _ = projects
-    with django_capture_on_commit_callbacks(execute=True):
+    with commit_then_run_jobs():
         provider = add_in_admin(operator)
 
     assert ProjectStorageProvider.objects.get(storage_provider=provider).is_initialized is True
@@ -174,13 +173,13 @@ def test_it_leaves_projects_alone_when_the_new_provider_is_deprecated(operator, 
 
 
 def test_it_retries_a_storage_job_while_storage_is_unreachable_and_keeps_the_project_not_consistent(
-    operator, projects, as_alice, django_capture_on_commit_callbacks, settings, tmp_path
+    operator, projects, as_alice, settings, tmp_path
 ):
     live, _ = projects
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     settings.STORAGE_ROOT = blocker / "storage"
-    with django_capture_on_commit_callbacks(execute=True):
+    with commit_then_run_jobs():
         provider = add_in_admin(operator, name="Unreachable")
 
     job = Job.objects.get(args=[str(live.id), str(provider.id)])

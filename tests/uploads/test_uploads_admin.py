@@ -7,6 +7,7 @@ from uploads.hashes import HASH_MISMATCH, SIZE_MISMATCH
 from uploads.models import Upload
 
 from ..client import API, chunk_body, md5
+from ..committing import commit_then_run_jobs
 
 CHANGELIST = "/admin/uploads/upload/"
 DATA = b"0123456789abcdefghijklmnopqrstuvwxyz"
@@ -78,7 +79,7 @@ def test_it_queues_verification_again_for_the_completed_uploads_chosen(operator,
 
 
 def test_it_clears_an_error_once_storage_was_repaired_and_verified_again(
-    operator, as_alice, create_upload, storage_root, django_capture_on_commit_callbacks
+    operator, as_alice, create_upload, storage_root
 ):
     upload = create_upload(size=len(DATA))
     as_alice.put(f"{API}/uploads/{upload['id']}/chunks", chunk_body(1, DATA), format="json")
@@ -90,7 +91,7 @@ def test_it_clears_an_error_once_storage_was_repaired_and_verified_again(
     target = storage_root / upload["storage_provider"]["id"] / upload["project"]["id"] / upload["id"]
     target.write_bytes(DATA)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with commit_then_run_jobs():
         operator.post(CHANGELIST, {"action": "reverify", "_selected_action": [upload["id"]]})
 
     status = as_alice.get(f"{API}/uploads/{upload['id']}").json()["status"]

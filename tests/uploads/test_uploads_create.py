@@ -7,6 +7,7 @@ import pytest
 
 from dds.audit import Actor
 from dds.jobs.models import Job
+from dds.jobs.services import jobs_run_queued
 from projects import services as projects
 from uploads.models import Chunk, StorageProvider, Upload
 
@@ -303,6 +304,7 @@ def test_it_makes_an_s3_chunked_upload_wait_for_its_storage_job(
 
     for job in jobs:
         job()
+    jobs_run_queued()
     upload = waiting.get(f"{API}/uploads/{created.json()['id']}").json()
     ready = waiting.put(f"{API}/uploads/{upload['id']}/chunks", chunk, format="json")
 

@@ -113,15 +113,8 @@ def session(pid):
         return cursor.fetchone()
 
 
-@pytest.fixture
-def postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("the verification's database session is observed in pg_stat_activity")
-
-
-def test_it_holds_no_transaction_while_it_reads_and_outlives_the_idle_in_transaction_timeout(
-    postgresql, completed, pipe_of
-):
+@pytest.mark.postgresql("observes the verification's database session in pg_stat_activity")
+def test_it_holds_no_transaction_while_it_reads_and_outlives_the_idle_in_transaction_timeout(completed, pipe_of):
     pipe = pipe_of(completed)
     verification, pid = verify_in_thread(completed, idle_timeout="100ms")
     pipe.open()
@@ -144,11 +137,12 @@ def test_it_holds_no_transaction_while_it_reads_and_outlives_the_idle_in_transac
     assert upload.verification_claim == ""
 
 
+@pytest.mark.postgresql("observes the verification's database session in pg_stat_activity")
 @pytest.mark.parametrize(
     ("reported", "error"), [(hashlib.sha256(DATA).hexdigest(), None), ("0" * 64, HASH_MISMATCH)], ids=["right", "wrong"]
 )
 def test_a_fingerprint_reported_while_the_bytes_are_read_is_checked_by_the_verdict(
-    postgresql, completed, pipe_of, as_alice, reported, error
+    completed, pipe_of, as_alice, reported, error
 ):
     pipe = pipe_of(completed)
     verification, _ = verify_in_thread(completed)
@@ -168,7 +162,8 @@ def test_a_fingerprint_reported_while_the_bytes_are_read_is_checked_by_the_verdi
     assert upload.stored_sha256 == hashlib.sha256(DATA).hexdigest()
 
 
-def test_a_second_verification_while_the_first_reads_neither_waits_nor_reads(postgresql, completed, pipe_of):
+@pytest.mark.postgresql("observes the verification's database session in pg_stat_activity")
+def test_a_second_verification_while_the_first_reads_neither_waits_nor_reads(completed, pipe_of):
     pipe = pipe_of(completed)
     first, _ = verify_in_thread(completed)
     pipe.open()
@@ -199,7 +194,8 @@ def _claim(upload, *, session, age=timedelta(0)):
     )
 
 
-def test_a_claim_whose_database_session_ended_is_taken_again_at_once(postgresql, completed):
+@pytest.mark.postgresql("holds a row lock from a second connection")
+def test_a_claim_whose_database_session_ended_is_taken_again_at_once(completed):
     with second_connection() as other:
         claimant = session_of(other)
     _claim(completed, session=claimant)  # the claimant's connection is closed: its session has ended
@@ -210,7 +206,8 @@ def test_a_claim_whose_database_session_ended_is_taken_again_at_once(postgresql,
     assert (upload.is_consistent, upload.error_message, upload.verification_claim) == (True, None, "")
 
 
-def test_a_claim_of_a_live_session_is_left_to_it(postgresql, completed):
+@pytest.mark.postgresql("holds a row lock from a second connection")
+def test_a_claim_of_a_live_session_is_left_to_it(completed):
     with second_connection() as other:
         claimant = session_of(other)
         other.commit()
@@ -244,7 +241,8 @@ def test_a_verification_that_fails_releases_its_claim_for_the_retry(completed):
     assert Upload.objects.get(pk=completed.pk).is_consistent is True
 
 
-def test_a_claim_left_by_this_connection_is_taken_again(postgresql, completed):
+@pytest.mark.postgresql("observes the verification's database session in pg_stat_activity")
+def test_a_claim_left_by_this_connection_is_taken_again(completed):
     """A verification whose release failed left it: the same connection cannot be running that one any more."""
     with connection.cursor() as cursor:
         _claim(completed, session=session_of(cursor))

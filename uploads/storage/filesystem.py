@@ -53,7 +53,7 @@ def chunk_registration(chunk):
 
 
 @contextmanager
-def _full_is_full():
+def _disk_full_as_storage_full():
     try:
         yield
     except OSError as error:
@@ -62,17 +62,25 @@ def _full_is_full():
         raise
 
 
-def _move_now(move):
-    move()
+class Staged:
+    """Bytes received and checked, waiting in a partial file beside their place: `commit()` puts them there (the
+    caller decides whether, under its lock); leaving the stage without it discards them."""
+
+    def __init__(self, partial, target):
+        self.partial, self.target = partial, target
+
+    def commit(self):
+        os.replace(self.partial, self.target)
 
 
-def _receive(stream, target, expected_size, expected_md5=None, place=_move_now):
-    """Stream the body into a partial file beside `target`, never holding it whole; if its size (and md5) are the
-    expected ones, `place(move)` decides whether `move()` puts it at `target`. The partial file never stays."""
+@contextmanager
+def _stage(stream, target, expected_size, expected_md5=None):
+    """Stream the body into a partial file beside `target`, never holding it whole, and yield it Staged if its size
+    (and md5) are the expected ones; Rejected otherwise. The partial file never stays."""
     hashes = Hashes(("md5",))
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}-{time.monotonic_ns()}")
     try:
-        with _full_is_full(), partial.open("wb") as output:
+        with _disk_full_as_storage_full(), partial.open("wb") as output:
             while hashes.size <= expected_size:
                 block = stream.read(min(READ_BLOCK, expected_size + 1 - hashes.size))
                 if not block:
@@ -85,7 +93,7 @@ def _receive(stream, target, expected_size, expected_md5=None, place=_move_now):
             raise Rejected(f"received {received} bytes where {expected_size} were registered")
         if expected_md5 is not None and hashes.hexdigests()["md5"] != expected_md5.lower():
             raise Rejected("the md5 of the bytes received differs from the registered hash")
-        place(lambda: os.replace(partial, target))
+        yield Staged(partial, target)
     finally:
         partial.unlink(missing_ok=True)
 
@@ -162,17 +170,22 @@ class FilesystemStorage(StorageBackend):
     def download_url(self, upload, *, filename, host):
         return self._signed("GET", self._path(upload), host=host, filename=filename)
 
-    def chunk_receive(self, upload, number, size, md5, stream, *, place=_move_now):
-        """Take a chunk's bytes if their size and md5 are the registered ones (`place` as for `_receive`)."""
-        with _full_is_full():
+    @contextmanager
+    def chunk_stage(self, upload, number, size, md5, stream):
+        """A chunk's bytes, Staged if their size and md5 are the registered ones."""
+        with _disk_full_as_storage_full():
             self.chunk_folder(upload).mkdir(parents=True, exist_ok=True)
-        _receive(stream, self.chunk_path(upload, number), size, md5, place)
+        with _stage(stream, self.chunk_path(upload, number), size, md5) as staged:
+            yield staged
 
-    def object_receive(self, upload, stream, *, place=_move_now):
+    @contextmanager
+    def object_stage(self, upload, stream):
+        """A non-chunked upload's bytes, Staged if their size is the upload's."""
         target = self.object_path(upload)
-        with _full_is_full():
+        with _disk_full_as_storage_full():
             target.parent.mkdir(parents=True, exist_ok=True)
-        _receive(stream, target, upload.size, place=place)
+        with _stage(stream, target, upload.size) as staged:
+            yield staged
 
     def object_segments(self, upload):
         """The files that hold the upload's bytes, in order (empty if there are none): the object, or the chunks."""

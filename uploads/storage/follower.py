@@ -7,31 +7,19 @@ registrations, in order from its first; otherwise it hashes every chunk itself. 
 correctness.
 """
 
-import logging
 import os
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-
-import dramatiq
-from django.conf import settings
-
-from dds.jobs.registry import load_workers
 
 from ..hashes import Hashes
 from .base import READ_BLOCK
-
-logger = logging.getLogger(__name__)
 
 # Uploads followed at once in one process; the least recently fed one is dropped first.
 FOLLOWED_MAX = 64
 FIRST_CHUNK = 1  # DukeDSClient numbers chunks from 1; an upload numbered otherwise is simply not followed
 
 FOLLOW_ACTOR = "follow_upload_chunks"
-
-# inline mode: the chunks are hashed here, beside the requests, never in one.
-FOLLOWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="follow")
 
 
 @dataclass
@@ -115,16 +103,3 @@ def followed_take(upload, chunks):
         if not state.hashed or current != state.hashed:
             return Hashes(), 0
         return state.hashes, len(state.hashed)
-
-
-def chunk_stored(storage, upload, number, size, md5):
-    """Have the chunk just stored followed where the upload's verification will run: in this process beside the
-    requests (inline mode), or by run_workers (a hint on the completion queue, not a job: nothing waits for it)."""
-    if settings.ACTIVE_JOB_QUEUE_ADAPTER == "inline":
-        FOLLOWER.submit(chunk_follow, storage, upload, number, size, md5)
-        return
-    try:
-        load_workers()  # declares the actor in this process
-        dramatiq.get_broker().get_actor(FOLLOW_ACTOR).send(str(upload.id), number, size, md5)
-    except Exception as error:
-        logger.warning("chunk %s of upload %s is not followed (verification hashes it): %s", number, upload.id, error)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from dds.jobs.services import jobs_run_queued
 from dds.jobs.sweeper import sweep
 
 
@@ -22,3 +23,4 @@ class Command(BaseCommand):
     def handle(self, *args, older_than, **options):
         for name, count in sweep(older_than=older_than).items():
             self.stdout.write(f"{name}: {count}")
+        jobs_run_queued()  # inline mode: what the sweep queued runs now, in this command

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from dds.jobs.models import Job
-from dds.jobs.services import job_requeue
+from dds.jobs.services import job_requeue, jobs_run_queued
 from dds.lookups import parse_uuid
 
 
@@ -22,3 +22,4 @@ class Command(BaseCommand):
         for job in jobs:
             new = job_requeue(job=job)
             self.stdout.write(f"{job.id} {job.worker}: requeued as {new.id}")
+        jobs_run_queued()  # inline mode: the new jobs run now, in this command

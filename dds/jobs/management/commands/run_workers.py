@@ -5,6 +5,7 @@ import dramatiq
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from dds.jobs.adapters import adapter
 from dds.jobs.registry import load_workers
 from dds.jobs.sweeper import Sweeper
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, names, threads, sweep_every, **options):
         chosen = selected_workers(names, except_names=settings.WORKERS_ALL_RUN_EXCEPT)
-        if settings.ACTIVE_JOB_QUEUE_ADAPTER != "dramatiq":
+        if not adapter().uses_broker:
             raise CommandError("run_workers needs ACTIVE_JOB_QUEUE_ADAPTER=dramatiq and CLOUDAMQP_URL")
         if not chosen:
             raise CommandError("no worker left to run: WORKERS_ALL_RUN_EXCEPT names them all")

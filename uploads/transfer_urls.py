@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from .views import StoredChunkView, StoredObjectView
+from .transfer_views import StoredChunkView, StoredObjectView
 
 _OBJECT = r"^(?P<provider_id>[^/]+)/(?P<project_id>[^/]+)/(?P<upload_id>[^/]+)"
 

@@ -6,6 +6,8 @@ bytes, `GET …/<upload>?filename=` streams a verified object (with `Range`). Ev
 
 import re
 import time
+from contextlib import contextmanager
+from functools import partial
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -16,13 +18,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from dds import errors
+from dds.jobs.adapters import adapter
 from dds.lookups import parse_uuid
 from dds.openapi import error_responses
 
-from .. import selectors, services
-from .base import READ_BLOCK, StorageFull
-from .filesystem import FilesystemStorage, Rejected, signature_is_valid
-from .follower import chunk_stored
+from . import selectors, services
+from .storage.base import READ_BLOCK, StorageFull
+from .storage.filesystem import FilesystemStorage, Rejected, signature_is_valid
+from .storage.follower import FOLLOW_ACTOR, chunk_follow
 
 # ASCII digits only: `\d` and str.isdigit() also take other scripts' digits and superscripts, which int() refuses.
 _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
@@ -144,10 +147,19 @@ _SCHEMA = {"tags": ["storage"], "auth": [], "request": None}
 _E507 = "`insufficient storage`: the storage is full; nothing of the bytes was kept, nothing is marked stored."
 
 
-def _received(receive):
-    """Run `receive()`; bytes unlike their registration are 400, a full storage 507."""
+def _follow(storage, upload, number, size, md5):
+    """Have the chunk just stored followed (storage/follower.py) where the upload's verification may run: in this
+    process beside the requests (inline mode), or by run_workers (a hint on the completion queue, not a job: nothing
+    waits for it; a lost hint leaves the chunk to the verification)."""
+    here = partial(chunk_follow, storage, upload, number, size, md5)
+    adapter().hint(FOLLOW_ACTOR, str(upload.id), number, size, md5, here=here)
+
+
+@contextmanager
+def _receive_or_refuse():
+    """Bytes unlike their registration are 400, a full storage 507."""
     try:
-        receive()
+        yield
     except Rejected as rejected:
         raise RejectedBytes(str(rejected)) from None
     except StorageFull:
@@ -167,15 +179,10 @@ class StoredObjectView(APIView):
     )
     def put(self, request, provider_id, project_id, upload_id):
         upload, storage, _ = _signed_upload(request, "PUT", provider_id, project_id, upload_id)
-        if upload.is_chunked or upload.completed_on is not None:
+        if upload.is_chunked or not upload.is_open:
             raise errors.BadRequest("upload already completed or chunked", "start a new upload")
-        _received(
-            lambda: storage.object_receive(
-                upload,
-                request._request,
-                place=lambda move: services.upload_object_store(upload_id=upload.id, place=move),
-            )
-        )
+        with _receive_or_refuse(), storage.object_stage(upload, request._request) as staged:
+            services.upload_object_store(upload_id=upload.id, staged=staged)
         return HttpResponse(status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -190,8 +197,7 @@ class StoredObjectView(APIView):
     )
     def get(self, request, provider_id, project_id, upload_id):
         upload, storage, filename = _signed_upload(request, "GET", provider_id, project_id, upload_id)
-        verified = upload.is_consistent and upload.error_on is None
-        segments = storage.object_segments(upload) if verified else []
+        segments = storage.object_segments(upload) if upload.is_verified else []
         if not segments or not selectors.has_live_version(upload):
             raise errors.NotFound("Upload", suggestion="no live file version has these bytes (any more)")
         try:
@@ -241,14 +247,12 @@ class StoredChunkView(APIView):
         chunk = selectors.chunk_of(upload, int(number)) if _NUMBER.match(number) else None
         if chunk is None:
             raise errors.NotFound("Chunk", suggestion="register the chunk with PUT /uploads/{id}/chunks first")
-        if upload.completed_on is not None:
+        if not upload.is_open:
             raise errors.UploadAlreadyCompleted()
         if (chunk.size, chunk.hash_value.lower()) != (size, md5):
             raise errors.ChunkRegisteredAgain()
 
-        def store(move):
-            services.chunk_store(upload_id=upload.id, number=chunk.number, size=size, hash_value=md5, place=move)
-
-        _received(lambda: storage.chunk_receive(upload, chunk.number, size, md5, request._request, place=store))
-        chunk_stored(storage, upload, chunk.number, size, md5)
+        with _receive_or_refuse(), storage.chunk_stage(upload, chunk.number, size, md5, request._request) as staged:
+            services.chunk_store(upload_id=upload.id, number=chunk.number, size=size, hash_value=md5, staged=staged)
+        _follow(storage, upload, chunk.number, size, md5)
         return HttpResponse(status=status.HTTP_201_CREATED)
