@@ -4,6 +4,8 @@ Views and services raise these; `dds.exception_handler` turns them (and DRF's ow
 envelope of CONTRACT §2: `{"error": <status>, "code", "reason", "suggestion"[, "errors"]}`.
 """
 
+import math
+
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
@@ -265,6 +267,13 @@ class TooManyRequests(DDSError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     reason = "too many requests"
     suggestion = "slow down and retry later"
+
+    def __init__(self, retry_after=None, reason=None, suggestion=None):
+        self.retry_after = None if retry_after is None else max(1, math.ceil(retry_after))
+        super().__init__(reason, suggestion)
+
+    def headers(self):
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class InternalError(DDSError):

@@ -83,7 +83,7 @@ def _as_dds_error(exc):
     if isinstance(exc, drf.UnsupportedMediaType):
         return errors.UnsupportedMediaType()
     if isinstance(exc, drf.Throttled):
-        return errors.TooManyRequests()
+        return errors.TooManyRequests(exc.wait)
     if isinstance(exc, RequestDataTooBig):
         return errors.PayloadTooLarge()
     if isinstance(exc, SuspiciousOperation):

@@ -2,7 +2,15 @@
 
 from datetime import UTC
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from dds.names import INVALID, NAME_MAX_LENGTH, NAME_SCHEMA, PATH_NAME_SCHEMA, is_valid_name
+
+# The longest free text each kind of field takes (README, Limits); the schema says them as maxLength.
+DESCRIPTION_MAX_LENGTH = 10_000  # project and software agent descriptions, a transfer's status comment
+LABEL_MAX_LENGTH = 1_000  # file and file version labels
+URL_MAX_LENGTH = 2_048
 
 
 class Timestamp(serializers.DateTimeField):
@@ -31,3 +39,38 @@ class OnlySometimesMethodField(serializers.SerializerMethodField):
         if not self.shown(instance):
             raise serializers.SkipField()
         return super().get_attribute(instance)
+
+
+@extend_schema_field(NAME_SCHEMA)
+class NameField(serializers.CharField):
+    """A project's or a software agent's name (dds/names.py): kept exactly as sent, no space trimmed."""
+
+    default_error_messages = {"invalid": INVALID}
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, max_length=NAME_MAX_LENGTH, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if isinstance(data, str) and data.isspace():
+            data = ""  # spaces only: `can't be blank`, as DRF's trimming said it
+        return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        name = super().to_internal_value(data)
+        if not is_valid_name(name, path=False):
+            self.fail("invalid")
+        return name
+
+
+@extend_schema_field(PATH_NAME_SCHEMA)
+class PathNameField(serializers.CharField):
+    """A folder's, a file's or an upload's name, kept exactly as sent; the service checks it (`path_name_check`),
+    a blank one too, after the lookups the request names (CONTRACT §5.3)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            return ""
+        return super().run_validation(data)

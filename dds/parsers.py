@@ -19,7 +19,9 @@ from dds import errors
 MAX_NESTING = 32
 
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+"', re.DOTALL)
+# A string, or an unterminated one to the end of the text: each search then starts past the last, so the scan is
+# linear (requiring the closing quote made every later `"` of an unterminated string start a new scan to the end).
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _DEPTH_CHANGE = {"[": 1, "{": 1, "]": -1, "}": -1}
 

@@ -371,3 +371,14 @@ OIDC_TIMEOUT = _env_int("OIDC_TIMEOUT", 10, minimum=1)
 # The public base URL of this service (`https://dds.example.org`): the redirect URI /login registers with the
 # issuer and the `url` of the client config it shows. Unset: taken from each request's Host.
 SIGNIN_BASE_URL = (_env_url("SIGNIN_BASE_URL", ("http", "https")) or "").rstrip("/") or None
+
+# --- key-guessing limits (dds/accounts/rate_limits.py) ------------------------------------------------------
+
+# Failed key checks (POST /software_agents/api_token answering `invalid key`) a client address, and a key, may make
+# per window of KEY_FAILURE_WINDOW seconds before every attempt from it, or with it, answers 429 until the window ends.
+KEY_FAILURES_PER_ADDRESS = _env_int("KEY_FAILURES_PER_ADDRESS", 30, minimum=1)
+KEY_FAILURES_PER_KEY = _env_int("KEY_FAILURES_PER_KEY", 10, minimum=1)
+KEY_FAILURE_WINDOW = _env_int("KEY_FAILURE_WINDOW", 300, minimum=1)
+# Behind a proxy, the request header that carries the client's address (the README's nginx sets X-Real-IP); unset:
+# the connection's address. Set it only when the proxy overwrites that header on every request.
+CLIENT_ADDRESS_HEADER = _env("CLIENT_ADDRESS_HEADER")

@@ -3,6 +3,7 @@ from django.db.models.functions import Coalesce
 
 from dds import errors
 from dds.lookups import get_or_404
+from dds.names import is_valid_name
 from projects.models import Project
 from uploads.models import Fingerprint, StorageProvider, Upload
 from uploads.selectors import retry_after
@@ -212,3 +213,16 @@ def usage_of(user):
         "file_count": live_files.count(),
         "storage_bytes": Upload.objects.filter(pk__in=uploads.values("pk")).aggregate(total=Sum("size"))["total"] or 0,
     }
+
+
+def names_refused():
+    """(kind, id, project id, is deleted, name) of every project, folder and file whose name today's rule refuses
+    (dds/names.py): rows made before the rule. Read a batch at a time, checked here: linear in the rows."""
+    projects = Project.objects.values_list("id", "is_deleted", "name").order_by("id")
+    containers = Container.objects.values_list("kind", "id", "project", "is_deleted", "name")
+    for project_id, is_deleted, name in projects.iterator(chunk_size=2000):
+        if not is_valid_name(name, path=False):
+            yield "dds-project", project_id, project_id, is_deleted, name
+    for kind, node_id, project_id, is_deleted, name in containers.order_by("project", "id").iterator(chunk_size=2000):
+        if not is_valid_name(name, path=True):
+            yield kind, node_id, project_id, is_deleted, name

@@ -8,38 +8,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dds.audit_serializers import AuditSerializer
-from dds.names import CONTROL_CHARACTERS
+from dds.fields import LABEL_MAX_LENGTH, PathNameField
+from dds.names import NAME_MAX_LENGTH
 from dds.references import NodeReferenceSerializer, ReferenceSerializer
 from projects.serializers import ProjectPreviewSerializer
 from uploads.serializers import FingerprintSerializer, StorageProviderPreviewSerializer, TransferSerializer
 
 from .models import Container, FileVersion
-from .services import NAME_MAX_LENGTH
-
-# What files.services._check_name accepts, said in the schema (the service keeps its own wording for refusals):
-# 1 to 255 characters, no `/` and no control character, and not only whitespace (Python's str.isspace).
-_NAME_CHARACTER = rf"[^/{CONTROL_CHARACTERS}]"
-_NOT_SPACE = rf"[^/{CONTROL_CHARACTERS}\u0020\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
-NAME_SCHEMA = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": NAME_MAX_LENGTH,
-    "pattern": f"^{_NAME_CHARACTER}*{_NOT_SPACE}{_NAME_CHARACTER}*$",
-}
-
-
-@extend_schema_field(NAME_SCHEMA)
-class NameField(serializers.CharField):
-    """A folder's or a file's name, as a request sends it; the service checks it, a blank one too, after the lookups
-    (a model validation comes last, CONTRACT §5.3)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(trim_whitespace=False, **kwargs)
-
-    def run_validation(self, data=serializers.empty):
-        if data == "":
-            return ""
-        return super().run_validation(data)
 
 
 class ParentSerializer(serializers.Serializer):
@@ -157,7 +132,7 @@ class FileVersionSerializer(serializers.ModelSerializer):
 
 
 class FolderCreateSerializer(serializers.Serializer):
-    name = NameField()
+    name = PathNameField()
     parent = NodeReferenceSerializer()
 
 
@@ -166,22 +141,22 @@ class MoveSerializer(serializers.Serializer):
 
 
 class RenameSerializer(serializers.Serializer):
-    name = NameField()
+    name = PathNameField()
 
 
 class FileCreateSerializer(serializers.Serializer):
     parent = NodeReferenceSerializer()
     upload = ReferenceSerializer()
-    label = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    label = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=LABEL_MAX_LENGTH)
 
 
 class FileUpdateSerializer(serializers.Serializer):
     upload = ReferenceSerializer(required=False)
-    label = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    label = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=LABEL_MAX_LENGTH)
 
 
 class LabelSerializer(serializers.Serializer):
-    label = serializers.CharField(allow_null=True, allow_blank=True)
+    label = serializers.CharField(allow_null=True, allow_blank=True, max_length=LABEL_MAX_LENGTH)
 
 
 class UsageSerializer(serializers.Serializer):

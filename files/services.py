@@ -7,13 +7,12 @@ from django.utils import timezone
 from dds import errors
 from dds.jobs.services import job_enqueue
 from dds.locks import project_lock, row_lock
-from dds.names import has_control_character
+from dds.names import path_name_check
 from uploads.models import Upload
 
 from . import selectors
 from .models import Container, Deletion, FileVersion
 
-NAME_MAX_LENGTH = 255
 # Folders nest at most this deep, so that an item's `ancestors` (listed with every item of a page) stay bounded.
 MAX_FOLDER_DEPTH = 255
 _LEVEL = 37  # the characters of one folder in a `path`: its UUID and a "/"
@@ -43,15 +42,6 @@ def _parent_lock(project, parent):
     if parent is None:
         return None
     return row_lock(selectors.live(_FOLDERS), "Folder", parent.pk)
-
-
-def _check_name(name):
-    if not name or not name.strip():
-        raise errors.ValidationFailed.field("name", "can't be blank")
-    if len(name) > NAME_MAX_LENGTH:
-        raise errors.ValidationFailed.field("name", f"is too long (maximum is {NAME_MAX_LENGTH} characters)")
-    if "/" in name or has_control_character(name):
-        raise errors.ValidationFailed.field("name", "is invalid (no '/' and no control characters)")
 
 
 def _check_upload(upload, *, file=None):
@@ -97,7 +87,7 @@ def _check_depth(parent, levels=1):
 
 @transaction.atomic
 def folder_create(*, actor, project, parent, name):
-    _check_name(name)
+    path_name_check(name)
     parent = _parent_lock(project, parent)
     _check_depth(parent)
     folder = Container(
@@ -246,7 +236,7 @@ def container_move(*, actor, node, project, parent):
 
 @transaction.atomic
 def container_rename(*, actor, node, name):
-    _check_name(name)
+    path_name_check(name)
     node = _node_lock(node)
     node.name = name
     node.stamp_updated(actor)
@@ -294,7 +284,7 @@ def file_create(*, actor, project, parent, upload, label=None):
     no constraint but `one_file_per_upload`, which holds against a concurrent request that passed `_check_upload`."""
     parent = _parent_lock(project, parent)
     _check_upload(upload)
-    _check_name(upload.name)
+    path_name_check(upload.name)
     file = Container(
         kind=Container.Kind.FILE,
         project=project,

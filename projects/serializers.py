@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from dds.accounts.serializers import UserPreviewSerializer
 from dds.audit_serializers import AuditSerializer
-from dds.names import no_control_characters
+from dds.fields import DESCRIPTION_MAX_LENGTH, NameField
 
 from .models import AuthRole, Project, ProjectPermission, SystemPermission
 
@@ -26,14 +26,14 @@ _SLUG = RegexValidator(r"^[a-z0-9_]*$")
 
 
 class ProjectCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255, validators=[no_control_characters])
-    description = serializers.CharField()
+    name = NameField()
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH)
     slug = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True, validators=[_SLUG])
 
 
 class ProjectUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255, required=False, validators=[no_control_characters])
-    description = serializers.CharField(required=False)
+    name = NameField(required=False)
+    description = serializers.CharField(required=False, max_length=DESCRIPTION_MAX_LENGTH)
     slug = serializers.CharField(max_length=255, required=False, allow_blank=True, validators=[_SLUG])
 
 

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 
 from dds.audit_serializers import AuditSerializer
-from dds.fields import OnlySometimesMethodField, Timestamp
+from dds.fields import OnlySometimesMethodField, PathNameField, Timestamp
 from projects.serializers import ProjectPreviewSerializer
 
 from .hashes import HASH_ALGORITHMS, HEX_DIGEST_PATTERN
@@ -148,7 +148,7 @@ class UploadSerializer(serializers.ModelSerializer):
 
 
 class UploadCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255)
+    name = PathNameField()
     content_type = serializers.CharField(max_length=255)
     size = serializers.IntegerField(min_value=0)
     chunked = serializers.BooleanField(default=True)

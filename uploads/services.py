@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from dds import errors
 from dds.jobs.services import job_enqueue
+from dds.names import path_name_check
 from files.services import upload_purge_request
 from projects.selectors import project_hold_live
 from projects.services import project_storage_add_everywhere
@@ -56,6 +57,7 @@ def storage_provider_save(*, provider, is_new):
 def upload_create(*, actor, project, storage_provider, name, content_type, size, chunked=True):
     """A new upload, answered from the rows in hand, inserted while it holds the project against its deletion (whose
     jobs then purge it too)."""
+    path_name_check(name)
     if storage_provider.is_deprecated:
         raise errors.ValidationFailed.field("storage_provider", "cannot be deprecated")
     maximum = storage_provider.max_chunked_upload_size_bytes if chunked else storage_provider.max_upload_size_bytes

@@ -4,7 +4,6 @@
 bytes, `GET …/<upload>?filename=` streams a verified object (with `Range`). Every refusal is the JSON envelope.
 """
 
-import os
 import re
 import time
 from contextlib import contextmanager
@@ -28,8 +27,12 @@ from .storage.base import READ_BLOCK, StorageFull
 from .storage.filesystem import FilesystemStorage, Rejected, signature_is_valid
 from .storage.follower import FOLLOW_ACTOR, chunk_follow
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-_REGISTRATION = re.compile(r"^(\d{1,19})-([0-9a-f]{1,128})$")
+# ASCII digits only: `\d` and str.isdigit() also take other scripts' digits and superscripts, which int() refuses.
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
+_REGISTRATION = re.compile(r"^([0-9]{1,19})-([0-9a-f]{1,128})$")
+_NUMBER = re.compile(r"^[0-9]{1,19}$")
+# A byte position of more digits than this is past the end of any object; int() is never asked to read it.
+_POSITION_DIGITS = 19
 
 
 class ExpiredUrl(errors.Forbidden):
@@ -61,7 +64,7 @@ def _signed_upload(request, verb, provider_id, project_id, upload_id):
     filename = request.query_params.get("filename", "")
     registration = request.query_params.get("registration", "")
     signature = request.query_params.get("signature", "")
-    if not expires.isdigit() or int(expires) < time.time():
+    if not _NUMBER.match(expires) or int(expires) < time.time():
         raise ExpiredUrl()
     if not signature_is_valid(verb, path, expires, filename, registration, signature):
         raise ExpiredUrl()
@@ -74,44 +77,37 @@ def _signed_upload(request, verb, provider_id, project_id, upload_id):
     return upload, FilesystemStorage(upload.storage_provider), filename
 
 
-def _segments_iterator(sources, start, length):
-    """`length` bytes from `start` of the files `sources` (open, in order) read one after the other; closes them."""
-    try:
-        for source in sources:
-            size = os.fstat(source.fileno()).st_size
-            if start >= size:
-                start -= size
-                continue
+def _segments_iterator(segments, start, length):
+    """`length` bytes from `start` of the files `segments` (paths and their sizes, in order), each opened only when
+    its turn comes and closed before the next: an object of any number of chunks needs one open file."""
+    for path, size in segments:
+        if start >= size:
+            start -= size
+            continue
+        with path.open("rb") as source:
             source.seek(start)
             start = 0
             while length > 0 and (block := source.read(min(READ_BLOCK, length))):
                 length -= len(block)
                 yield block
-            if length == 0:
-                return
-    finally:
-        for source in sources:
-            source.close()
+        if length == 0:
+            return
 
 
-def _download(segments, range_header, filename):
-    """The bytes of `segments` (paths, in order): 200, or 206 for one satisfiable `bytes=` range, 416 for an
-    unsatisfiable one. The files are opened at once, so that what is sent is what they held at the request."""
-    sources = [path.open("rb") for path in segments]
-    try:
-        size = sum(os.fstat(source.fileno()).st_size for source in sources)
-        span = _range(range_header, size)
-    except BaseException:
-        for source in sources:
-            source.close()
-        raise
-    if span is None and len(sources) == 1:
-        response = FileResponse(sources[0], as_attachment=True, filename=filename)
+def _download(paths, range_header, filename):
+    """The bytes of the files `paths` (in order): 200, or 206 for one satisfiable `bytes=` range, 416 for an
+    unsatisfiable one. The files are opened one after the other as the body is sent, so that an object of any number
+    of chunks needs one open file (a purge that removes them meanwhile ends the body short of its Content-Length)."""
+    segments = [(path, path.stat().st_size) for path in paths]
+    size = sum(segment_size for _, segment_size in segments)
+    span = _range(range_header, size)
+    if span is None and len(paths) == 1:
+        response = FileResponse(paths[0].open("rb"), as_attachment=True, filename=filename)
         response["Accept-Ranges"] = "bytes"
         return response
     start, end = span or (0, size - 1)
     response = StreamingHttpResponse(
-        _segments_iterator(sources, start, end - start + 1),
+        _segments_iterator(segments, start, end - start + 1),
         status=status.HTTP_206_PARTIAL_CONTENT if span else status.HTTP_200_OK,
     )
     if span:
@@ -123,18 +119,24 @@ def _download(segments, range_header, filename):
     return response
 
 
+def _position(digits):
+    """A byte position of a Range header; one of more than _POSITION_DIGITS digits reads as past any object's end."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _POSITION_DIGITS else 10**_POSITION_DIGITS
+
+
 def _range(range_header, size):
     """(first, last) byte of one satisfiable `bytes=` range, None to send the whole object; 416 if unsatisfiable."""
     match = _RANGE.match(range_header.strip())
     if match is None or match.groups() == ("", ""):
         return None
-    first, last = match.groups()
-    if first and last and int(last) < int(first):
+    first, last = (_position(digits) if digits else None for digits in match.groups())
+    if first is not None and last is not None and last < first:
         return None  # an invalid range is ignored (RFC 9110 §14.2)
-    if first == "":
-        start, end = max(size - int(last), 0), size - 1
+    if first is None:
+        start, end = max(size - last, 0), size - 1
     else:
-        start, end = int(first), min(int(last), size - 1) if last else size - 1
+        start, end = first, min(last, size - 1) if last is not None else size - 1
     if start >= size or start > end:
         raise RangeNotSatisfiable(size)
     return start, end
@@ -242,7 +244,7 @@ class StoredChunkView(APIView):
         if registration is None:
             raise ExpiredUrl()
         size, md5 = int(registration[1]), registration[2]
-        chunk = selectors.chunk_of(upload, int(number)) if number.isdigit() else None
+        chunk = selectors.chunk_of(upload, int(number)) if _NUMBER.match(number) else None
         if chunk is None:
             raise errors.NotFound("Chunk", suggestion="register the chunk with PUT /uploads/{id}/chunks first")
         if not upload.is_open:

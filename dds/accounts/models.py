@@ -154,3 +154,18 @@ class UserIdentity(models.Model):
 
     def __str__(self):
         return f"{self.uid} at {self.authentication_service}"
+
+
+class KeyFailureCount(models.Model):
+    """Failed key checks of one subject (a client address, or a key's SHA-256) in one fixed window: the counters of
+    the key-guessing limits (`dds/accounts/rate_limits.py`). Kept in the database, which every mode shares."""
+
+    subject = models.CharField(max_length=80)
+    window = models.BigIntegerField(db_index=True, help_text="the window's start, in seconds since the epoch")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subject", "window"], name="one_count_per_subject_and_window")]
+
+    def __str__(self):
+        return f"{self.subject}: {self.count} from {self.window}"

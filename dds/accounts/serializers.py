@@ -2,8 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dds.audit_serializers import AgentPreviewSerializer, AuditSerializer
-from dds.fields import Timestamp
-from dds.names import no_control_characters
+from dds.fields import DESCRIPTION_MAX_LENGTH, URL_MAX_LENGTH, NameField, Timestamp
 
 from .models import ApiKey, AuthenticationService, SoftwareAgent, User
 
@@ -65,13 +64,15 @@ class SoftwareAgentSerializer(serializers.ModelSerializer):
 
 
 class SoftwareAgentCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255, validators=[no_control_characters])
-    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    repo_url = serializers.CharField(max_length=2048, required=False, allow_null=True, allow_blank=True)
+    name = NameField()
+    description = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH
+    )
+    repo_url = serializers.CharField(max_length=URL_MAX_LENGTH, required=False, allow_null=True, allow_blank=True)
 
 
 class SoftwareAgentUpdateSerializer(SoftwareAgentCreateSerializer):
-    name = serializers.CharField(max_length=255, required=False, validators=[no_control_characters])
+    name = NameField(required=False)
 
 
 class ApiKeySerializer(serializers.ModelSerializer):

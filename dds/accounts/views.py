@@ -12,7 +12,7 @@ from dds.pagination import paged_response, results
 from dds.permissions import NotAgentSession, require_creator_or_system_admin
 from dds.validation import validated
 
-from . import selectors, services
+from . import rate_limits, selectors, services
 from .models import ApiKey
 from .serializers import (
     AffiliateSerializer,
@@ -37,16 +37,35 @@ class ApiTokenView(PublicView):
         summary="Mint an api_token from an agent key and a user key",
         request=ApiTokenRequestSerializer,
         ok={201: ApiTokenSerializer},
-        errors=(400, 404),
+        errors=(400, 404, 429),
+        parameters=[
+            OpenApiParameter(
+                "Retry-After",
+                OpenApiTypes.INT,
+                location=OpenApiParameter.HEADER,
+                response=[429],
+                description="Seconds until the window of failed key checks ends.",
+            )
+        ],
         e400="`missing key or keys`",
         e404="`invalid key`: either key is unknown, or the agent is deleted",
+        e429=(
+            "`too many failed key checks`: the client address or a key reached its limit of failed checks in this "
+            "window (README, Reliability); `Retry-After` says when the window ends"
+        ),
     )
     def post(self, request):
         data = request.data if isinstance(request.data, dict) else {}  # a JSON list or scalar holds no keys
         agent_key, user_key = data.get("agent_key"), data.get("user_key")
         if not isinstance(agent_key, str) or not isinstance(user_key, str) or not agent_key or not user_key:
             raise errors.MissingKeys()
-        token = services.api_token_create(agent_key=agent_key, user_key=user_key)
+        address, keys = rate_limits.client_address(request), (agent_key, user_key)
+        rate_limits.key_failures_check(address=address, keys=keys)
+        try:
+            token = services.api_token_create(agent_key=agent_key, user_key=user_key)
+        except errors.InvalidKey:
+            rate_limits.key_failure_record(address=address, keys=keys)
+            raise
         return Response(token, status=status.HTTP_201_CREATED)
 
 

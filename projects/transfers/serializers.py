@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from dds.accounts.serializers import UserPreviewSerializer
 from dds.audit_serializers import AuditSerializer
+from dds.fields import DESCRIPTION_MAX_LENGTH
 from dds.references import ReferenceSerializer
 from projects.models import ProjectTransfer
 from projects.serializers import ProjectPreviewSerializer
@@ -24,4 +25,6 @@ class ProjectTransferCreateSerializer(serializers.Serializer):
 
 
 class StatusCommentSerializer(serializers.Serializer):
-    status_comment = serializers.CharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False)
+    status_comment = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, trim_whitespace=False, max_length=DESCRIPTION_MAX_LENGTH
+    )

@@ -419,7 +419,7 @@ def test_it_renames_a_folder_and_its_descendants_see_the_new_name(as_alice, alic
     [
         ({}, ("name", "is missing")),
         ({"name": ""}, ("name", "can't be blank")),
-        ({"name": "a/b"}, ("name", "is invalid (no '/' and no control characters)")),
+        ({"name": "a/b"}, ("name", "is invalid (not only dots and spaces; no '/', '\\' or control characters)")),
     ],
 )
 def test_it_refuses_a_rename_without_a_proper_name(as_alice, subtree, body, error):
