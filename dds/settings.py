@@ -172,15 +172,12 @@ LOCAL_APPS = [
     "uploads",
     "messagelog",
     "provenance",
-    "metadata",
-    "search",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "dds.request_context.RequestIdMiddleware",
-    "dds.routing.CollapseSlashesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "dds.request_limits.ApiBodyLimitMiddleware",
@@ -291,8 +288,7 @@ SPECTACULAR_SETTINGS = {
 
 CORS_ALLOWED_ORIGINS = _env_origins("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
-# The API, and the filesystem backend's signed transfer URLs a browser sends bytes to and reads them from.
-CORS_URLS_REGEX = r"^/(api|storage)/.*$"
+CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT")
 CORS_ALLOW_HEADERS = (*default_headers, "cache-control", "pragma")
 CORS_EXPOSE_HEADERS = (
