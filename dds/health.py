@@ -21,6 +21,8 @@ from dds.jobs.models import Job
 from dds.jobs.registry import load_pending
 from dds.jobs.sweeper import jobs_unsent
 from dds.openapi import ErrorSerializer
+from projects.models import AuthRole
+from uploads.models import StorageProvider
 from uploads.selectors import active_storage_providers
 from uploads.storage.base import StorageUnreachable, backend_for
 
@@ -96,15 +98,59 @@ class HealthView(APIView):
         },
     )
     def get(self, request):
-        health = {
-            "database": _checked(_database),
-            "broker": _checked(adapter().broker_health),
-            "storage": _checked(_storage),
-        }
-        if health["database"]["ok"]:
-            health["jobs"] = _checked(_jobs)
-            health["not_consistent"] = _checked(_pending)
-        failing = [part for part, state in health.items() if not state.get("ok", True)]
+        health, failing = health_check()
         if failing:
             raise errors.Unhealthy(failing, health)
         return Response(health)
+
+
+def health_check():
+    """`(health, failing)`: each part's state, and the names of the parts that fail."""
+    health = {
+        "database": _checked(_database),
+        "broker": _checked(adapter().broker_health),
+        "storage": _checked(_storage),
+    }
+    if health["database"]["ok"]:
+        health["jobs"] = _checked(_jobs)
+        health["not_consistent"] = _checked(_pending)
+    return health, [part for part, state in health.items() if not state.get("ok", True)]
+
+
+def _seeded():
+    """The original's other checks: the auth roles seeded, a default storage provider."""
+    return {"ok": AuthRole.objects.exists() and StorageProvider.objects.filter(is_default=True).exists()}
+
+
+class AppStatus(errors.ServiceUnavailable):
+    reason = "app status: error"
+
+    def __init__(self, environment):
+        self.environment = environment
+        super().__init__()
+
+    def body(self):
+        return {**super().body(), "status": "error", "environment": self.environment}
+
+
+class AppStatusView(APIView):
+    """GET /api/v1/app/status, as the original's portal reads it: `{"status": "ok", "environment"}`."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="The original's status check: ok when the database, broker and storage work and the service is seeded",
+        responses={
+            200: inline_serializer(
+                "AppStatus", {"status": serializers.ChoiceField(choices=["ok"]), "environment": serializers.CharField()}
+            ),
+            503: OpenApiResponse(ErrorSerializer, description="the envelope, with `status: error` and `environment`"),
+        },
+    )
+    def get(self, request):
+        environment = "development" if settings.DEBUG else "production"
+        _, failing = health_check()
+        if failing or not _checked(_seeded)["ok"]:
+            raise AppStatus(environment)
+        return Response({"status": "ok", "environment": environment})

@@ -62,14 +62,22 @@ class PagePagination(BasePagination):
         self.max_per_page = max_per_page
         self.default_per_page = default_per_page
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def page_requested(self, request):
+        """The offset and size of the page the request asks for (`page`, `per_page`)."""
         page = _integer(request, "page")
         per_page = _integer(request, "per_page")
         self.page = page if page and page > 0 else 1
         self.per_page = min(per_page if per_page and per_page > 0 else self.default_per_page, self.max_per_page)
-        self.total = queryset.count()
+        return (self.page - 1) * self.per_page, self.per_page
+
+    def total_found(self, total):
+        """What the headers tell of the whole: `total` items."""
+        self.total = total
         self.total_pages = math.ceil(self.total / self.per_page)
-        offset = (self.page - 1) * self.per_page
+
+    def paginate_queryset(self, queryset, request, view=None):
+        offset, _ = self.page_requested(request)
+        self.total_found(queryset.count())
         if offset >= self.total:
             # Past the end: no query, so a huge `page` cannot overflow the database's OFFSET.
             return []

@@ -172,12 +172,15 @@ LOCAL_APPS = [
     "uploads",
     "messagelog",
     "provenance",
+    "metadata",
+    "search",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "dds.request_context.RequestIdMiddleware",
+    "dds.routing.CollapseSlashesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "dds.request_limits.ApiBodyLimitMiddleware",
@@ -288,7 +291,8 @@ SPECTACULAR_SETTINGS = {
 
 CORS_ALLOWED_ORIGINS = _env_origins("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
-CORS_URLS_REGEX = r"^/api/.*$"
+# The API, and the filesystem backend's signed transfer URLs a browser sends bytes to and reads them from.
+CORS_URLS_REGEX = r"^/(api|storage)/.*$"
 CORS_ALLOW_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT")
 CORS_ALLOW_HEADERS = (*default_headers, "cache-control", "pragma")
 CORS_EXPOSE_HEADERS = (

@@ -4,18 +4,21 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from dds import exception_handler
-from dds.health import HealthView
+from dds.health import AppStatusView, HealthView
 from dds.index import IndexView, RootIndexView, favicon
 
 urlpatterns = [
     re_path(r"^$", RootIndexView.as_view(), name="index"),
     re_path(r"^api/v1/?$", IndexView.as_view(), name="api-index"),
     path("favicon.ico", favicon, name="favicon"),
+    re_path(r"^api/v1/app/status/?$", AppStatusView.as_view(), name="app-status"),
     path("api/v1/", include("dds.accounts.urls")),
     path("api/v1/", include("projects.urls")),
     path("api/v1/", include("uploads.urls")),
     path("api/v1/", include("files.urls")),
     path("api/v1/", include("provenance.urls")),
+    path("api/v1/", include("metadata.urls")),
+    path("api/v1/", include("search.urls")),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(r"^health/?$", HealthView.as_view(), name="health"),

@@ -1,3 +1,5 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -241,9 +243,15 @@ class ProvenanceSearchView(APIView):
         ok={201: ProvenanceGraphSerializer},
         errors=(400, 401, 403, 404),
         e404=_KIND_404,
+        parameters=[
+            OpenApiParameter("max_hops", OpenApiTypes.INT, description="as `max_hops` in the body, which wins if sent")
+        ],
     )
     def post(self, request):
-        data = validated(ProvenanceSearchSerializer, request.data)
+        body = request.data
+        if isinstance(body, dict) and "max_hops" not in body and "max_hops" in request.query_params:
+            body = {**body, "max_hops": request.query_params["max_hops"]}  # as the original portal sends it
+        data = validated(ProvenanceSearchSerializer, body)
         start = selectors.node_get(data["start_node"]["kind"], data["start_node"]["id"])
         viewer = selectors.Viewer(request.user)
         _require_sees(viewer, start)

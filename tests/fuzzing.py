@@ -40,6 +40,7 @@ from dds.accounts.models import AuthenticationService
 from dds.audit import Actor
 from dds.authentication import api_token_encode
 from files import services as files
+from metadata import services as metadata
 from projects import services as projects
 from projects.models import AuthRole
 from projects.transfers.services import project_transfer_create
@@ -159,6 +160,11 @@ def seed_world():
     transfer = project_transfer_create(actor=actor, project=project, to_user_ids=[other.id])
     activity = provenance.activity_create(actor=actor, name="fuzzed run")
     relation = provenance.used_relation_create(actor=actor, activity=activity, entity=first_version)
+    tag = metadata.tag_create(actor=actor, obj=data_file, label="fuzzed")
+    template = metadata.template_create(actor=actor, name=f"fuzzed_{suffix}", label="Fuzzed")
+    prop = metadata.property_create(
+        actor=actor, template=template, key="note", label="Note", description="any text", data_type="string"
+    )
     # An OpenID Connect provider without a directory. Deprecated, so that GET /user/api_token without a service id
     # asks no issuer: none runs here, and the 503 that an unreachable one rightly gives would read as a server error.
     auth_provider = AuthenticationService.objects.create(name=f"Fuzzing identity provider {suffix}", is_deprecated=True)
@@ -178,6 +184,9 @@ def seed_world():
         "transfer": transfer.id,
         "activity": activity.id,
         "relation": relation.id,
+        "tag": tag.id,
+        "template": template.id,
+        "property": prop.id,
     }
     return World(token=api_token_encode(user=user)["api_token"], ids={k: str(v) for k, v in ids.items()})
 
@@ -203,7 +212,12 @@ _PATH_IDS = {
     "project_transfers": "transfer",
     "activities": "activity",
     "relations": "relation",
+    "tags": "tag",
+    "templates": "template",
+    "template_properties": "property",
 }
+# Tags and object metadata are of files (and activities).
+_OF_FILES = ("tags", "meta")
 
 
 def known_path_parameters(operation, ids):
@@ -227,9 +241,11 @@ def known_path_parameters(operation, ids):
         elif name == "uid":
             values[name] = ids["uid"]
         elif name == "object_kind":
-            values[name] = "dds-file-version"
+            values[name] = "dds-file" if head in _OF_FILES else "dds-file-version"
         elif name == "object_id":
-            values[name] = ids["file_version"]
+            values[name] = ids["file"] if head in _OF_FILES else ids["file_version"]
+        elif name == "template_id":
+            values[name] = ids["template"]
         elif name == "id" and head in _PATH_IDS:
             values[name] = ids[_PATH_IDS[head]]
         else:

@@ -34,7 +34,11 @@ class StorageProviderPreviewSerializer(serializers.ModelSerializer):
 
 @extend_schema_field({"type": "string", "enum": list(HASH_ALGORITHMS)})
 class HashAlgorithmField(serializers.CharField):
-    """A hash algorithm; the service refuses another one (and a chunk's must be its provider's)."""
+    """A hash algorithm, in any case (the original portal sends `MD5`); the service refuses another one (and a
+    chunk's must be its provider's)."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).lower()
 
 
 @extend_schema_field({"type": "string", "pattern": HEX_DIGEST_PATTERN})

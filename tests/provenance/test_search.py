@@ -315,3 +315,13 @@ def test_it_bounds_an_origin_search_and_says_so(as_alice, versions, pipeline, mo
 
     assert response.status_code == 201
     assert (len(response.json()["graph"]["relationships"]), response.json()["truncated"]) == (2, True)
+
+
+def test_max_hops_may_come_in_the_query_string_as_the_original_portal_sends_it(as_alice, versions, pipeline):
+    body = {"start_node": {"kind": "dds-file-version", "id": str(versions["more"].id)}}
+    response = as_alice.post(f"{API}/search/provenance?max_hops=1", body, format="json")
+    assert response.status_code == 201, response.content
+    assert {item["id"] for item in response.json()["graph"]["relationships"]} == {pipeline["more by call"]["id"]}
+    # The body's own max_hops wins.
+    both = as_alice.post(f"{API}/search/provenance?max_hops=1", {**body, "max_hops": 2}, format="json")
+    assert len(both.json()["graph"]["relationships"]) == 2

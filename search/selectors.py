@@ -1,0 +1,52 @@
+"""Reads for search: the projects a caller may search, and the found folders and files as the API shows them."""
+
+from dds import errors
+from dds.lookups import parse_uuid
+from dds.permissions import projects_visible_to
+from files.models import Container
+from files.selectors import containers, live
+from metadata.selectors import with_metadata, with_tags
+from projects.models import Project
+
+from .backends.database import DatabaseBackend
+
+INDEXED_KINDS = ("dds-file", "dds-folder")
+# Every kind the API names: those search does not index are refused as the original refused them.
+KNOWN_KINDS = (*INDEXED_KINDS, "dds-project", "dds-activity", "dds-file-version", "dds-user", "dds-software_agent")
+
+
+def searchable_projects(user, project_ids=None):
+    """The ids (a queryset) of the live projects the caller may view, or of those `project_ids` names: 403 if the
+    caller may not view one of them (as the original refused)."""
+    visible = projects_visible_to(user, Project.objects.filter(is_deleted=False)).values("pk")
+    if project_ids is None:
+        return visible
+    keys = {parse_uuid(pk) for pk in project_ids}
+    if None in keys or Project.objects.filter(pk__in=keys).filter(pk__in=visible).count() != len(keys):
+        raise errors.Forbidden(
+            suggestion="You do not have access to view one or more projects provided in filters[] project.id list"
+        )
+    return Project.objects.filter(pk__in=keys).values("pk")
+
+
+def found_search(*, user, query, offset, limit):
+    return DatabaseBackend().search(
+        query, projects=searchable_projects(user, query.project_ids), offset=offset, limit=limit
+    )
+
+
+def found_nodes(ids):
+    """The live folders and files of `ids`, in that order (one deleted since it was found is left out)."""
+    rows = live(containers().filter(pk__in=ids)).in_bulk()
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+def with_descriptions(nodes, data):
+    """`data` (the nodes as the API shows them) with each file's tags and metadata, as the original's search did."""
+    files = [node for node in nodes if node.kind == Container.Kind.FILE]
+    labels, meta = with_tags(files), with_metadata(files)
+    for node, item in zip(nodes, data, strict=True):
+        if node.pk in labels:
+            item["tags"] = [{"label": label} for label in labels[node.pk]]
+            item["meta"] = meta[node.pk]
+    return data
