@@ -2,7 +2,7 @@
 body would give. Both refuse data nested deeper than MAX_NESTING levels (400), before building any of it.
 
 `hash[value]=v` → `{"hash": {"value": "v"}}`, `a[]=1&a[]=2` → `{"a": ["1", "2"]}`,
-`a[][b]=v` → `{"a": [{"b": "v"}]}` (CONTRACT §1.2).
+`a[][b]=v` → `{"a": [{"b": "v"}]}` (docs/api/conventions.md#request-encoding).
 """
 
 import re
