@@ -14,7 +14,7 @@ from rest_framework.utils import json
 
 from dds import errors
 
-# The deepest body the contract needs is 3 levels (`{"parent": {"kind": …}}`); 32 leaves room and stays far from
+# The deepest body the API needs is 3 levels (`{"parent": {"kind": …}}`); 32 leaves room and stays far from
 # Python's recursion limit, which a 2 KB body could otherwise reach.
 MAX_NESTING = 32
 
