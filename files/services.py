@@ -123,9 +123,9 @@ def _move_to_trash(node, stamp):
 
 @transaction.atomic
 def folder_delete(*, actor, folder):
-    """Delete a folder (CONTRACT §9.3): the request marks the folder itself, moves it to the trash and records its
-    `Deletion`; `delete_tree` jobs then mark what is below it, DELETION_BATCH items a step, and request the purge of
-    their bytes. Until they are done, nothing below it is listed, shown live or downloaded (`Deletion.covering`)."""
+    """Delete a folder (docs/api/deletions.md): the request marks the folder itself, moves it to the trash and records
+    its `Deletion`; `delete_tree` jobs then mark what is below it, DELETION_BATCH items a step, and request the purge
+    of their bytes. Until they are done, nothing below it is listed, shown live or downloaded (`Deletion.covering`)."""
     folder = _node_lock(folder)
     subtree = folder.subtree_path
     _move_to_trash(folder, _deleted_stamp(actor))

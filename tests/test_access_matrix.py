@@ -1,9 +1,9 @@
 """Who may do what, on every route there is: each API route of the URL resolver × each kind of caller.
 
-The expected status comes from the contract, not from our code: the role table of §5.2 (tests/roles.py), the
-required permission of each endpoint from §5.7 (and §3.5–3.8, §5.5–5.6 for accounts, permissions and identity
-providers; §1.4 for the signed storage URLs, which only the URL's signature authorizes). The routes are read from the
-resolver (everything under /api/ and /storage/, and /health): a route or a method without a row in MATRIX fails.
+The expected status comes from the API reference, not from our code: the built-in roles (tests/roles.py) and the
+required permission of each endpoint (docs/api/permissions.md#required-permission-per-endpoint; the signed storage URLs
+are authorized by their signature alone). The routes are read from the resolver (everything under /api/ and
+/storage/, and /health): a route or a method without a row in MATRIX fails.
 
 The project is Alice's; Bob holds file_downloader on it; Dave is a system admin; Carol is the caller, who holds, as
 each caller says, a role on the project, the role of admin on another project, the system admin role, or a session
@@ -45,12 +45,12 @@ from .roles import EVERY_PROJECT_PERMISSION, PROJECT_ROLE_PERMISSIONS
 # What a route requires (besides a project permission, named by itself).
 PUBLIC = "public: no token needed, a token changes nothing"
 AUTHENTICATED = "any valid token"
-NOT_AGENT = "any valid token not minted from agent keys (§3.5, §3.6)"
-AGENT_OWNER = "not agent-backed, and the agent's creator or a system admin (§3.6)"
-SYSTEM_ADMIN = "a system admin (§5.6)"
+NOT_AGENT = "any valid token not minted from agent keys"
+AGENT_OWNER = "not agent-backed, and the agent's creator or a system admin"
+SYSTEM_ADMIN = "a system admin"
 RECIPIENT = "a recipient of the transfer (Bob, never Carol) or a system admin"
 CREATOR = "the row's creator (Alice, never the caller) or a system admin"
-SIGNED = "the URL's signature alone (§1.4): the Authorization header is ignored"
+SIGNED = "the URL's signature alone: the Authorization header is ignored"
 
 # Who calls: the permissions on Alice's project that caller holds, and what else is true of it.
 CALLERS = {
@@ -68,7 +68,7 @@ CALLERS = {
 # {bob}, {dave}, {alices_agent}, {provider}, {auth_provider}, {transfer} (Alice's offer to Bob); and the signed URLs
 # {object_put}, {object_get}, {chunk_put}.
 MATRIX = {
-    # §3.3, §3.4: the token endpoints are public.
+    # The token endpoints are public.
     ("POST", "/api/v1/software_agents/api_token"): (
         "/software_agents/api_token",
         {"agent_key": "{agent_key}", "user_key": "{user_key}"},
@@ -76,13 +76,13 @@ MATRIX = {
         201,
     ),
     ("GET", "/api/v1/user/api_token"): ("/user/api_token?access_token=", None, PUBLIC, 401),
-    # §3.5
+    # The current user (docs/api/authentication.md#current-user)
     ("GET", "/api/v1/current_user"): ("/current_user", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 200),
     ("PUT", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 200),
     ("DELETE", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 204),
     ("GET", "/api/v1/current_user/usage"): ("/current_user/usage", None, AUTHENTICATED, 200),
-    # §3.6
+    # Software agents (docs/api/authentication.md#software-agents)
     ("GET", "/api/v1/software_agents"): ("/software_agents", None, NOT_AGENT, 200),
     ("POST", "/api/v1/software_agents"): ("/software_agents", {"name": "Another agent"}, NOT_AGENT, 201),
     ("GET", "/api/v1/software_agents/{id}"): ("/software_agents/{alices_agent}", None, NOT_AGENT, 200),
@@ -106,7 +106,8 @@ MATRIX = {
         AGENT_OWNER,
         204,
     ),
-    # §3.7, §3.8: affiliates need a directory, which an OpenID Connect provider has not (400 to anyone authenticated).
+    # Users and identity providers: affiliates need a directory, which an OpenID Connect provider has not (400 to
+    # anyone authenticated).
     ("GET", "/api/v1/users"): ("/users", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/users/{id}"): ("/users/{bob}", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/auth_providers"): ("/auth_providers", None, PUBLIC, 200),
@@ -129,7 +130,7 @@ MATRIX = {
         AUTHENTICATED,
         400,
     ),
-    # §5.4–5.6
+    # Auth roles, project and system permissions
     ("GET", "/api/v1/auth_roles"): ("/auth_roles", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/auth_roles/{id}"): ("/auth_roles/file_editor", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/projects/{id}/permissions"): ("/projects/{project}/permissions", None, "view_project", 200),
@@ -183,7 +184,7 @@ MATRIX = {
         "manage_project_permissions",
         200,
     ),
-    # §7, §8
+    # Projects and storage providers
     ("GET", "/api/v1/projects"): ("/projects", None, AUTHENTICATED, 200),
     ("POST", "/api/v1/projects"): ("/projects", {"name": "New", "description": "d"}, AUTHENTICATED, 202),
     ("GET", "/api/v1/projects/{id}"): ("/projects/{project}", None, "view_project", 200),
@@ -191,7 +192,7 @@ MATRIX = {
     ("DELETE", "/api/v1/projects/{id}"): ("/projects/{project}", None, "delete_project", 204),
     ("GET", "/api/v1/storage_providers"): ("/storage_providers", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/storage_providers/{id}"): ("/storage_providers/{provider}", None, AUTHENTICATED, 200),
-    # §9, §10
+    # Folders and listings
     ("POST", "/api/v1/folders"): ("/folders", {"name": "new", "parent": "{top}"}, "create_file", 201),
     ("GET", "/api/v1/folders/{id}"): ("/folders/{raw}", None, "view_project", 200),
     ("DELETE", "/api/v1/folders/{id}"): ("/folders/{sub}", None, "delete_file", 204),
@@ -200,7 +201,7 @@ MATRIX = {
     ("GET", "/api/v1/folders/{id}/children"): ("/folders/{raw}/children", None, "view_project", 200),
     ("GET", "/api/v1/projects/{id}/children"): ("/projects/{project}/children", None, "view_project", 200),
     ("GET", "/api/v1/projects/{id}/files"): ("/projects/{project}/files", None, "download_file", 200),
-    # §11
+    # Uploads
     ("GET", "/api/v1/projects/{id}/uploads"): ("/projects/{project}/uploads", None, "view_project", 200),
     ("POST", "/api/v1/projects/{id}/uploads"): (
         "/projects/{project}/uploads",
@@ -217,7 +218,7 @@ MATRIX = {
         "update_file",
         200,
     ),
-    # §12, §13 (POST /files: the caller created the upload, so the role alone decides)
+    # Files and versions (POST /files: the caller created the upload, so the role alone decides)
     ("POST", "/api/v1/files"): ("/files", {"parent": "{top}", "upload": {"id": "{carols_upload}"}}, "create_file", 201),
     ("GET", "/api/v1/files/{id}"): ("/files/{reads}", None, "view_project", 200),
     ("PUT", "/api/v1/files/{id}"): ("/files/{reads}", {"label": "relabelled"}, "update_file", 200),
@@ -369,7 +370,7 @@ MATRIX = {
     ("GET", "/api/schema"): ("/api/schema/", None, PUBLIC, 200),
     ("GET", "/api/docs"): ("/api/docs/", None, PUBLIC, 200),
     ("GET", "/health"): ("/health", None, PUBLIC, 200),
-    # §1.4: signed transfer URLs of the filesystem backend; a chunk URL is signed for PUT only (GET: 403 always).
+    # Signed transfer URLs of the filesystem backend; a chunk URL is signed for PUT only (GET: 403 always).
     ("PUT", "/storage/{provider_id}/{project_id}/{upload_id}"): ("{object_put}", b"abc", SIGNED, 201),
     ("GET", "/storage/{provider_id}/{project_id}/{upload_id}"): ("{object_get}", None, SIGNED, 200),
     ("PUT", "/storage/{provider_id}/{project_id}/{upload_id}/{number}"): ("{chunk_put}", b"chunk", SIGNED, 201),

@@ -40,7 +40,7 @@ def users():
 
 
 def user_list(*, full_name_contains="", first_name_begins_with="", last_name_begins_with="", username="", email=""):
-    """Users matching every given filter (CONTRACT §3.7); an empty value is no filter."""
+    """Users matching every given filter (docs/api/authentication.md#users); an empty value is no filter."""
     queryset = users()
     if full_name_contains:
         queryset = queryset.filter(full_name__icontains=full_name_contains)
@@ -101,7 +101,8 @@ def _directory(service):
 
 
 def affiliate_list(*, service, username="", email="", full_name_contains=""):
-    """The people of `service`'s directory matching every given filter; none without a filter (CONTRACT §3.8).
+    """The people of `service`'s directory matching every given filter; none without a filter
+    (docs/api/signin.md#affiliates-authenticated).
 
     Only the local service has a directory: its users, matched as `GET /users` matches them, so that a person a
     client did not find there is not found here either. `full_name_contains` needs at least 3 characters.

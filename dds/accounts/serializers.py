@@ -13,7 +13,8 @@ class AuthProviderPreviewSerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    """The user object of CONTRACT §3.7; `agent` is filled only for /current_user, from the context."""
+    """The user object (docs/api/authentication.md#users); `agent` is filled only for /current_user, from the
+    context."""
 
     auth_provider = serializers.SerializerMethodField()
     last_login_on = Timestamp(source="last_login", allow_null=True)
@@ -110,7 +111,8 @@ class AuthProviderSerializer(serializers.ModelSerializer):
 
 
 class AffiliateSerializer(serializers.ModelSerializer):
-    """A person in a provider's directory (CONTRACT §3.8); the local directory's people are its users."""
+    """A person in a provider's directory (docs/api/signin.md#affiliates-authenticated); the local directory's people
+    are its users."""
 
     uid = serializers.CharField(source="username")
 
