@@ -8,7 +8,7 @@ from files.selectors import containers, live
 from metadata.selectors import with_metadata, with_tags
 from projects.models import Project
 
-from .backends.database import DatabaseBackend
+from .backends import search_backend
 
 INDEXED_KINDS = ("dds-file", "dds-folder")
 # Every kind the API names: those search does not index are refused as the original refused them.
@@ -30,7 +30,7 @@ def searchable_projects(user, project_ids=None):
 
 
 def found_search(*, user, query, offset, limit):
-    return DatabaseBackend().search(
+    return search_backend().search(
         query, projects=searchable_projects(user, query.project_ids), offset=offset, limit=limit
     )
 
