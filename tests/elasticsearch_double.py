@@ -10,7 +10,7 @@ actions), `PUT|GET /<index>/_doc/<id>` (one document, as the original indexer se
 And what search of folders and files uses: index creation with `mappings` and `aliases`, `DELETE /<index>[,…]`,
 `DELETE /<index>/_doc/<id>`, `GET /_alias/<alias>`, `POST /_aliases` (add/remove, applied together or not at all),
 `POST /<index>/_refresh`, and `POST /<index or alias>/_search` evaluated for real over the stored documents: `bool`
-(`filter`, `must`, `should` with `minimum_should_match`, `must_not`), `term`, `terms`, `wildcard` (`*`, `?`, `\`
+(`filter`, `must`, `should` with `minimum_should_match`, `must_not`), `term`, `terms`, `wildcard` (`*`, `?`, backslash
 escapes, `case_insensitive`), `match_all`, on keyword fields of the mapping only; `post_filter`; `terms` aggregations
 (most documents first, then by key; `sum_other_doc_count`); `sort` on keyword fields; `from`/`size` within the
 10,000 result window; `track_total_hits`; `_source: false`. A query, aggregation or parameter outside these is refused
