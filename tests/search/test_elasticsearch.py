@@ -6,12 +6,15 @@ import socket
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from elasticsearch import BadRequestError, Elasticsearch
 
+from dds.jobs.models import Job
 from search.models import Document
 
 from ..client import API
 from ..elasticsearch_double import ElasticsearchDouble
+from ..jobs.test_sweeper import sweep
 from .test_folders_files import names, search
 
 ALIAS = "dds_folders_files"
@@ -215,3 +218,15 @@ def test_search_answers_503_while_elasticsearch_is_out(as_alice, tree, settings)
     assert response.status_code == 503
     assert response.json()["reason"] == "search unavailable"
     assert set(response.json()) == {"error", "code", "reason", "suggestion"}
+
+
+def test_an_indexing_job_is_retried_while_elasticsearch_fails(as_alice, elasticsearch, tree):
+    elasticsearch.fail_bulk(elasticsearch.bulk_count + 1, status=500)
+    renamed = as_alice.put(f"{API}/files/{tree['notes'].id}/rename", {"name": "summary.txt"}, format="json")
+    assert renamed.status_code == 200, renamed.content
+    job = Job.objects.filter(worker="index_search_document", resource_id=str(tree["notes"].id)).latest("created_on")
+    assert job.state == Job.State.RETRYING  # a passing fault: never `failed`
+    assert names(search(as_alice, {"query_string": {"query": "summary"}})) == []
+    Job.objects.filter(pk=job.pk).update(run_after=timezone.now())
+    sweep()
+    assert names(search(as_alice, {"query_string": {"query": "summary"}})) == ["summary.txt"]
