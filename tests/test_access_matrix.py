@@ -29,6 +29,7 @@ from dds.accounts.models import AuthenticationService
 from dds.audit import Actor
 from files import services as files
 from files.models import FileVersion
+from metadata import services as metadata
 from projects import services as projects
 from projects.models import AuthRole
 from provenance import services as provenance
@@ -282,6 +283,88 @@ MATRIX = {
         AUTHENTICATED,
         201,
     ),
+    # Tags, templates and object metadata (docs/api/metadata-and-search.md): Alice's {tag} on {reads}; her {template}
+    # (property {property}) is filled in on {reads}; her {blank_template} (property {blank_property}) is unused.
+    ("GET", "/api/v1/tags/labels"): ("/tags/labels", None, AUTHENTICATED, 200),
+    ("GET", "/api/v1/tags/{object_kind}/{object_id}"): ("/tags/dds-file/{reads}", None, "view_project", 200),
+    ("POST", "/api/v1/tags/{object_kind}/{object_id}"): (
+        "/tags/dds-file/{reads}",
+        {"label": "checked"},
+        "update_file",
+        201,
+    ),
+    ("POST", "/api/v1/tags/{object_kind}/{object_id}/append"): (
+        "/tags/dds-file/{reads}/append",
+        {"tags": [{"label": "checked"}]},
+        "update_file",
+        201,
+    ),
+    ("GET", "/api/v1/tags/{id}"): ("/tags/{tag}", None, "view_project", 200),
+    ("DELETE", "/api/v1/tags/{id}"): ("/tags/{tag}", None, "update_file", 204),
+    ("GET", "/api/v1/templates"): ("/templates", None, AUTHENTICATED, 200),
+    ("POST", "/api/v1/templates"): ("/templates", {"name": "assay", "label": "Assay"}, AUTHENTICATED, 201),
+    ("GET", "/api/v1/templates/{id}"): ("/templates/{template}", None, AUTHENTICATED, 200),
+    ("PUT", "/api/v1/templates/{id}"): ("/templates/{template}", {"label": "Relabelled"}, CREATOR, 200),
+    ("DELETE", "/api/v1/templates/{id}"): ("/templates/{blank_template}", None, CREATOR, 204),
+    ("GET", "/api/v1/templates/{template_id}/properties"): (
+        "/templates/{template}/properties",
+        None,
+        AUTHENTICATED,
+        200,
+    ),
+    ("POST", "/api/v1/templates/{template_id}/properties"): (
+        "/templates/{template}/properties",
+        {"key": "lane", "label": "Lane", "description": "sequencer lane", "type": "integer"},
+        CREATOR,
+        201,
+    ),
+    ("GET", "/api/v1/template_properties/{id}"): ("/template_properties/{property}", None, AUTHENTICATED, 200),
+    ("PUT", "/api/v1/template_properties/{id}"): (
+        "/template_properties/{property}",
+        {"label": "Relabelled"},
+        CREATOR,
+        200,
+    ),
+    ("DELETE", "/api/v1/template_properties/{id}"): ("/template_properties/{blank_property}", None, CREATOR, 204),
+    ("GET", "/api/v1/meta/{object_kind}/{object_id}"): ("/meta/dds-file/{reads}", None, "view_project", 200),
+    ("GET", "/api/v1/meta/{object_kind}/{object_id}/{template_id}"): (
+        "/meta/dds-file/{reads}/{template}",
+        None,
+        "view_project",
+        200,
+    ),
+    ("POST", "/api/v1/meta/{object_kind}/{object_id}/{template_id}"): (
+        "/meta/dds-file/{reads}/{blank_template}",
+        {"properties": [{"key": "operator", "value": "Carol"}]},
+        "update_file",
+        201,
+    ),
+    ("PUT", "/api/v1/meta/{object_kind}/{object_id}/{template_id}"): (
+        "/meta/dds-file/{reads}/{template}",
+        {"properties": [{"key": "sample", "value": "S2"}]},
+        "update_file",
+        200,
+    ),
+    ("DELETE", "/api/v1/meta/{object_kind}/{object_id}/{template_id}"): (
+        "/meta/dds-file/{reads}/{template}",
+        None,
+        "update_file",
+        204,
+    ),
+    # Search answers from the projects the caller may view, so any caller gets an answer.
+    ("POST", "/api/v1/search/folders_files"): (
+        "/search/folders_files",
+        {"query_string": {"query": "reads"}},
+        AUTHENTICATED,
+        201,
+    ),
+    ("POST", "/api/v1/search"): (
+        "/search",
+        {"include_kinds": ["dds-file"], "search_query": {"query": {"match": {"name": "reads"}}}},
+        AUTHENTICATED,
+        201,
+    ),
+    ("GET", "/api/v1/app/status"): ("/api/v1/app/status", None, PUBLIC, 200),
     # Documentation and health: public.
     ("GET", "/api/schema"): ("/api/schema/", None, PUBLIC, 200),
     ("GET", "/api/docs"): ("/api/docs/", None, PUBLIC, 200),
@@ -403,6 +486,16 @@ def world(alice, bob, carol, make_user, project, grant, make_project, make_trans
     gone = stored_file(project, alice, raw, b"gone", "gone")
     files.file_delete(actor=actor, file=gone)
     carols_agent = accounts.software_agent_create(actor=Actor(user=carol), name="Carol's agent")
+    tag = metadata.tag_create(actor=actor, obj=reads, label="raw data")
+    template = metadata.template_create(actor=actor, name="sequencing", label="Sequencing")
+    prop = metadata.property_create(
+        actor=actor, template=template, key="sample", label="Sample", description="sample id", data_type="string"
+    )
+    metadata.metadata_create(actor=actor, obj=reads, template=template, pairs=[("sample", "S1")])
+    blank_template = metadata.template_create(actor=actor, name="run_notes", label="Run notes")
+    blank_property = metadata.property_create(
+        actor=actor, template=blank_template, key="operator", label="Operator", description="who", data_type="string"
+    )
     storage = FilesystemStorage(provider)
     host = "http://testserver"
     waiting.refresh_from_db()
@@ -417,6 +510,11 @@ def world(alice, bob, carol, make_user, project, grant, make_project, make_trans
         "activity": activity.id,
         "relation": relation.id,
         "carols_activity": carols_activity.id,
+        "tag": tag.id,
+        "template": template.id,
+        "property": prop.id,
+        "blank_template": blank_template.id,
+        "blank_property": blank_property.id,
         "carols_upload": carols_upload.id,
         "waiting": waiting.id,
         "bob": bob.id,
