@@ -187,7 +187,6 @@ class ElasticsearchBackend:
     def reindex(self, *, batch_size, report):
         """Fill a new index with every live folder and file, in batches by id, then move the read alias to it and
         delete the old one; `report(done, total)` after each batch. The number written."""
-        old = self._indices(self.alias) | self._indices(self.writing)
         name = f"{self.alias}-v{MAPPING_VERSION}-{timezone.now():%Y%m%d%H%M%S%f}"
         self._create(name, aliases={self.writing: {}})
         nodes = live(Container.objects.all()).order_by("pk")
@@ -209,17 +208,19 @@ class ElasticsearchBackend:
                     }
                     for node in batch
                 ),
+                refresh=False,
                 ignore_status=(409,),
             )
             done, after = done + len(batch), batch[-1].pk
             report(done, total)
         self.client.indices.refresh(index=name)
+        reading, writing = self._indices(self.alias), self._indices(self.writing) - {name}
         actions = [{"add": {"index": name, "alias": self.alias}}]
-        actions += [{"remove": {"index": index, "alias": self.alias}} for index in self._indices(self.alias)]
-        actions += [{"remove": {"index": index, "alias": self.writing}} for index in old]
+        actions += [{"remove": {"index": index, "alias": self.alias}} for index in sorted(reading)]
+        actions += [{"remove": {"index": index, "alias": self.writing}} for index in sorted(writing)]
         self.client.indices.update_aliases(actions=actions)
-        if old:
-            self.client.indices.delete(index=",".join(sorted(old)))
+        if reading | writing:
+            self.client.indices.delete(index=",".join(sorted(reading | writing)))
         return done
 
     def _source(self, node, described):
@@ -233,9 +234,10 @@ class ElasticsearchBackend:
             "meta": meta,
         }
 
-    def _bulk(self, actions, ignore_status=()):
+    def _bulk(self, actions, *, refresh="wait_for", ignore_status=()):
+        """`refresh="wait_for"`: the job ends once search finds what it wrote."""
         try:
-            bulk(self.client, actions, refresh="wait_for", ignore_status=ignore_status)
+            bulk(self.client, actions, refresh=refresh, ignore_status=ignore_status)
         except BulkIndexError as error:
             refused = f"Elasticsearch refused {len(error.errors)} documents, e.g. {error.errors[0]}"
             raise RuntimeError(refused) from error

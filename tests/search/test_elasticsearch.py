@@ -230,3 +230,17 @@ def test_an_indexing_job_is_retried_while_elasticsearch_fails(as_alice, elastics
     Job.objects.filter(pk=job.pk).update(run_after=timezone.now())
     sweep()
     assert names(search(as_alice, {"query_string": {"query": "summary"}})) == ["summary.txt"]
+
+
+def test_reindex_into_a_cluster_that_holds_nothing_yet(as_alice, elasticsearch, tree):
+    elasticsearch.indices.clear()  # SEARCH_ELASTICSEARCH_URL newly set: the database's items are not indexed yet
+    assert names(search(as_alice)) == []
+    call_command("search_reindex", verbosity=0)
+    (index,) = elasticsearch.aliased(ALIAS)
+    assert elasticsearch.aliased(WRITING) == [index] and list(elasticsearch.indices) == [index]
+    assert names(search(as_alice)) == ["kidney.fastq", "liver.fastq", "notes.txt", "raw"]
+    assert elasticsearch.recorded("DELETE") == []
+    fills = [request for request in elasticsearch.bulk_requests() if request.query == {"refresh": "false"}]
+    assert [request.bulk_ids() for request in fills] == [
+        sorted(str(tree[name].id) for name in tree if name != "secret")
+    ]
