@@ -35,7 +35,8 @@ def searchable_projects(user, project_ids=None):
 
 def documents_awaiting_index():
     """The folders and files (`resource_id`) whose indexing job has not run yet, and since when the oldest waits: a
-    change not yet found by search. The sweeper sends a lost job of theirs again."""
+    change not yet found by search. The sweeper sends a lost job of theirs again. The jobs' `state` index lets it
+    read the open jobs only, not the history."""
     return (
         Job.objects.filter(worker=WORKER, state__in=Job.LIVE_STATES)
         .values("resource_id")

@@ -44,14 +44,6 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_on"]
-        indexes = [
-            # The open jobs of a worker, whatever the history holds (a worker whose work waiting is its open jobs).
-            models.Index(
-                fields=["worker", "resource_id"],
-                condition=models.Q(state__in=("initialized", "in_progress", "retrying")),
-                name="jobs_open_by_worker",
-            ),
-        ]
 
     def __str__(self):
         return f"{self.worker}({', '.join(map(str, self.args))}) {self.state}"

@@ -21,7 +21,6 @@ PARTIAL_INDEXES = {
     "initialize_upload_storage": "uploads_awaiting_storage",
     "complete_upload": "uploads_awaiting_verification",
     "delete_tree": "files_deletion_pending",
-    "index_search_document": "jobs_open_by_worker",
 }
 
 
