@@ -244,3 +244,11 @@ def test_reindex_into_a_cluster_that_holds_nothing_yet(as_alice, elasticsearch, 
     assert [request.bulk_ids() for request in fills] == [
         sorted(str(tree[name].id) for name in tree if name != "secret")
     ]
+
+
+def test_the_deprecated_search_reads_elasticsearch_too(as_alice, elasticsearch, tree):
+    body = {"include_kinds": ["dds-file"], "search_query": {"query": {"query_string": {"query": "*liver*"}}}}
+    response = as_alice.post(f"{API}/search", body, format="json")
+    assert response.status_code == 201
+    assert [item["name"] for item in response.json()["results"]] == ["liver.fastq"]
+    assert elasticsearch.recorded("POST", f"/{ALIAS}/_search")
