@@ -10,7 +10,7 @@ from dds.locks import project_lock, row_lock
 from dds.names import path_name_check
 from uploads.models import Upload
 
-from . import selectors
+from . import selectors, signals
 from .models import Container, Deletion, FileVersion
 
 # Folders nest at most this deep, so that an item's `ancestors` (listed with every item of a page) stay bounded.
@@ -119,6 +119,7 @@ def _move_to_trash(node, stamp):
     Container.objects.filter(pk=node.pk).update(
         **stamp, deleted_from_parent_id=node.deleted_from_parent_id, parent_id=node.parent_id, path=node.path
     )
+    signals.trashed.send(sender=Container, node=node)
 
 
 @transaction.atomic
