@@ -9,9 +9,9 @@ from dds.hosts import api_host
 from dds.lookups import get_or_404
 from dds.openapi import NOT_CONSISTENT_404, documented
 from dds.pagination import paged_response, results
-from dds.permissions import project_grants, require_creator_or_system_admin, require_project_permission
 from dds.validation import validated
 from projects.models import Project
+from projects.permissions import project_grants, require_creator_or_system_admin, require_project_permission
 from uploads.serializers import TransferSerializer
 
 from . import selectors, services

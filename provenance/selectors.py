@@ -4,9 +4,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from dds import errors
 from dds.lookups import get_or_404
-from dds.permissions import is_system_admin, project_permissions, projects_visible_to
 from files.models import FileVersion
 from files.selectors import file_versions
+from projects.permissions import is_system_admin, project_permissions, projects_visible_to
 from uploads.models import Fingerprint
 
 from .models import Activity, Relation

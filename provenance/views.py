@@ -8,10 +8,10 @@ from dds import errors
 from dds.lookups import get_or_404
 from dds.openapi import documented
 from dds.pagination import MAX_PER_PAGE, paged_response
-from dds.permissions import is_system_admin, require_creator_or_system_admin, require_project_permission
 from dds.validation import validated
 from files.models import FileVersion
 from files.selectors import file_versions
+from projects.permissions import is_system_admin, require_creator_or_system_admin, require_project_permission
 
 from . import graph, selectors, services
 from .serializers import (
