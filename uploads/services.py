@@ -12,7 +12,7 @@ from dds.jobs.services import job_enqueue
 from dds.names import path_name_check
 from files.services import upload_purge_request
 from projects.selectors import project_hold_live
-from projects.services import project_storage_add_everywhere
+from projects.storage import project_storage_add_everywhere
 
 from . import claims, selectors
 from .hashes import HASH_ALGORITHMS, is_hex_digest, whole_file_error
