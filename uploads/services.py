@@ -10,7 +10,6 @@ from django.utils import timezone
 from dds import errors
 from dds.jobs.services import job_enqueue
 from dds.names import path_name_check
-from files.services import upload_purge_request
 from projects.selectors import project_hold_live
 from projects.storage import project_storage_add_everywhere
 
@@ -337,6 +336,16 @@ def upload_retention_sweep(*, limit=RETENTION_SWEEP_BATCH):
         mark.save()
     upload_purge_request(upload_ids=upload_ids)
     return len(upload_ids)
+
+
+@transaction.atomic
+def upload_purge_request(*, upload_ids):
+    """Queue the removal of uploads' bytes (sent after commit), noting when on each upload; the job keeps any upload a
+    live version still references."""
+    upload_ids = sorted(set(upload_ids), key=str)
+    Upload.objects.filter(pk__in=upload_ids).update(purge_requested_on=timezone.now())
+    for upload_id in upload_ids:
+        job_enqueue("purge_upload", upload_id)
 
 
 @transaction.atomic
