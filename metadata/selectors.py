@@ -7,7 +7,8 @@ from dds import errors
 from dds.lookups import get_or_404
 from files.models import Container
 from projects.permissions import project_permissions, projects_visible_to, require_creator_or_system_admin
-from provenance.selectors import Viewer, activities
+from provenance.permissions import Viewer
+from provenance.selectors import activities
 
 from .models import MetadataValue, ObjectMetadata, Property, Tag, Template
 
