@@ -1,5 +1,5 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -141,29 +141,20 @@ def _relation_schema(summary):
     )
 
 
+@extend_schema_view(post=_relation_schema("Record that an activity used a file version"))
 class UsedRelationView(_ActivityRelationView):
     create = staticmethod(services.used_relation_create)
 
-    @_relation_schema("Record that an activity used a file version")
-    def post(self, request):
-        return super().post(request)
 
-
+@extend_schema_view(post=_relation_schema("Record that an activity generated a file version (once per pair)"))
 class WasGeneratedByRelationView(_ActivityRelationView):
     create = staticmethod(services.was_generated_by_relation_create)
 
-    @_relation_schema("Record that an activity generated a file version (once per pair)")
-    def post(self, request):
-        return super().post(request)
 
-
+@extend_schema_view(post=_relation_schema("Record that an activity invalidated a deleted file version"))
 class WasInvalidatedByRelationView(_ActivityRelationView):
     permission = "delete_file"
     create = staticmethod(services.was_invalidated_by_relation_create)
-
-    @_relation_schema("Record that an activity invalidated a deleted file version")
-    def post(self, request):
-        return super().post(request)
 
 
 class WasDerivedFromRelationView(APIView):
