@@ -78,7 +78,7 @@ def upload_create(*, actor, project, storage_provider, name, content_type, size,
     upload.save()
     if chunked and not upload.ready_for_chunks:
         job_enqueue("initialize_upload_storage", upload.id)
-    return selectors.upload_created(upload)
+    return selectors.upload_with_no_chunks_nor_hashes(upload)
 
 
 @transaction.atomic
@@ -180,7 +180,7 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     upload = _locked(upload.pk, related=selectors.UPLOAD_SHOWN_RELATED)
     report = (hash_algorithm, hash_value.lower()) if hash_algorithm is not None else None
     if not upload.is_open and _reported_on_complete(upload) == report:
-        return selectors.upload_loaded(upload)
+        return selectors.upload_with_chunks_and_hashes(upload)
     _check_open(upload)
     if upload.storage_provider.is_deprecated:
         raise errors.ValidationFailed.field("storage_provider", "cannot be deprecated")
@@ -200,7 +200,7 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     upload.stamp_updated(actor)
     upload.save(update_fields=["completed_on", "etag", "last_updated_on", "last_updated_by", "last_updated_by_agent"])
     job_enqueue("complete_upload", upload.id)
-    return selectors.upload_loaded(upload)
+    return selectors.upload_with_chunks_and_hashes(upload)
 
 
 @transaction.atomic
@@ -298,7 +298,7 @@ def fingerprint_add(*, actor, upload, algorithm, value):
         known.lower() for known in upload.fingerprints.filter(algorithm=algorithm).values_list("value", flat=True)
     }
     if value.lower() in reported:
-        return selectors.upload_loaded(upload)
+        return selectors.upload_with_chunks_and_hashes(upload)
     if reported:
         raise errors.ValidationFailed.field("fingerprints.algorithm", "has already been taken")
     stored = upload.stored_hash(algorithm)
@@ -307,7 +307,7 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     fingerprint = Fingerprint(upload=upload, algorithm=algorithm, value=value)
     fingerprint.stamp_created(actor)
     fingerprint.save()
-    return selectors.upload_loaded(upload)  # as the answer shows it, read before the commit
+    return selectors.upload_with_chunks_and_hashes(upload)  # as the answer shows it, read before the commit
 
 
 # Purges one sweep enqueues at most: a sweep stays one short transaction however many uploads expire at once.
