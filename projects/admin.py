@@ -8,8 +8,8 @@ from dds.audit import Actor
 from uploads.models import Upload
 from uploads.selectors import HELD_BYTES, held_bytes
 
-from . import services
 from .models import AuthRole, Project, ProjectPermission, ProjectStorageProvider, ProjectTransfer, SystemPermission
+from .storage import project_storage_initialize_again
 from .transfers.services import project_transfer_cancel
 
 
@@ -63,7 +63,7 @@ class ProjectAdmin(admin.ModelAdmin):
 @admin.action(description="Initialize again (enqueue the storage job)")
 def initialize_again(modeladmin, request, queryset):
     for storage in queryset.filter(is_initialized=False):
-        services.project_storage_initialize_again(storage=storage)
+        project_storage_initialize_again(storage=storage)
     messages.success(request, "Enqueued storage initialization for the storage not yet initialized.")
 
 

@@ -43,6 +43,7 @@ from files import services as files
 from metadata import services as metadata
 from projects import services as projects
 from projects.models import AuthRole
+from projects.storage import project_storage_initialize
 from projects.transfers.services import project_transfer_create
 from provenance import services as provenance
 from uploads import services as uploads
@@ -119,7 +120,7 @@ def seed_world():
     agent = accounts.software_agent_create(actor=actor, name="Fuzzing agent")
     project = projects.project_create(actor=actor, name=f"Fuzzed {suffix}", description="schema fuzzing")
     for pending in project.storage.all():
-        projects.project_storage_initialize(project_id=project.id, storage_provider_id=pending.storage_provider_id)
+        project_storage_initialize(project_id=project.id, storage_provider_id=pending.storage_provider_id)
     projects.project_permission_set(
         actor=actor, project=project, user=other, auth_role=AuthRole.objects.get(pk="file_downloader")
     )

@@ -9,8 +9,9 @@ from dds import errors
 from dds.lookups import get_or_404
 from dds.openapi import documented
 from dds.pagination import paged_response, results
-from dds.permissions import NotAgentSession, require_creator_or_system_admin
+from dds.permissions import NotAgentSession
 from dds.validation import validated
+from projects.permissions import require_creator_or_system_admin
 
 from . import rate_limits, selectors, services
 from .models import ApiKey
