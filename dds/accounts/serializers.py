@@ -109,11 +109,11 @@ class AuthProviderSerializer(serializers.ModelSerializer):
         ]
 
 
-class AffiliateSerializer(serializers.ModelSerializer):
-    """A person in a provider's directory (CONTRACT §3.8); the local directory's people are its users."""
+class AffiliateSerializer(serializers.Serializer):
+    """A person in a provider's directory (CONTRACT §3.8): a `directory.Person`."""
 
-    uid = serializers.CharField(source="username")
-
-    class Meta:
-        model = User
-        fields = ["uid", "full_name", "first_name", "last_name", "email"]
+    uid = serializers.CharField()
+    full_name = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.CharField()
