@@ -6,6 +6,7 @@ gives what it found. A directory that cannot be reached, refuses DDS's bind, or 
 503 `identity provider communication failure`.
 """
 
+import logging
 import ssl
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ from ldap3.core.results import RESULT_SIZE_LIMIT_EXCEEDED, RESULT_SUCCESS
 from ldap3.utils.conv import escape_filter_chars
 
 from dds import errors
+
+logger = logging.getLogger(__name__)
 
 SEARCH_LIMIT = 500
 FULL_NAME_MIN_LENGTH = 3
@@ -32,7 +35,8 @@ class Person:
     email: str
 
 
-def _unreachable(directory):
+def _unreachable(directory, why):
+    logger.warning("the directory %s of %s failed: %s", directory.url, directory.authentication_service, why)
     return errors.IdentityProviderUnavailable(
         suggestion=f"the directory of {directory.authentication_service} did not answer; please try again in a few "
         "minutes, or report an issue"
@@ -57,7 +61,7 @@ def _connection(directory):
         connection.start_tls()
     if not connection.bind():
         connection.unbind()
-        raise _unreachable(directory)
+        raise _unreachable(directory, f"bind as {directory.bind_dn or 'anonymous'}: {connection.result['description']}")
     return connection
 
 
@@ -110,12 +114,12 @@ def _search(directory, conditions, limit):
                 time_limit=directory.timeout,
             )
             if connection.result["result"] not in (RESULT_SUCCESS, RESULT_SIZE_LIMIT_EXCEEDED):
-                raise _unreachable(directory)
+                raise _unreachable(directory, f"search: {connection.result['description']}")
             entries = [item["attributes"] for item in connection.response if item.get("type") == "searchResEntry"]
         finally:
             connection.unbind()
-    except LDAPException:
-        raise _unreachable(directory) from None
+    except LDAPException as error:
+        raise _unreachable(directory, error) from None
     people = [_person(directory, entry) for entry in entries]
     return [person for person in people if person.uid]
 

@@ -219,13 +219,14 @@ def test_a_directory_that_is_down_answers_503(as_alice, openid_service, method, 
     assert not User.objects.filter(username="ann").exists()
 
 
-def test_a_directory_that_refuses_the_bind_answers_503(as_alice, openid_service, ldap_server):
+def test_a_directory_that_refuses_the_bind_answers_503_and_logs_why(as_alice, openid_service, ldap_server, caplog):
     directory_for(openid_service, ldap_server.url)
     Directory.objects.filter(authentication_service=openid_service).update(bind_password="wrong")
 
     response = as_alice.get(affiliates(openid_service), {"username": "ann"})
 
     assert (response.status_code, response.json()) == (503, DIRECTORY_DOWN)
+    assert f"bind as {BIND_DN}: invalidCredentials" in caplog.text
 
 
 def test_a_search_below_a_base_that_does_not_exist_answers_503(as_alice, openid_service, ldap_server):
