@@ -8,6 +8,8 @@ from dds import errors
 from dds.jobs.services import job_enqueue
 from dds.locks import project_lock_for
 from files.services import project_contents_delete
+from notifications.models import Notification
+from notifications.services import notification_create
 from uploads.selectors import active_storage_providers
 from uploads.storage.base import backend_for
 
@@ -169,6 +171,13 @@ def project_permission_set(*, actor, project, user, auth_role):
     )
     permission.stamp_updated(actor)
     permission.save()
+    notification_create(
+        actor_user=actor.user,
+        user=user,
+        kind=Notification.Kind.ROLE_GIVEN,
+        link_path=f"projects/{project.id}",
+        facts={"project": project.name, "role": auth_role.name},
+    )
     return permission
 
 
@@ -180,6 +189,13 @@ def project_permission_delete(*, actor, project, user):
         raise errors.NotFound("ProjectPermission")
     _require_another_manager_if_self(actor, project, user)
     permission.delete()
+    notification_create(
+        actor_user=actor.user,
+        user=user,
+        kind=Notification.Kind.ROLE_REMOVED,
+        link_path=f"projects/{project.id}",
+        facts={"project": project.name},
+    )
 
 
 def _require_another_manager_if_self(actor, project, user):

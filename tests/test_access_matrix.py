@@ -77,6 +77,7 @@ MATRIX = {
     ("GET", "/api/v1/user/api_token"): ("/user/api_token?access_token=", None, PUBLIC, 401),
     # §3.5
     ("GET", "/api/v1/current_user"): ("/current_user", None, AUTHENTICATED, 200),
+    ("PUT", "/api/v1/current_user"): ("/current_user", {"email_notifications": False}, AUTHENTICATED, 200),
     ("GET", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 200),
     ("PUT", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 200),
     ("DELETE", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 204),

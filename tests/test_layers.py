@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .workers import ROOT
 
-PACKAGES = ("dds", "projects", "uploads", "files", "provenance", "messagelog", "metadata", "search")
+PACKAGES = ("dds", "projects", "uploads", "files", "provenance", "messagelog", "metadata", "search", "notifications")
 
 
 def lint_imports(root):

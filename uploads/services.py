@@ -11,6 +11,8 @@ from dds import errors
 from dds.jobs.services import job_enqueue
 from dds.names import path_name_check
 from files.services import upload_purge_request
+from notifications.models import Notification
+from notifications.services import notification_create
 from projects.selectors import project_hold_live
 from projects.services import project_storage_add_everywhere
 
@@ -250,6 +252,14 @@ def _verification_record(upload_id, token, verification):
         upload.chunks.update(is_stored=True)
     claims.claim_clear(upload)
     upload.save()
+    if error is not None and upload.created_by_id is not None:
+        notification_create(
+            actor_user=None,
+            user=upload.created_by,
+            kind=Notification.Kind.UPLOAD_FAILED,
+            link_path=f"uploads/{upload.id}",
+            facts={"upload": upload.name, "project": upload.project.name, "reason": error},
+        )
 
 
 def upload_verify(*, upload_id):

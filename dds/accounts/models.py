@@ -30,6 +30,9 @@ class User(AbstractUser, Audited):
             "to it, a sign-in through any other provider never does. Blank: the default identity provider."
         ),
     )
+    email_notifications = models.BooleanField(
+        default=True, help_text="Email this person when they are given or lose a project role, are offered a project, …"
+    )
 
     class Meta:
         ordering = ["username"]

@@ -49,6 +49,19 @@ class UserSerializer(serializers.ModelSerializer):
         return {"id": str(agent.id), "name": agent.name} if agent else None
 
 
+class CurrentUserSerializer(UserSerializer):
+    """The caller: the user object and their own settings."""
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "email_notifications"]
+
+
+class CurrentUserUpdateSerializer(serializers.Serializer):
+    email_notifications = serializers.BooleanField(
+        help_text="false: DDS sends this person no email (roles given or removed, projects offered, failed uploads)"
+    )
+
+
 class UserPreviewSerializer(serializers.ModelSerializer):
     class Meta:
         model = User

@@ -20,6 +20,8 @@ from .serializers import (
     ApiTokenRequestSerializer,
     ApiTokenSerializer,
     AuthProviderSerializer,
+    CurrentUserSerializer,
+    CurrentUserUpdateSerializer,
     SoftwareAgentCreateSerializer,
     SoftwareAgentSerializer,
     SoftwareAgentUpdateSerializer,
@@ -104,11 +106,24 @@ class UserApiTokenView(PublicView):
         return Response(token)
 
 
+def _current_user(request, user):
+    return Response(CurrentUserSerializer(selectors.user_detail(user), context={"agent": request.auth.agent}).data)
+
+
 class CurrentUserView(APIView):
-    @documented(summary="The caller", ok={200: UserSerializer})
+    @documented(summary="The caller", ok={200: CurrentUserSerializer})
     def get(self, request):
-        user = selectors.user_detail(request.user)
-        return Response(UserSerializer(user, context={"agent": request.auth.agent}).data)
+        return _current_user(request, request.user)
+
+    @documented(
+        summary="Change the caller's own settings: whether DDS emails them",
+        request=CurrentUserUpdateSerializer,
+        ok={200: CurrentUserSerializer},
+        errors=(400, 401),
+    )
+    def put(self, request):
+        data = validated(CurrentUserUpdateSerializer, request.data)
+        return _current_user(request, services.user_update(user=request.user, **data))
 
 
 def _user_key(user):

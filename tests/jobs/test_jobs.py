@@ -157,9 +157,18 @@ def test_it_leaves_a_job_alone_while_its_request_may_still_send_it(client_for, a
     assert Job.objects.get().state == Job.State.INITIALIZED
 
 
-WORKERS = {"initialize_project_storage", "initialize_upload_storage", "complete_upload", "purge_upload", "delete_tree"}
+WORKERS = {
+    "initialize_project_storage",
+    "initialize_upload_storage",
+    "complete_upload",
+    "purge_upload",
+    "delete_tree",
+    "index_search_document",
+    "send_notification",
+}
 VALID_NAMES = (
-    "valid names: complete_upload, delete_tree, initialize_project_storage, initialize_upload_storage, purge_upload"
+    "valid names: complete_upload, delete_tree, index_search_document, initialize_project_storage, "
+    "initialize_upload_storage, purge_upload, send_notification"
 )
 
 
@@ -195,6 +204,9 @@ def test_it_stops_cleanly_on_sigterm(dramatiq_mode, start_worker):
 @committed
 def test_it_leaves_out_the_workers_named_in_workers_all_run_except(dramatiq_mode, start_worker):
     worker = start_worker(
-        WORKERS_ALL_RUN_EXCEPT=" initialize_project_storage , complete_upload ,purge_upload, delete_tree"
+        WORKERS_ALL_RUN_EXCEPT=(
+            " initialize_project_storage , complete_upload ,purge_upload, delete_tree,send_notification,"
+            "index_search_document"
+        )
     )
     assert "running workers: initialize_upload_storage\n" in worker.log.read_text()
