@@ -430,6 +430,9 @@ EMAIL_USE_SSL = _MAIL.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = _env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "DDS <dds@localhost>")
 
+# Days a project invitation's link may be used (projects/invitations/).
+INVITATION_DAYS = _env_int("INVITATION_DAYS", 7, minimum=1)
+
 # --- key-guessing limits (dds/accounts/rate_limits.py) ------------------------------------------------------
 
 # Failed key checks (POST /software_agents/api_token answering `invalid key`) a client address, and a key, may make

@@ -16,6 +16,7 @@ class Notification(models.Model):
         TRANSFER_REJECTED = "transfer_rejected", "project transfer rejected"
         TRANSFER_CANCELED = "transfer_canceled", "project transfer canceled"
         UPLOAD_FAILED = "upload_failed", "upload failed its integrity check"
+        INVITATION = "invitation", "invited into a project"
 
     class State(models.TextChoices):
         PENDING = "pending", "waiting to be sent"
@@ -24,7 +25,14 @@ class Notification(models.Model):
         SKIPPED = "skipped", "not sent: the person turned notifications off or has no email"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="blank: an address that is nobody's account yet (an invitation)",
+    )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     to_address = models.CharField(max_length=254)
     subject = models.CharField(max_length=255)

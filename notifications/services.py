@@ -29,24 +29,28 @@ def notification_link(path):
 
 
 @transaction.atomic
-def notification_create(*, actor_user, user, kind, link_path, facts):
-    """Tell `user` of the change `kind` that `actor_user` (None: DDS itself) made: `facts` (names, the reason) fill the
-    kind's templates (`notifications/templates/notifications/<kind>.*`), `link_path` is the thing's API path. Nobody
-    is told of their own doing, nor anyone who turned notifications off or has no email or no active account."""
-    if actor_user is not None and actor_user.pk == user.pk:
-        return None
-    if not (user.is_active and user.email and user.email_notifications):
-        return None
+def notification_create(*, actor_user, kind, link, facts, user=None, to_address=None):
+    """Tell `user` (or, for someone without an account yet, `to_address`) of the change `kind` that `actor_user`
+    (None: DDS itself) made: `facts` (names, the reason) fill the kind's templates
+    (`notifications/templates/notifications/<kind>.*`), `link` is the address of the thing (`notification_link`).
+    Nobody is told of their own doing, nor anyone who turned notifications off or has no email or no active
+    account."""
+    if user is not None:
+        if actor_user is not None and actor_user.pk == user.pk:
+            return None
+        if not (user.is_active and user.email and user.email_notifications):
+            return None
+        to_address = user.email
     context = {
         **facts,
-        "recipient": _name(user),
+        "recipient": _name(user) if user is not None else to_address,
         "actor": _name(actor_user) if actor_user is not None else "DDS",
-        "link": notification_link(link_path),
+        "link": link,
     }
     notification = Notification.objects.create(
         user=user,
         kind=kind,
-        to_address=user.email,
+        to_address=to_address,
         subject=" ".join(render_to_string(f"notifications/{kind}.subject.txt", context).split())[:255],
         text=render_to_string(f"notifications/{kind}.txt", context),
         html=render_to_string(f"notifications/{kind}.html", context),
@@ -72,7 +76,7 @@ def notification_send(*, notification_id):
     notification = Notification.objects.select_related("user").filter(pk=notification_id, state=State.PENDING).first()
     if notification is None:
         return
-    if not notification.user.email_notifications:
+    if notification.user is not None and not notification.user.email_notifications:
         _record(notification_id, state=State.SKIPPED)
         return
     message = EmailMultiAlternatives(notification.subject, notification.text, to=[notification.to_address])

@@ -9,7 +9,7 @@ from dds.jobs.services import job_enqueue
 from dds.locks import project_lock_for
 from files.services import project_contents_delete
 from notifications.models import Notification
-from notifications.services import notification_create
+from notifications.services import notification_create, notification_link
 from uploads.selectors import active_storage_providers
 from uploads.storage.base import backend_for
 
@@ -175,7 +175,7 @@ def project_permission_set(*, actor, project, user, auth_role):
         actor_user=actor.user,
         user=user,
         kind=Notification.Kind.ROLE_GIVEN,
-        link_path=f"projects/{project.id}",
+        link=notification_link(f"projects/{project.id}"),
         facts={"project": project.name, "role": auth_role.name},
     )
     return permission
@@ -193,7 +193,7 @@ def project_permission_delete(*, actor, project, user):
         actor_user=actor.user,
         user=user,
         kind=Notification.Kind.ROLE_REMOVED,
-        link_path=f"projects/{project.id}",
+        link=notification_link(f"projects/{project.id}"),
         facts={"project": project.name},
     )
 

@@ -30,6 +30,7 @@ from dds.audit import Actor
 from files import services as files
 from files.models import FileVersion
 from projects import services as projects
+from projects.invitations import services as invitations
 from projects.models import AuthRole
 from provenance import services as provenance
 from uploads import services as uploads
@@ -64,7 +65,8 @@ CALLERS = {
 # (method, route as the resolver has it) -> (path, body, required, success status). Path and body templates name
 # the world's rows: {project}, {raw} (a folder) ⊃ {sub} (a folder) and {reads} (a file, versions {v1} and {v2}),
 # {carols_upload} (Carol's verified upload, no file yet), {waiting} (Carol's chunked upload, ready for chunks),
-# {bob}, {dave}, {alices_agent}, {provider}, {auth_provider}, {transfer} (Alice's offer to Bob); and the signed URLs
+# {bob}, {dave}, {alices_agent}, {provider}, {auth_provider}, {transfer} (Alice's offer to Bob), {invitation} and
+# {invitation_token} (Alice's invitation of an address into project_viewer); and the signed URLs
 # {object_put}, {object_get}, {chunk_put}.
 MATRIX = {
     # §3.3, §3.4: the token endpoints are public.
@@ -169,6 +171,32 @@ MATRIX = {
         400,
     ),
     ("GET", "/api/v1/project_transfers"): ("/project_transfers", None, AUTHENTICATED, 200),
+    # Project invitations (docs/api/notifications.md): managed by the project's permission managers, accepted by
+    # anyone signed in who holds the token.
+    ("GET", "/api/v1/projects/{id}/invitations"): (
+        "/projects/{project}/invitations",
+        None,
+        "manage_project_permissions",
+        200,
+    ),
+    ("POST", "/api/v1/projects/{id}/invitations"): (
+        "/projects/{project}/invitations",
+        {"email": "dora@elsewhere.org", "auth_role": {"id": "file_editor"}},
+        "manage_project_permissions",
+        201,
+    ),
+    ("DELETE", "/api/v1/projects/{id}/invitations/{invitation_id}"): (
+        "/projects/{project}/invitations/{invitation}",
+        None,
+        "manage_project_permissions",
+        204,
+    ),
+    ("POST", "/api/v1/project_invitations/accept"): (
+        "/project_invitations/accept",
+        {"token": "{invitation_token}"},
+        AUTHENTICATED,
+        200,
+    ),
     ("GET", "/api/v1/project_transfers/{id}"): (
         "/project_transfers/{transfer}",
         None,
@@ -397,6 +425,9 @@ def world(alice, bob, carol, make_user, project, grant, make_project, make_trans
         chunked=False,
     )
     transfer = make_transfer(project, bob)
+    invitation = invitations.project_invitation_create(
+        actor=actor, project=project, email="dora@elsewhere.org", auth_role=AuthRole.objects.get(pk="project_viewer")
+    )
     alices_agent = accounts.software_agent_create(actor=actor, name="Alice's agent")
     activity = provenance.activity_create(actor=actor, name="align")
     relation = provenance.used_relation_create(actor=actor, activity=activity, entity=v1)
@@ -426,6 +457,8 @@ def world(alice, bob, carol, make_user, project, grant, make_project, make_trans
         "provider": provider.id,
         "auth_provider": AuthenticationService.objects.create(name="Duke").id,
         "transfer": transfer.id,
+        "invitation": invitation.id,
+        "invitation_token": invitation.token,
         "agent_key": accounts.api_key_ensure(owner=carols_agent).key,
         "user_key": accounts.api_key_ensure(owner=carol).key,
         "carols_sha1": _sha1(b"carol's"),

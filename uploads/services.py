@@ -12,7 +12,7 @@ from dds.jobs.services import job_enqueue
 from dds.names import path_name_check
 from files.services import upload_purge_request
 from notifications.models import Notification
-from notifications.services import notification_create
+from notifications.services import notification_create, notification_link
 from projects.selectors import project_hold_live
 from projects.services import project_storage_add_everywhere
 
@@ -257,7 +257,7 @@ def _verification_record(upload_id, token, verification):
             actor_user=None,
             user=upload.created_by,
             kind=Notification.Kind.UPLOAD_FAILED,
-            link_path=f"uploads/{upload.id}",
+            link=notification_link(f"uploads/{upload.id}"),
             facts={"upload": upload.name, "project": upload.project.name, "reason": error},
         )
 

@@ -13,7 +13,7 @@ from dds.locks import project_lock, project_lock_for
 from dds.lookups import parse_uuid
 from messagelog.services import message_log_record
 from notifications.models import Notification
-from notifications.services import notification_create
+from notifications.services import notification_create, notification_link
 from projects.models import ProjectPermission, ProjectTransfer
 
 Status = ProjectTransfer.Status
@@ -136,7 +136,7 @@ def _notify(actor, transfer, kind, users):
             actor_user=actor.user,
             user=user,
             kind=kind,
-            link_path=f"project_transfers/{transfer.id}",
+            link=notification_link(f"project_transfers/{transfer.id}"),
             facts={"project": transfer.project.name, "reason": transfer.status_comment or ""},
         )
 
