@@ -266,3 +266,31 @@ def test_only_an_openid_service_has_a_directory(db):
 
     with pytest.raises(ValidationError):
         directory.full_clean()
+
+
+@pytest.mark.parametrize("over", ["ldaps", "starttls"])
+def test_it_searches_a_directory_over_tls_checking_its_certificate(as_alice, openid_service, ldap_server, over):
+    url, start_tls = (ldap_server.tls_url, False) if over == "ldaps" else (ldap_server.url, True)
+    directory_for(openid_service, url, start_tls=start_tls, ca_certificates=ldap_server.ca_pem)
+
+    response = as_alice.get(affiliates(openid_service), {"username": "ann"})
+
+    assert (response.status_code, response.json()) == (200, {"results": [ANN]})
+
+
+@pytest.mark.parametrize("over", ["ldaps", "starttls"])
+def test_a_directory_whose_certificate_is_not_trusted_answers_503(as_alice, openid_service, ldap_server, over):
+    url, start_tls = (ldap_server.tls_url, False) if over == "ldaps" else (ldap_server.url, True)
+    directory_for(openid_service, url, start_tls=start_tls)
+
+    response = as_alice.get(affiliates(openid_service), {"username": "ann"})
+
+    assert (response.status_code, response.json()) == (503, DIRECTORY_DOWN)
+
+
+def test_a_directory_whose_certificate_is_not_checked_is_searched(as_alice, openid_service, ldap_server):
+    directory_for(openid_service, ldap_server.tls_url, verify_certificate=False)
+
+    response = as_alice.get(affiliates(openid_service), {"username": "ann"})
+
+    assert response.json() == {"results": [ANN]}
