@@ -1,4 +1,5 @@
-"""Who did what and when: the caller behind a request, and the audit columns every resource carries (CONTRACT §6)."""
+"""Who did what and when: the caller behind a request, and the audit columns every resource carries
+(docs/api/conventions.md#audit)."""
 
 from dataclasses import dataclass
 

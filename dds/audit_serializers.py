@@ -1,4 +1,4 @@
-"""The `audit` object of CONTRACT §6: who created, last updated and deleted a resource, and when."""
+"""The `audit` object (docs/api/conventions.md#audit): who created, last updated and deleted a resource, and when."""
 
 from rest_framework import serializers
 

@@ -1,4 +1,5 @@
-"""api_token authentication (CONTRACT §3): an HS256 JWT carried raw in the `Authorization` header."""
+"""api_token authentication (docs/api/authentication.md#the-authorization-header): an HS256 JWT carried raw in the
+`Authorization` header."""
 
 import time
 

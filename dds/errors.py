@@ -1,7 +1,7 @@
 """The API's exception family: each error carries its status, code, reason and suggestion.
 
 Views and services raise these; `dds.exception_handler` turns them (and DRF's own exceptions) into the
-envelope of CONTRACT §2: `{"error": <status>, "code", "reason", "suggestion"[, "errors"]}`.
+envelope of docs/api/errors.md#envelope: `{"error": <status>, "code", "reason", "suggestion"[, "errors"]}`.
 """
 
 import math
@@ -34,7 +34,7 @@ class DDSError(APIException):
 
 
 class ValidationFailed(DDSError):
-    """A 400 with field errors and/or object-level ("base") errors, shaped as CONTRACT §2.2 says."""
+    """A 400 with field errors and/or object-level ("base") errors (docs/api/errors.md#validation-failures)."""
 
     status_code = status.HTTP_400_BAD_REQUEST
     fix_fields = "Fix the following invalid fields and resubmit"

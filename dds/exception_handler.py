@@ -1,4 +1,4 @@
-"""Every error leaves the service as the JSON envelope of CONTRACT §2, whatever raised it."""
+"""Every error leaves the service as the JSON envelope (docs/api/errors.md#envelope), whatever raised it."""
 
 import logging
 import re
@@ -15,7 +15,8 @@ from dds import errors
 
 logger = logging.getLogger(__name__)
 
-# DRF's error codes in the Rails wording of CONTRACT §2.2; `{n}` is the number DRF's own message names.
+# DRF's error codes in the original's Rails wording (docs/api/errors.md#validation-failures); `{n}` is the number DRF's
+# own message names.
 _MESSAGES = {
     "required": "is missing",
     "blank": "can't be blank",

@@ -1,4 +1,4 @@
-"""Serializer fields with the wire formats of CONTRACT §1.3."""
+"""Serializer fields with the wire formats of docs/api/conventions.md#wire-formats."""
 
 from datetime import UTC
 
@@ -23,8 +23,8 @@ class Timestamp(serializers.DateTimeField):
 
 
 class OnlySometimesMethodField(serializers.SerializerMethodField):
-    """A method field that the representation leaves out for the objects `shown(obj)` is false for (CONTRACT's "only
-    when …" keys); its method runs only for the others.
+    """A method field that the representation leaves out for the objects `shown(obj)` is false for (the "only
+    when …" keys of docs/api/conventions.md#wire-formats); its method runs only for the others.
 
     drf-spectacular lists every read-only field as required in a response; this one is not marked read-only so that
     the schema does not promise a key the body may lack. It is used in output-only serializers.
@@ -65,7 +65,7 @@ class NameField(serializers.CharField):
 @extend_schema_field(PATH_NAME_SCHEMA)
 class PathNameField(serializers.CharField):
     """A folder's, a file's or an upload's name, kept exactly as sent; the service checks it (`path_name_check`),
-    a blank one too, after the lookups the request names (CONTRACT §5.3)."""
+    a blank one too, after the lookups the request names (docs/api/permissions.md#evaluation-order)."""
 
     def __init__(self, **kwargs):
         super().__init__(trim_whitespace=False, **kwargs)

@@ -1,4 +1,5 @@
-"""Finding a row from an id in a path or a body: an id that is not a UUID is simply not found (CONTRACT §1.3)."""
+"""Finding a row from an id in a path or a body: an id that is not a UUID is simply not found
+(docs/api/conventions.md#wire-formats)."""
 
 import uuid
 

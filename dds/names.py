@@ -1,4 +1,4 @@
-"""What a name may hold, said once for the checks and the schema (docs/api/names.md).
+"""What a name may hold, said once for the checks and the schema (docs/api/limits-and-retention.md#names).
 
 Every name (a project's, a software agent's, a folder's, a file's, an upload's) is kept exactly as sent, at most
 NAME_MAX_LENGTH characters, none of them a control character of Unicode (C0 U+0000–U+001F, DEL U+007F, C1
@@ -50,7 +50,7 @@ def is_valid_name(name, *, path):
 
 def path_name_check(name):
     """A folder's, a file's or an upload's name, checked where the service takes it (after the lookups a request
-    names, CONTRACT §5.3); 400 in the §2.2 body otherwise."""
+    names, docs/api/permissions.md#evaluation-order); 400 validation failed otherwise."""
     if not name or name.isspace():
         raise errors.ValidationFailed.field("name", "can't be blank")
     if len(name) > NAME_MAX_LENGTH:

@@ -110,7 +110,8 @@ def collections_in_results(result, generator, request, public):
 
 
 def form_bodies_nest_with_brackets(result, generator, request, public):
-    """Postprocessing hook: form bodies carry objects as Rack-style bracket keys (`hash[value]=…`, CONTRACT §1.2).
+    """Postprocessing hook: form bodies carry objects as Rack-style bracket keys (`hash[value]=…`,
+    docs/api/conventions.md#request-encoding).
 
     OpenAPI says so with the `deepObject` style for each object property of an `application/x-www-form-urlencoded`
     body; without it a client (or a fuzzer) would send `value=…&algorithm=…` and the object would be missing.

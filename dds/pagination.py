@@ -1,4 +1,4 @@
-"""`page`/`per_page` paging with the `X-Total…` headers of CONTRACT §4, and the `{"results": […]}` body."""
+"""`page`/`per_page` paging with the `X-Total…` headers (docs/api/paging.md), and the `{"results": […]}` body."""
 
 import math
 

@@ -2,7 +2,7 @@
 body would give. Both refuse data nested deeper than MAX_NESTING levels (400), before building any of it.
 
 `hash[value]=v` → `{"hash": {"value": "v"}}`, `a[]=1&a[]=2` → `{"a": ["1", "2"]}`,
-`a[][b]=v` → `{"a": [{"b": "v"}]}` (CONTRACT §1.2).
+`a[][b]=v` → `{"a": [{"b": "v"}]}` (docs/api/conventions.md#request-encoding).
 """
 
 import re
@@ -14,7 +14,7 @@ from rest_framework.utils import json
 
 from dds import errors
 
-# The deepest body the contract needs is 3 levels (`{"parent": {"kind": …}}`); 32 leaves room and stays far from
+# The deepest body the API needs is 3 levels (`{"parent": {"kind": …}}`); 32 leaves room and stays far from
 # Python's recursion limit, which a 2 KB body could otherwise reach.
 MAX_NESTING = 32
 

@@ -1,4 +1,4 @@
-"""Who may do what: the checks every app shares (CONTRACT §5)."""
+"""Who may do what: the checks every app shares (docs/api/permissions.md)."""
 
 from django.db.models import OuterRef, Subquery
 from rest_framework.permissions import BasePermission
@@ -91,7 +91,7 @@ def require_creator_or_system_admin(user, resource, *, system_admin=None, sugges
 
 
 class NotAgentSession(BasePermission):
-    """Key and software-agent management refuse sessions minted from agent keys (CONTRACT §3.5–3.6)."""
+    """Key and software-agent management refuse sessions minted from agent keys (docs/api/authentication.md#tokens)."""
 
     def has_permission(self, request, view):
         if request.user is None:

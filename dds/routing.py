@@ -1,4 +1,5 @@
-"""API routes: every path answers with and without a trailing slash, never redirecting (CONTRACT §1.1)."""
+"""API routes: every path answers with and without a trailing slash, never redirecting
+(docs/api/conventions.md#routing)."""
 
 import re
 

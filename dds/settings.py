@@ -363,6 +363,12 @@ if STORAGE_PROVIDER == "s3" and not (S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY):
 UPLOAD_RETENTION_DAYS = _env_int("UPLOAD_RETENTION_DAYS", 7, minimum=1)
 
 ELASTICSEARCH_URL = _env_url("ELASTICSEARCH_URL", ("http", "https"))
+# Search of folders and files (search/backends): in Elasticsearch when this is set, else in the database. The index is
+# an alias of that name over `<name>-v<mapping version>-<timestamp>`; `search_reindex` builds a new one and moves it.
+SEARCH_ELASTICSEARCH_URL = _env_url("SEARCH_ELASTICSEARCH_URL", ("http", "https"))
+SEARCH_ELASTICSEARCH_INDEX = _env_pattern(
+    "SEARCH_ELASTICSEARCH_INDEX", "dds_folders_files", r"[a-z0-9][a-z0-9_]{0,99}", "lower-case letters, digits and _"
+)
 MESSAGE_LOG_WORK_DURATION = _env_int("MESSAGE_LOG_WORK_DURATION", 300, minimum=1)
 
 # --- sign-in through identity providers -------------------------------------------------------------------

@@ -114,7 +114,7 @@ def children(*, project, folder=None, name_contains=None):
 
 
 def project_files(*, project):
-    """Every live file of the project, most recently updated first, with no more than a listing item reads (§10.2):
+    """Every live file of the project, most recently updated first, with no more than a listing item reads:
     its name and ancestors, and the upload behind its current version (its provider: `storage_providers_of`).
 
     Read through `project.containers`, every row gets `project` itself rather than a join and a copy per row.
@@ -160,7 +160,8 @@ def ancestors_of(nodes):
 
 
 def _downloadable(upload):
-    """An upload's bytes may be fetched once verified without error (CONTRACT §14.2); integrity is told first."""
+    """An upload's bytes may be fetched once verified without error; integrity is told first
+    (docs/api/files.md#download-urls)."""
     if upload.is_failed:
         raise errors.IntegrityFailure(upload.error_message)
     if not upload.is_verified:
@@ -179,7 +180,7 @@ def download_url(*, upload, filename, host):
 
 def file_summaries(page, *, host):
     """The items of a project file listing, as FileSummarySerializer documents them, built without DRF's per-field
-    work; the first file whose URL cannot be issued fails the page (§10.2)."""
+    work; the first file whose URL cannot be issued fails the page (docs/api/files.md#project-file-listing)."""
     uploads = [file.current_version.upload for file in page]
     backends = {pk: backend_for(provider) for pk, provider in storage_providers_of(uploads).items()}
     urls = [

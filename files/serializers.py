@@ -1,4 +1,4 @@
-"""Folders, files and versions as CONTRACT §9, §12 and §13 show them.
+"""Folders, files and versions as docs/api/files.md shows them.
 
 List views pass `ancestors` (from `selectors.ancestors_of`) in the context, so a page costs a fixed number of
 queries whatever the depth of the tree.
@@ -99,7 +99,8 @@ class ChildSerializer(serializers.Serializer):
 
 # Documentation only (its docstring is the schema's description): files.selectors.file_summaries builds the items.
 class FileSummarySerializer(serializers.Serializer):
-    """An item of GET /projects/{id}/files: the file, its size, hashes and a fresh download URL (§10.2)."""
+    """An item of GET /projects/{id}/files: the file, its size, hashes and a fresh download URL
+    (docs/api/files.md#project-file-listing)."""
 
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(max_length=NAME_MAX_LENGTH)

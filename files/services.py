@@ -10,7 +10,7 @@ from dds.locks import project_lock, row_lock
 from dds.names import path_name_check
 from uploads.models import Upload
 
-from . import selectors
+from . import selectors, signals
 from .models import Container, Deletion, FileVersion
 
 # Folders nest at most this deep, so that an item's `ancestors` (listed with every item of a page) stay bounded.
@@ -119,13 +119,14 @@ def _move_to_trash(node, stamp):
     Container.objects.filter(pk=node.pk).update(
         **stamp, deleted_from_parent_id=node.deleted_from_parent_id, parent_id=node.parent_id, path=node.path
     )
+    signals.trashed.send(sender=Container, node=node)
 
 
 @transaction.atomic
 def folder_delete(*, actor, folder):
-    """Delete a folder (CONTRACT §9.3): the request marks the folder itself, moves it to the trash and records its
-    `Deletion`; `delete_tree` jobs then mark what is below it, DELETION_BATCH items a step, and request the purge of
-    their bytes. Until they are done, nothing below it is listed, shown live or downloaded (`Deletion.covering`)."""
+    """Delete a folder (docs/api/deletions.md): the request marks the folder itself, moves it to the trash and records
+    its `Deletion`; `delete_tree` jobs then mark what is below it, DELETION_BATCH items a step, and request the purge
+    of their bytes. Until they are done, nothing below it is listed, shown live or downloaded (`Deletion.covering`)."""
     folder = _node_lock(folder)
     subtree = folder.subtree_path
     _move_to_trash(folder, _deleted_stamp(actor))

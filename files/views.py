@@ -54,7 +54,7 @@ def loaded_node_data(node):
 
 def _node(request, queryset, model, id, permission, *, live=True):
     """404 (also once deleted or below a folder being deleted, unless `live=False`), then 403 without `permission`
-    (CONTRACT §5.3)."""
+    (docs/api/permissions.md#evaluation-order)."""
     node = get_or_404(selectors.live(queryset) if live else queryset, model, id)
     require_project_permission(request.user, node.project, permission)
     return node
@@ -111,7 +111,8 @@ class FolderView(APIView):
 
 
 class _MoveView(APIView):
-    """PUT …/move for folders and files: both need `create_file` (CONTRACT §5.7)."""
+    """PUT …/move for folders and files: both need `create_file`
+    (docs/api/permissions.md#required-permission-per-endpoint)."""
 
     queryset, model = None, None
 

@@ -4,10 +4,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dds.audit_serializers import AuditSerializer
-from dds.fields import Timestamp
+from dds.fields import DESCRIPTION_MAX_LENGTH, Timestamp
 
 from .models import Property, Tag, Template
 from .selectors import KINDS
+from .services import LABEL_MAX_LENGTH, NAME_MAX_LENGTH, VALUE_MAX_LENGTH
 
 
 class ObjectReferenceSerializer(serializers.Serializer):
@@ -31,7 +32,7 @@ class TagLabelSerializer(serializers.Serializer):
 
 
 class TagCreateSerializer(serializers.Serializer):
-    label = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    label = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=LABEL_MAX_LENGTH)
 
 
 class TagAppendSerializer(serializers.Serializer):
@@ -53,14 +54,18 @@ class TemplateSerializer(serializers.ModelSerializer):
 
 
 class TemplateCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    label = serializers.CharField(allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    name = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=NAME_MAX_LENGTH)
+    label = serializers.CharField(allow_blank=True, max_length=LABEL_MAX_LENGTH)
+    description = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=DESCRIPTION_MAX_LENGTH
+    )
 
 
 class TemplateUpdateSerializer(TemplateCreateSerializer):
-    name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    label = serializers.CharField(required=False, allow_blank=True)
+    name = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=NAME_MAX_LENGTH
+    )
+    label = serializers.CharField(required=False, allow_blank=True, max_length=LABEL_MAX_LENGTH)
 
 
 class PropertySerializer(serializers.ModelSerializer):
@@ -74,22 +79,24 @@ class PropertySerializer(serializers.ModelSerializer):
 
 
 class PropertyCreateSerializer(serializers.Serializer):
-    key = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    label = serializers.CharField(allow_blank=True)
-    description = serializers.CharField(allow_blank=True)
+    key = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=NAME_MAX_LENGTH)
+    label = serializers.CharField(allow_blank=True, max_length=LABEL_MAX_LENGTH)
+    description = serializers.CharField(allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     type = serializers.CharField(allow_blank=True, help_text=f"one of {', '.join(Property.Type.values)}")
 
 
 class PropertyUpdateSerializer(serializers.Serializer):
-    key = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    label = serializers.CharField(required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    key = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=NAME_MAX_LENGTH)
+    label = serializers.CharField(required=False, allow_blank=True, max_length=LABEL_MAX_LENGTH)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     type = serializers.CharField(
         required=False, allow_blank=True, help_text=f"one of {', '.join(Property.Type.values)}"
     )
 
 
-@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]})
+@extend_schema_field(
+    {"oneOf": [{"type": "string", "maxLength": VALUE_MAX_LENGTH}, {"type": "number"}, {"type": "boolean"}]}
+)
 class ScalarTextField(serializers.Field):
     """A value as text: a string as sent, a number or a boolean as JSON writes it (`true`, `3.5`)."""
 

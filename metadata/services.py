@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from dds import errors
+from dds.fields import DESCRIPTION_MAX_LENGTH
 
 from . import selectors
 from .models import MetadataValue, ObjectMetadata, Property, Tag, Template
@@ -16,6 +17,7 @@ from .models import MetadataValue, ObjectMetadata, Property, Tag, Template
 NAME_PATTERN = re.compile(r"^[a-z0-9_]*$", re.IGNORECASE)
 NAME_MAX_LENGTH = 60
 LABEL_MAX_LENGTH = 255
+VALUE_MAX_LENGTH = DESCRIPTION_MAX_LENGTH
 INTEGER_RANGES = {
     Property.Type.BYTE: 2**7,
     Property.Type.SHORT: 2**15,
@@ -40,6 +42,12 @@ def _identifier(field, value, problems):
     _required(field, value, problems, max_length=NAME_MAX_LENGTH)
     if value and not NAME_PATTERN.match(value):
         problems.append((field, "is invalid"))
+
+
+def _description_checked(description, problems):
+    """A template's description is optional, and bounded like every free text."""
+    if description is not None and len(description) > DESCRIPTION_MAX_LENGTH:
+        problems.append(("description", f"is too long (maximum is {DESCRIPTION_MAX_LENGTH} characters)"))
 
 
 def _refuse(problems):
@@ -115,6 +123,7 @@ def template_create(*, actor, name, label, description=None):
     problems = []
     _identifier("name", name, problems)
     _required("label", label, problems)
+    _description_checked(description, problems)
     _name_taken(Template.objects.all(), "name", name, problems)
     _refuse(problems)
     template = Template(name=name, label=label, description=description)
@@ -134,6 +143,7 @@ def template_update(*, actor, template, **changes):
         _name_taken(Template.objects.exclude(pk=template.pk), "name", changes["name"], problems)
     if "label" in changes:
         _required("label", changes["label"], problems)
+    _description_checked(changes.get("description"), problems)
     _refuse(problems)
     for field, value in changes.items():
         setattr(template, field, value)
@@ -162,7 +172,7 @@ def property_create(*, actor, template, key, label, description, data_type):
     problems = []
     _identifier("key", key, problems)
     _required("label", label, problems)
-    _required("description", description, problems, max_length=10_000)
+    _required("description", description, problems, max_length=DESCRIPTION_MAX_LENGTH)
     if data_type is None or not data_type.strip():
         problems.append(("data_type", "can't be blank"))
     _type_check("data_type", data_type, problems)
@@ -188,7 +198,8 @@ def property_update(*, actor, prop, **changes):
         _name_taken(prop.template.properties.exclude(pk=prop.pk), "key", changes["key"], problems)
     for field in ("label", "description"):
         if field in changes:
-            _required(field, changes[field], problems, max_length=10_000 if field == "description" else 255)
+            limit = DESCRIPTION_MAX_LENGTH if field == "description" else LABEL_MAX_LENGTH
+            _required(field, changes[field], problems, max_length=limit)
     if "data_type" in changes:
         _type_check("data_type", changes["data_type"], problems)
         if changes["data_type"] != prop.data_type and in_use:
@@ -252,6 +263,8 @@ def value_problem(data_type, value):
     """What is wrong with `value` (text) as a value of a property of `data_type`, or None."""
     if not value.strip():
         return "can't be blank"
+    if len(value) > VALUE_MAX_LENGTH:
+        return f"is too long (maximum is {VALUE_MAX_LENGTH} characters)"
     if data_type in INTEGER_RANGES:
         return _integer_problem(value, INTEGER_RANGES[data_type])
     if data_type in (Property.Type.DOUBLE, Property.Type.FLOAT):

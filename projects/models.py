@@ -7,7 +7,8 @@ from dds.audit import Audited
 
 
 class AuthRole(models.Model):
-    """A named set of permissions (CONTRACT §5.2); the built-in roles are seeded by a migration."""
+    """A named set of permissions (docs/api/permissions.md#built-in-roles); the built-in roles are seeded by a
+    migration."""
 
     id = models.CharField(primary_key=True, max_length=64)
     name = models.CharField(max_length=255)
@@ -84,7 +85,8 @@ class ProjectTransfer(Audited):
 
 
 class ProjectStorageProvider(models.Model):
-    """A project's storage on one provider: uploads to it wait until a job has initialized it (CONTRACT §14.1)."""
+    """A project's storage on one provider: uploads to it wait until a job has initialized it
+    (docs/api/projects.md#storage-per-provider)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="storage")

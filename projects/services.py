@@ -31,7 +31,7 @@ _TRANSLITERATIONS = str.maketrans(
 
 
 def _slug_from(name):
-    """`Mouse RNA-seq` → `mouse_rna_seq` (CONTRACT §7)."""
+    """`Mouse RNA-seq` → `mouse_rna_seq` (docs/api/projects.md#slugs)."""
     text = unicodedata.normalize("NFKD", name.translate(_TRANSLITERATIONS))
     text = text.encode("ascii", "ignore").decode().lower().replace("-", "_")
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_") or "_"

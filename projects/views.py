@@ -25,7 +25,8 @@ from .serializers import (
 
 
 def project_for(request, id, permission, *, live=False):
-    """The project `id` if `request.user` holds `permission` on it: 404 first, then 403 (CONTRACT §5.3)."""
+    """The project `id` if `request.user` holds `permission` on it: 404 first, then 403
+    (docs/api/permissions.md#evaluation-order)."""
     queryset = selectors.projects()
     if live:
         queryset = queryset.filter(is_deleted=False)
@@ -149,7 +150,7 @@ class ProjectPermissionView(APIView):
         errors=(400, 401, 403, 404),
     )
     def put(self, request, id, user_id):
-        # A missing auth_role is refused before any lookup, as the reference's parameter validation does (§5.3).
+        # A missing auth_role is refused before any lookup, as the original's parameter validation does.
         data = validated(PermissionGrantSerializer, request.data)
         project, user = self._target(request, id, user_id, "manage_project_permissions")
         role = selectors.auth_role(data["auth_role"]["id"])

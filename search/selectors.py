@@ -1,6 +1,9 @@
 """Reads for search: the projects a caller may search, and the found folders and files as the API shows them."""
 
+from django.db.models import Min
+
 from dds import errors
+from dds.jobs.models import Job
 from dds.lookups import parse_uuid
 from dds.permissions import projects_visible_to
 from files.models import Container
@@ -8,7 +11,8 @@ from files.selectors import containers, live
 from metadata.selectors import with_metadata, with_tags
 from projects.models import Project
 
-from .backends.database import DatabaseBackend
+from .backends import search_backend
+from .signals import WORKER
 
 INDEXED_KINDS = ("dds-file", "dds-folder")
 # Every kind the API names: those search does not index are refused as the original refused them.
@@ -29,8 +33,20 @@ def searchable_projects(user, project_ids=None):
     return Project.objects.filter(pk__in=keys).values("pk")
 
 
+def documents_awaiting_index():
+    """The folders and files (`resource_id`) whose indexing job has not run yet, and since when the oldest waits: a
+    change not yet found by search. The sweeper sends a lost job of theirs again. The jobs' `state` index lets it
+    read the open jobs only, not the history."""
+    return (
+        Job.objects.filter(worker=WORKER, state__in=Job.LIVE_STATES)
+        .values("resource_id")
+        .annotate(waiting_since=Min("created_on"))
+        .order_by()
+    )
+
+
 def found_search(*, user, query, offset, limit):
-    return DatabaseBackend().search(
+    return search_backend().search(
         query, projects=searchable_projects(user, query.project_ids), offset=offset, limit=limit
     )
 

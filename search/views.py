@@ -18,6 +18,8 @@ _400 = (
     "`post_filters must be used with aggs`."
 )
 
+_503 = "`search unavailable`: search runs in Elasticsearch (SEARCH_ELASTICSEARCH_URL), which does not answer."
+
 
 class QueryStringSerializer(serializers.Serializer):
     query = serializers.CharField(required=False, help_text="words, any of which a name, tag label or value holds")
@@ -79,9 +81,10 @@ class FoldersFilesSearchView(APIView):
         summary="Search the folders and files of every project the caller may view (names, tag labels, metadata)",
         request=FoldersFilesSearchSerializer,
         ok={201: FoldersFilesResultSerializer},
-        errors=(400, 401, 403),
+        errors=(400, 401, 403, 503),
         e400=_400,
         e403="`Unauthorized`: a `project.id` filter names a project the caller may not view.",
+        e503=_503,
         paged=True,
     )
     def post(self, request):
@@ -117,8 +120,9 @@ class DeprecatedSearchView(APIView):
         summary="Deprecated: use POST /search/folders_files. Folders and files matching a query's words",
         request=DeprecatedSearchSerializer,
         ok={201: FoundItemSerializer(many=True)},
-        errors=(400, 401, 404),
+        errors=(400, 401, 404, 503),
         e404="`object_kind <kind> Not Supported`, or `object_kind <kind> Not Indexed` (only dds-file, dds-folder).",
+        e503=_503,
     )
     def post(self, request):
         data = validated(DeprecatedSearchSerializer, request.data)

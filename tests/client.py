@@ -1,4 +1,4 @@
-"""The one client of the upload journey (CONTRACT §11, §15) the tests and the benchmarks share: create an upload,
+"""The one client of the upload journey (docs/api/uploads.md) the tests and the benchmarks share: create an upload,
 register each chunk and send its bytes to the signed URL, complete it, wait for its verification.
 
 `HttpApi` speaks to a live server over real HTTP the way DukeDSClient does (one requests session per thread);

@@ -7,6 +7,14 @@ JSON media type; request bodies must come as `application/vnd.elasticsearch+json
 `media_type_header_exception` Elasticsearch gives. It implements what the message-log indexer uses: `GET /` (info),
 `HEAD|GET|PUT /<index>`, `GET /<index>/_mapping`, `POST /_bulk` and `POST /<index>/_bulk` (index/create/delete
 actions), `PUT|GET /<index>/_doc/<id>` (one document, as the original indexer sent them), `GET /<index>/_count`.
+And what search of folders and files uses: index creation with `mappings` and `aliases`, `DELETE /<index>[,…]`,
+`DELETE /<index>/_doc/<id>`, `GET /_alias/<alias>`, `POST /_aliases` (add/remove, applied together or not at all),
+`POST /<index>/_refresh`, and `POST /<index or alias>/_search` evaluated for real over the stored documents: `bool`
+(`filter`, `must`, `should` with `minimum_should_match`, `must_not`), `term`, `terms`, `wildcard` (`*`, `?`, backslash
+escapes, `case_insensitive`), `match_all`, on keyword fields of the mapping only; `post_filter`; `terms` aggregations
+(most documents first, then by key; `sum_other_doc_count`); `sort` on keyword fields; `from`/`size` within the
+10,000 result window; `track_total_hits`; `_source: false`. A query, aggregation or parameter outside these is refused
+with a 400 (a test then says what the double lacks, rather than passing on a guess).
 Anything else is answered as Elasticsearch answers an unknown route.
 
 Every request is recorded (method, path, query, headers, body). Knobs, for the tests:
@@ -65,6 +73,7 @@ class Index:
     settings: dict = field(default_factory=dict)
     documents: dict = field(default_factory=dict)  # _id -> (version, source)
     uuid: str = field(default_factory=lambda: uuid.uuid4().hex[:22])
+    aliases: set = field(default_factory=set)
 
 
 def _actions(lines):
@@ -176,9 +185,29 @@ class ElasticsearchDouble:
         parts = [unquote(part) for part in path.strip("/").split("/") if part]
         if method in ("GET", "HEAD") and not parts:
             return 200, self._info()
+        if parts[:1] == ["_alias"] and len(parts) == 2 and method == "GET":
+            return self._get_alias(parts[1])
+        if parts == ["_aliases"] and method == "POST":
+            return self._update_aliases(body)
+        if len(parts) == 2 and parts[1] == "_search" and method in ("GET", "POST"):
+            return self._search(parts[0], query, body)
+        if len(parts) == 2 and parts[1] == "_refresh" and method in ("GET", "POST"):
+            with self.lock:
+                missing = [name for name in parts[0].split(",") if not self._resolve(name)]
+            if missing:
+                return self._index_not_found(missing[0])
+            return 200, {"_shards": {"total": 2, "successful": 1, "failed": 0}}
+        if len(parts) == 3 and parts[1] == "_doc" and method == "DELETE":
+            result = self._apply("delete", parts[0], parts[2], None)
+            return result.pop("status"), result
+        if len(parts) == 1 and not parts[0].startswith("_") and method == "DELETE":
+            return self._delete_indices(parts[0].split(","))
         if parts and parts[-1] == "_bulk" and len(parts) <= 2:
             if method not in ("POST", "PUT"):
                 return self._no_handler(method, path)
+            if query.get("refresh", "false") not in ("", "true", "false", "wait_for") or set(query) - {"refresh"}:
+                refused = f"the double takes no bulk parameters but refresh: {query}"
+                return 400, error_body(400, "illegal_argument_exception", refused)
             return self._bulk(parts[0] if len(parts) == 2 else None, body)
         if len(parts) == 1 and not parts[0].startswith("_"):
             name = parts[0]
@@ -192,7 +221,11 @@ class ElasticsearchDouble:
                         return self._index_not_found(name)
                     index = self.indices[name]
                     return 200, {
-                        name: {"aliases": {}, "mappings": index.mappings or {}, "settings": self._settings(name)}
+                        name: {
+                            "aliases": {alias: {} for alias in sorted(index.aliases)},
+                            "mappings": index.mappings or {},
+                            "settings": self._settings(name),
+                        }
                     }
         if len(parts) == 2 and parts[1] == "_mapping" and method == "GET":
             with self.lock:
@@ -309,6 +342,138 @@ class ElasticsearchDouble:
             **{"resource.type": "index_or_alias"},
         )
 
+    # --- aliases and search (folders and files) ---
+
+    def _aliases(self):
+        """{alias: [index names]} (called with the lock held)."""
+        found = {}
+        for name, index in self.indices.items():
+            for alias in index.aliases:
+                found.setdefault(alias, []).append(name)
+        return found
+
+    def _resolve(self, name):
+        """The indices an index name or alias names (called with the lock held)."""
+        if name in self.indices:
+            return [name]
+        return sorted(self._aliases().get(name, []))
+
+    def aliased(self, alias):
+        """The index names behind `alias`, for the tests."""
+        with self.lock:
+            return sorted(self._aliases().get(alias, []))
+
+    def _get_alias(self, alias):
+        with self.lock:
+            names = sorted(self._aliases().get(alias, []))
+        if not names:
+            return 404, {"error": f"alias [{alias}] missing", "status": 404}
+        return 200, {name: {"aliases": {alias: {}}} for name in names}
+
+    def _update_aliases(self, body):
+        actions = json.loads(body).get("actions")
+        if not isinstance(actions, list) or not actions:
+            return 400, error_body(400, "action_request_validation_exception", "Validation Failed: 1: no actions;")
+        with self.lock:
+            staged = {name: set(index.aliases) for name, index in self.indices.items()}
+            for action in actions:
+                ((op, target),) = action.items()
+                if op not in ("add", "remove") or set(target) - {"index", "alias"}:
+                    return 400, error_body(400, "illegal_argument_exception", f"the double takes add/remove: {action}")
+                if target["index"] not in staged:
+                    return self._index_not_found(target["index"])
+                if op == "add":
+                    staged[target["index"]].add(target["alias"])
+                elif target["alias"] in staged[target["index"]]:
+                    staged[target["index"]].discard(target["alias"])
+                else:
+                    return 404, error_body(
+                        404,
+                        "aliases_not_found_exception",
+                        f"aliases [{target['alias']}] missing",
+                        **{"resource.type": "aliases", "resource.id": target["alias"]},
+                    )
+            for name, aliases in staged.items():
+                self.indices[name].aliases = aliases
+        return 200, {"acknowledged": True, "errors": False}
+
+    def _delete_indices(self, names):
+        with self.lock:
+            for name in names:
+                if name not in self.indices:
+                    return self._index_not_found(name)
+            for name in names:
+                del self.indices[name]
+        return 200, {"acknowledged": True}
+
+    def _search(self, target, query, body):
+        if set(query) - {"typed_keys"} or query.get("typed_keys", "false") != "false":
+            return 400, error_body(400, "illegal_argument_exception", f"the double takes no search parameters {query}")
+        request = json.loads(body) if body else {}
+        unknown = set(request) - {"query", "post_filter", "aggs", "sort", "from", "size", "track_total_hits", "_source"}
+        if unknown:
+            refused = f"Unknown key for a START_OBJECT in [{sorted(unknown)[0]}]."
+            return 400, error_body(400, "parsing_exception", refused)
+        with self.lock:
+            names = [resolved for name in target.split(",") for resolved in self._resolve(name)]
+            if not names:
+                return self._index_not_found(target)
+            keywords = set()
+            for name in names:
+                properties = (self.indices[name].mappings or {}).get("properties", {})
+                keywords |= {key for key, mapped in properties.items() if mapped.get("type") == "keyword"}
+            documents = [
+                (name, doc_id, source) for name in names for doc_id, (_, source) in self.indices[name].documents.items()
+            ]
+        evaluator = Evaluator(keywords)
+        start, size = request.get("from", 0), request.get("size", 10)
+        if start + size > 10_000:
+            return 400, error_body(
+                400,
+                "illegal_argument_exception",
+                f"Result window is too large, from + size must be less than or equal to: [10000] but was "
+                f"[{start + size}].",
+            )
+        try:
+            matching = [doc for doc in documents if evaluator.matches(request.get("query", {"match_all": {}}), doc[2])]
+            aggs = {
+                name: evaluator.terms_agg(name, agg, [doc[2] for doc in matching])
+                for name, agg in request.get("aggs", {}).items()
+            }
+            if "post_filter" in request:
+                matching = [doc for doc in matching if evaluator.matches(request["post_filter"], doc[2])]
+            sort_keys = []
+            if "sort" in request:
+                key, sort_keys = evaluator.sort_key(request["sort"])
+                matching.sort(key=lambda doc: key((doc[1], doc[2])))
+        except Refused as refused:
+            return 400, error_body(400, refused.error_type, refused.reason)
+        total = len(matching)
+        tracked = request.get("track_total_hits", 10_000)
+        limit = 10_000 if tracked is False else (None if tracked is True else tracked)
+        hits_total = (
+            {"value": total, "relation": "eq"}
+            if limit is None or total <= limit
+            else {"value": limit, "relation": "gte"}
+        )
+        hits = []
+        for name, doc_id, source in matching[start : start + size]:
+            hit = {"_index": name, "_id": doc_id, "_score": None if sort_keys else 1.0}
+            if request.get("_source", True) is not False:
+                hit["_source"] = source
+            if sort_keys:
+                hit["sort"] = [min(_keyword_values(source, key), default=None) for key in sort_keys]
+            hits.append(hit)
+        answer = {
+            "took": 1,
+            "timed_out": False,
+            "_shards": {"total": len(names), "successful": len(names), "skipped": 0, "failed": 0},
+            "hits": {"total": hits_total, "max_score": None if sort_keys else 1.0, "hits": hits},
+        }
+        if aggs:
+            answer["aggregations"] = aggs
+        return 200, answer
+
     def _create_index(self, name, body):
         if not _INDEX_NAME.match(name):
             return 400, error_body(400, "invalid_index_name_exception", f"Invalid index name [{name}]", index=name)
@@ -320,6 +485,10 @@ class ElasticsearchDouble:
         if unknown:
             return 400, error_body(400, "parse_exception", f"unknown key [{sorted(unknown)[0]}] for create index")
         with self.lock:
+            if name in self._aliases():
+                return 400, error_body(
+                    400, "invalid_index_name_exception", f"Invalid index name [{name}], already exists as alias"
+                )
             if name in self.indices:
                 return 400, error_body(
                     400,
@@ -327,7 +496,11 @@ class ElasticsearchDouble:
                     f"index [{name}/{self.indices[name].uuid}] already exists",
                     index=name,
                 )
-            self.indices[name] = Index(mappings=definition.get("mappings"), settings=definition.get("settings") or {})
+            self.indices[name] = Index(
+                mappings=definition.get("mappings"),
+                settings=definition.get("settings") or {},
+                aliases=set(definition.get("aliases") or {}),
+            )
         return 200, {"acknowledged": True, "shards_acknowledged": True, "index": name}
 
     def _put_mapping(self, name, body):
@@ -413,6 +586,20 @@ class ElasticsearchDouble:
         doc_id = str(doc_id)
         shards = {"total": 2, "successful": 1, "failed": 0}
         with self.lock:
+            behind = sorted(name for name, index in self.indices.items() if index_name in index.aliases)
+            if len(behind) > 1:
+                return {
+                    "_index": index_name,
+                    "_id": doc_id,
+                    "status": 400,
+                    "error": {
+                        "type": "illegal_argument_exception",
+                        "reason": f"no write index is defined for alias [{index_name}]. The write index may be "
+                        "explicitly disabled using is_write_index=false or the alias points to multiple indices "
+                        "without one being designated as a write index",
+                    },
+                }
+            index_name = behind[0] if behind else index_name
             if index_name not in self.indices:
                 if op == "delete":
                     return {
@@ -474,6 +661,130 @@ class ElasticsearchDouble:
             "_primary_term": 1,
             "status": status,
         }
+
+
+def _keyword_values(source, name):
+    """The values of a keyword field of a document (a missing field has none; a list, each of its items)."""
+    value = source.get(name)
+    if value is None:
+        return []
+    return [str(item) for item in (value if isinstance(value, list) else [value])]
+
+
+def _wildcard_regex(pattern, case_insensitive):
+    parts, position = [], 0
+    while position < len(pattern):
+        char = pattern[position]
+        if char == "\\" and position + 1 < len(pattern):
+            parts.append(re.escape(pattern[position + 1]))
+            position += 2
+            continue
+        parts.append(".*" if char == "*" else "." if char == "?" else re.escape(char))
+        position += 1
+    return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if case_insensitive else 0))
+
+
+class Refused(Exception):
+    """A search the double does not evaluate (or Elasticsearch refuses): a 400 with this reason."""
+
+    def __init__(self, reason, error_type="parsing_exception"):
+        super().__init__(reason)
+        self.reason, self.error_type = reason, error_type
+
+
+class Evaluator:
+    """A search body's query, post_filter, aggs and sort over one set of documents, with a mapping's keyword fields."""
+
+    def __init__(self, keywords):
+        self.keywords = keywords
+
+    def keyword(self, name):
+        if name not in self.keywords:
+            raise Refused(f"[{name}] is not a keyword field of the mapping: the double evaluates keyword fields only")
+        return name
+
+    def matches(self, query, source):
+        if not isinstance(query, dict) or len(query) != 1:
+            raise Refused("query malformed, must start with start_object")
+        ((kind, body),) = query.items()
+        if kind == "match_all":
+            return True
+        if kind == "bool":
+            return self._bool(body, source)
+        if kind in ("term", "terms", "wildcard"):
+            if not isinstance(body, dict) or len(body) != 1:
+                raise Refused(f"[{kind}] query malformed")
+            ((name, wanted),) = body.items()
+            values = _keyword_values(source, self.keyword(name))
+            if kind == "terms":
+                if not isinstance(wanted, list):
+                    raise Refused("[terms] query does not support a single value")
+                return bool(set(values) & {str(value) for value in wanted})
+            if kind == "term":
+                wanted = wanted["value"] if isinstance(wanted, dict) else wanted
+                return str(wanted) in values
+            if not isinstance(wanted, dict) or set(wanted) - {"value", "case_insensitive"}:
+                raise Refused("[wildcard] the double takes only value and case_insensitive")
+            regex = _wildcard_regex(wanted["value"], wanted.get("case_insensitive", False))
+            return any(regex.fullmatch(value) for value in values)
+        raise Refused(f"unknown query [{kind}]", "parsing_exception")
+
+    def _bool(self, body, source):
+        def clauses(name):
+            found = body.get(name, [])
+            return found if isinstance(found, list) else [found]
+
+        unknown = set(body) - {"filter", "must", "should", "must_not", "minimum_should_match"}
+        if unknown:
+            raise Refused(f"[bool] query does not support [{sorted(unknown)[0]}]")
+        if not all(self.matches(clause, source) for clause in clauses("filter") + clauses("must")):
+            return False
+        if any(self.matches(clause, source) for clause in clauses("must_not")):
+            return False
+        should = clauses("should")
+        if not should:
+            return True
+        required = body.get("minimum_should_match", 0 if clauses("filter") + clauses("must") else 1)
+        return sum(self.matches(clause, source) for clause in should) >= int(required)
+
+    def terms_agg(self, name, body, sources):
+        if not isinstance(body, dict) or set(body) != {"terms"}:
+            raise Refused(f"the double evaluates terms aggregations only, not [{name}]: {sorted(body)}")
+        terms = body["terms"]
+        if set(terms) - {"field", "size"}:
+            raise Refused(f"[terms] aggregation: the double takes field and size, not {sorted(terms)}")
+        field_name, size = self.keyword(terms["field"]), terms.get("size", 10)
+        if not isinstance(size, int) or size < 1:
+            raise Refused(f"[size] must be greater than 0. Found [{size}] in [{name}]", "illegal_argument_exception")
+        counts = {}
+        for source in sources:
+            for value in set(_keyword_values(source, field_name)):
+                counts[value] = counts.get(value, 0) + 1
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        shown = ordered[:size]
+        return {
+            "doc_count_error_upper_bound": 0,
+            "sum_other_doc_count": sum(counts.values()) - sum(count for _, count in shown),
+            "buckets": [{"key": key, "doc_count": count} for key, count in shown],
+        }
+
+    def sort_key(self, sort):
+        keys = []
+        for item in sort if isinstance(sort, list) else [sort]:
+            name, order = (item, "asc") if isinstance(item, str) else next(iter(item.items()))
+            order = order.get("order", "asc") if isinstance(order, dict) else order
+            if order != "asc":
+                raise Refused("the double sorts ascending only")
+            keys.append(self.keyword(name))
+
+        def key(document):
+            doc_id, source = document
+            # A multi-valued field sorts by its least value, ascending; a document without one goes last.
+            return [(0, min(values)) if (values := _keyword_values(source, name)) else (1, "") for name in keys] + [
+                (0, doc_id)
+            ]
+
+        return key, keys
 
 
 def _handler_for(double):

@@ -1,4 +1,4 @@
-"""The error bodies of CONTRACT §2 the tests expect, spelled out, and small checks every app's tests share."""
+"""The error bodies (docs/api/errors.md) the tests expect, spelled out, and small checks every app's tests share."""
 
 import re
 

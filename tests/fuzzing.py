@@ -56,7 +56,7 @@ SCHEMA_PATH = "/api/schema/"
 
 @schemathesis.check
 def error_envelope(ctx, response, case):
-    """Every 4xx and 5xx is the JSON envelope of CONTRACT §2.1, `code` included."""
+    """Every 4xx and 5xx is the JSON envelope (docs/api/errors.md#envelope), `code` included."""
     if response.status_code < 400:
         return None
     if not response.headers.get("content-type", [""])[0].startswith("application/json"):

@@ -1,7 +1,8 @@
-"""CONTRACT §5.2, written out once for every test that checks who may do what: each built-in role's permissions.
+"""docs/api/permissions.md#built-in-roles, written out once for every test that checks who may do what: each built-in
+role's permissions.
 
 `system_admin` is a system role: held on a project (through a project permission) it grants nothing there; held
-through /system/permissions it passes every project check (§5.3), which EVERY_PROJECT_PERMISSION stands for.
+through /system/permissions it passes every project check, which EVERY_PROJECT_PERMISSION stands for.
 """
 
 PROJECT_ROLE_PERMISSIONS = {
@@ -21,5 +22,5 @@ PROJECT_ROLE_PERMISSIONS = {
     "file_uploader": {"view_project", "create_file"},
 }
 EVERY_PROJECT_PERMISSION = PROJECT_ROLE_PERMISSIONS["project_admin"]
-# Every role of §5.2 as a project permission row: system_admin held on a project grants nothing there.
+# Every built-in role as a project permission row: system_admin held on a project grants nothing there.
 ROLE_PERMISSIONS = {**PROJECT_ROLE_PERMISSIONS, "system_admin": set()}

@@ -1,9 +1,9 @@
 """Who may do what, on every route there is: each API route of the URL resolver × each kind of caller.
 
-The expected status comes from the contract, not from our code: the role table of §5.2 (tests/roles.py), the
-required permission of each endpoint from §5.7 (and §3.5–3.8, §5.5–5.6 for accounts, permissions and identity
-providers; §1.4 for the signed storage URLs, which only the URL's signature authorizes). The routes are read from the
-resolver (everything under /api/ and /storage/, and /health): a route or a method without a row in MATRIX fails.
+The expected status comes from the API reference, not from our code: the built-in roles (tests/roles.py) and the
+required permission of each endpoint (docs/api/permissions.md#required-permission-per-endpoint; the signed storage URLs
+are authorized by their signature alone). The routes are read from the resolver (everything under /api/ and
+/storage/, and /health): a route or a method without a row in MATRIX fails.
 
 The project is Alice's; Bob holds file_downloader on it; Dave is a system admin; Carol is the caller, who holds, as
 each caller says, a role on the project, the role of admin on another project, the system admin role, or a session
@@ -29,6 +29,7 @@ from dds.accounts.models import AuthenticationService
 from dds.audit import Actor
 from files import services as files
 from files.models import FileVersion
+from metadata import services as metadata
 from projects import services as projects
 from projects.invitations import services as invitations
 from projects.models import AuthRole
@@ -45,12 +46,12 @@ from .roles import EVERY_PROJECT_PERMISSION, PROJECT_ROLE_PERMISSIONS
 # What a route requires (besides a project permission, named by itself).
 PUBLIC = "public: no token needed, a token changes nothing"
 AUTHENTICATED = "any valid token"
-NOT_AGENT = "any valid token not minted from agent keys (§3.5, §3.6)"
-AGENT_OWNER = "not agent-backed, and the agent's creator or a system admin (§3.6)"
-SYSTEM_ADMIN = "a system admin (§5.6)"
+NOT_AGENT = "any valid token not minted from agent keys"
+AGENT_OWNER = "not agent-backed, and the agent's creator or a system admin"
+SYSTEM_ADMIN = "a system admin"
 RECIPIENT = "a recipient of the transfer (Bob, never Carol) or a system admin"
 CREATOR = "the row's creator (Alice, never the caller) or a system admin"
-SIGNED = "the URL's signature alone (§1.4): the Authorization header is ignored"
+SIGNED = "the URL's signature alone: the Authorization header is ignored"
 
 # Who calls: the permissions on Alice's project that caller holds, and what else is true of it.
 CALLERS = {
@@ -69,7 +70,7 @@ CALLERS = {
 # {invitation_token} (Alice's invitation of an address into project_viewer); and the signed URLs
 # {object_put}, {object_get}, {chunk_put}.
 MATRIX = {
-    # §3.3, §3.4: the token endpoints are public.
+    # The token endpoints are public.
     ("POST", "/api/v1/software_agents/api_token"): (
         "/software_agents/api_token",
         {"agent_key": "{agent_key}", "user_key": "{user_key}"},
@@ -77,14 +78,14 @@ MATRIX = {
         201,
     ),
     ("GET", "/api/v1/user/api_token"): ("/user/api_token?access_token=", None, PUBLIC, 401),
-    # §3.5
+    # The current user (docs/api/authentication.md#current-user)
     ("GET", "/api/v1/current_user"): ("/current_user", None, AUTHENTICATED, 200),
     ("PUT", "/api/v1/current_user"): ("/current_user", {"email_notifications": False}, AUTHENTICATED, 200),
     ("GET", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 200),
     ("PUT", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 200),
     ("DELETE", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 204),
     ("GET", "/api/v1/current_user/usage"): ("/current_user/usage", None, AUTHENTICATED, 200),
-    # §3.6
+    # Software agents (docs/api/authentication.md#software-agents)
     ("GET", "/api/v1/software_agents"): ("/software_agents", None, NOT_AGENT, 200),
     ("POST", "/api/v1/software_agents"): ("/software_agents", {"name": "Another agent"}, NOT_AGENT, 201),
     ("GET", "/api/v1/software_agents/{id}"): ("/software_agents/{alices_agent}", None, NOT_AGENT, 200),
@@ -108,7 +109,8 @@ MATRIX = {
         AGENT_OWNER,
         204,
     ),
-    # §3.7, §3.8: affiliates need a directory, which an OpenID Connect provider has not (400 to anyone authenticated).
+    # Users and identity providers: affiliates need a directory, which an OpenID Connect provider has not (400 to
+    # anyone authenticated).
     ("GET", "/api/v1/users"): ("/users", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/users/{id}"): ("/users/{bob}", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/auth_providers"): ("/auth_providers", None, PUBLIC, 200),
@@ -131,7 +133,7 @@ MATRIX = {
         AUTHENTICATED,
         400,
     ),
-    # §5.4–5.6
+    # Auth roles, project and system permissions
     ("GET", "/api/v1/auth_roles"): ("/auth_roles", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/auth_roles/{id}"): ("/auth_roles/file_editor", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/projects/{id}/permissions"): ("/projects/{project}/permissions", None, "view_project", 200),
@@ -211,7 +213,7 @@ MATRIX = {
         "manage_project_permissions",
         200,
     ),
-    # §7, §8
+    # Projects and storage providers
     ("GET", "/api/v1/projects"): ("/projects", None, AUTHENTICATED, 200),
     ("POST", "/api/v1/projects"): ("/projects", {"name": "New", "description": "d"}, AUTHENTICATED, 202),
     ("GET", "/api/v1/projects/{id}"): ("/projects/{project}", None, "view_project", 200),
@@ -219,7 +221,7 @@ MATRIX = {
     ("DELETE", "/api/v1/projects/{id}"): ("/projects/{project}", None, "delete_project", 204),
     ("GET", "/api/v1/storage_providers"): ("/storage_providers", None, AUTHENTICATED, 200),
     ("GET", "/api/v1/storage_providers/{id}"): ("/storage_providers/{provider}", None, AUTHENTICATED, 200),
-    # §9, §10
+    # Folders and listings
     ("POST", "/api/v1/folders"): ("/folders", {"name": "new", "parent": "{top}"}, "create_file", 201),
     ("GET", "/api/v1/folders/{id}"): ("/folders/{raw}", None, "view_project", 200),
     ("DELETE", "/api/v1/folders/{id}"): ("/folders/{sub}", None, "delete_file", 204),
@@ -228,7 +230,7 @@ MATRIX = {
     ("GET", "/api/v1/folders/{id}/children"): ("/folders/{raw}/children", None, "view_project", 200),
     ("GET", "/api/v1/projects/{id}/children"): ("/projects/{project}/children", None, "view_project", 200),
     ("GET", "/api/v1/projects/{id}/files"): ("/projects/{project}/files", None, "download_file", 200),
-    # §11
+    # Uploads
     ("GET", "/api/v1/projects/{id}/uploads"): ("/projects/{project}/uploads", None, "view_project", 200),
     ("POST", "/api/v1/projects/{id}/uploads"): (
         "/projects/{project}/uploads",
@@ -245,7 +247,7 @@ MATRIX = {
         "update_file",
         200,
     ),
-    # §12, §13 (POST /files: the caller created the upload, so the role alone decides)
+    # Files and versions (POST /files: the caller created the upload, so the role alone decides)
     ("POST", "/api/v1/files"): ("/files", {"parent": "{top}", "upload": {"id": "{carols_upload}"}}, "create_file", 201),
     ("GET", "/api/v1/files/{id}"): ("/files/{reads}", None, "view_project", 200),
     ("PUT", "/api/v1/files/{id}"): ("/files/{reads}", {"label": "relabelled"}, "update_file", 200),
@@ -311,11 +313,93 @@ MATRIX = {
         AUTHENTICATED,
         201,
     ),
+    # Tags, templates and object metadata (docs/api/metadata-and-search.md): Alice's {tag} on {reads}; her {template}
+    # (property {property}) is filled in on {reads}; her {blank_template} (property {blank_property}) is unused.
+    ("GET", "/api/v1/tags/labels"): ("/tags/labels", None, AUTHENTICATED, 200),
+    ("GET", "/api/v1/tags/{object_kind}/{object_id}"): ("/tags/dds-file/{reads}", None, "view_project", 200),
+    ("POST", "/api/v1/tags/{object_kind}/{object_id}"): (
+        "/tags/dds-file/{reads}",
+        {"label": "checked"},
+        "update_file",
+        201,
+    ),
+    ("POST", "/api/v1/tags/{object_kind}/{object_id}/append"): (
+        "/tags/dds-file/{reads}/append",
+        {"tags": [{"label": "checked"}]},
+        "update_file",
+        201,
+    ),
+    ("GET", "/api/v1/tags/{id}"): ("/tags/{tag}", None, "view_project", 200),
+    ("DELETE", "/api/v1/tags/{id}"): ("/tags/{tag}", None, "update_file", 204),
+    ("GET", "/api/v1/templates"): ("/templates", None, AUTHENTICATED, 200),
+    ("POST", "/api/v1/templates"): ("/templates", {"name": "assay", "label": "Assay"}, AUTHENTICATED, 201),
+    ("GET", "/api/v1/templates/{id}"): ("/templates/{template}", None, AUTHENTICATED, 200),
+    ("PUT", "/api/v1/templates/{id}"): ("/templates/{template}", {"label": "Relabelled"}, CREATOR, 200),
+    ("DELETE", "/api/v1/templates/{id}"): ("/templates/{blank_template}", None, CREATOR, 204),
+    ("GET", "/api/v1/templates/{template_id}/properties"): (
+        "/templates/{template}/properties",
+        None,
+        AUTHENTICATED,
+        200,
+    ),
+    ("POST", "/api/v1/templates/{template_id}/properties"): (
+        "/templates/{template}/properties",
+        {"key": "lane", "label": "Lane", "description": "sequencer lane", "type": "integer"},
+        CREATOR,
+        201,
+    ),
+    ("GET", "/api/v1/template_properties/{id}"): ("/template_properties/{property}", None, AUTHENTICATED, 200),
+    ("PUT", "/api/v1/template_properties/{id}"): (
+        "/template_properties/{property}",
+        {"label": "Relabelled"},
+        CREATOR,
+        200,
+    ),
+    ("DELETE", "/api/v1/template_properties/{id}"): ("/template_properties/{blank_property}", None, CREATOR, 204),
+    ("GET", "/api/v1/meta/{object_kind}/{object_id}"): ("/meta/dds-file/{reads}", None, "view_project", 200),
+    ("GET", "/api/v1/meta/{object_kind}/{object_id}/{template_id}"): (
+        "/meta/dds-file/{reads}/{template}",
+        None,
+        "view_project",
+        200,
+    ),
+    ("POST", "/api/v1/meta/{object_kind}/{object_id}/{template_id}"): (
+        "/meta/dds-file/{reads}/{blank_template}",
+        {"properties": [{"key": "operator", "value": "Carol"}]},
+        "update_file",
+        201,
+    ),
+    ("PUT", "/api/v1/meta/{object_kind}/{object_id}/{template_id}"): (
+        "/meta/dds-file/{reads}/{template}",
+        {"properties": [{"key": "sample", "value": "S2"}]},
+        "update_file",
+        200,
+    ),
+    ("DELETE", "/api/v1/meta/{object_kind}/{object_id}/{template_id}"): (
+        "/meta/dds-file/{reads}/{template}",
+        None,
+        "update_file",
+        204,
+    ),
+    # Search answers from the projects the caller may view, so any caller gets an answer.
+    ("POST", "/api/v1/search/folders_files"): (
+        "/search/folders_files",
+        {"query_string": {"query": "reads"}},
+        AUTHENTICATED,
+        201,
+    ),
+    ("POST", "/api/v1/search"): (
+        "/search",
+        {"include_kinds": ["dds-file"], "search_query": {"query": {"match": {"name": "reads"}}}},
+        AUTHENTICATED,
+        201,
+    ),
+    ("GET", "/api/v1/app/status"): ("/api/v1/app/status", None, PUBLIC, 200),
     # Documentation and health: public.
     ("GET", "/api/schema"): ("/api/schema/", None, PUBLIC, 200),
     ("GET", "/api/docs"): ("/api/docs/", None, PUBLIC, 200),
     ("GET", "/health"): ("/health", None, PUBLIC, 200),
-    # §1.4: signed transfer URLs of the filesystem backend; a chunk URL is signed for PUT only (GET: 403 always).
+    # Signed transfer URLs of the filesystem backend; a chunk URL is signed for PUT only (GET: 403 always).
     ("PUT", "/storage/{provider_id}/{project_id}/{upload_id}"): ("{object_put}", b"abc", SIGNED, 201),
     ("GET", "/storage/{provider_id}/{project_id}/{upload_id}"): ("{object_get}", None, SIGNED, 200),
     ("PUT", "/storage/{provider_id}/{project_id}/{upload_id}/{number}"): ("{chunk_put}", b"chunk", SIGNED, 201),
@@ -435,6 +519,16 @@ def world(alice, bob, carol, make_user, project, grant, make_project, make_trans
     gone = stored_file(project, alice, raw, b"gone", "gone")
     files.file_delete(actor=actor, file=gone)
     carols_agent = accounts.software_agent_create(actor=Actor(user=carol), name="Carol's agent")
+    tag = metadata.tag_create(actor=actor, obj=reads, label="raw data")
+    template = metadata.template_create(actor=actor, name="sequencing", label="Sequencing")
+    prop = metadata.property_create(
+        actor=actor, template=template, key="sample", label="Sample", description="sample id", data_type="string"
+    )
+    metadata.metadata_create(actor=actor, obj=reads, template=template, pairs=[("sample", "S1")])
+    blank_template = metadata.template_create(actor=actor, name="run_notes", label="Run notes")
+    blank_property = metadata.property_create(
+        actor=actor, template=blank_template, key="operator", label="Operator", description="who", data_type="string"
+    )
     storage = FilesystemStorage(provider)
     host = "http://testserver"
     waiting.refresh_from_db()
@@ -449,6 +543,11 @@ def world(alice, bob, carol, make_user, project, grant, make_project, make_trans
         "activity": activity.id,
         "relation": relation.id,
         "carols_activity": carols_activity.id,
+        "tag": tag.id,
+        "template": template.id,
+        "property": prop.id,
+        "blank_template": blank_template.id,
+        "blank_property": blank_property.id,
         "carols_upload": carols_upload.id,
         "waiting": waiting.id,
         "bob": bob.id,

@@ -26,6 +26,7 @@ def test_it_reports_every_part_healthy(anonymous):
         "initialize_upload_storage": nothing,
         "complete_upload": nothing,
         "delete_tree": nothing,
+        "index_search_document": nothing,
     }
 
 

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .workers import ROOT
 
 PACKAGES = ("dds", "projects", "uploads", "files", "provenance", "messagelog", "metadata", "search", "notifications")
@@ -27,14 +29,40 @@ def test_the_code_keeps_the_contracts():
     assert "0 broken" in result.stdout
 
 
-def test_an_upward_import_breaks_them(tmp_path):
+@pytest.mark.parametrize(
+    "module, line, broken",
+    [
+        pytest.param(
+            "uploads/views.py",
+            "from files.models import FileVersion",
+            ["uploads is not allowed to import files", "uploads.views -> files.models"],
+            id="an app importing one above it",
+        ),
+        pytest.param(
+            "uploads/storage/filesystem.py",
+            "from uploads import services",
+            [
+                "uploads.storage is not allowed to import uploads.services",
+                "uploads.storage.filesystem -> uploads.services",
+            ],
+            id="a storage backend importing the service that calls it",
+        ),
+        pytest.param(
+            "dds/errors.py",
+            "from projects.models import Project",
+            ["dds.errors is not allowed to import projects", "dds.errors -> projects.models"],
+            id="a kernel module importing an app",
+        ),
+    ],
+)
+def test_a_wrong_import_breaks_them(tmp_path, module, line, broken):
     for package in PACKAGES:
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
-    views = tmp_path / "uploads" / "views.py"
-    views.write_text(views.read_text() + "\nfrom files.models import FileVersion  # noqa\n")
+    source = tmp_path / module
+    source.write_text(source.read_text() + f"\n{line}  # noqa\n")
 
     result = lint_imports(tmp_path)
 
     assert result.returncode == 1
-    assert "uploads is not allowed to import files" in result.stdout
-    assert "uploads.views -> files.models" in result.stdout
+    for text in broken:
+        assert text in result.stdout, result.stdout

@@ -45,6 +45,8 @@ def start(**environment):
         ("S3_ENDPOINT_URL", "minio:9000"),
         ("S3_REGION", "US East"),
         ("ELASTICSEARCH_URL", "localhost:9200"),
+        ("SEARCH_ELASTICSEARCH_URL", "localhost:9200"),
+        ("SEARCH_ELASTICSEARCH_INDEX", "Folders-Files"),
         ("MESSAGE_LOG_WORK_DURATION", "soon"),
         ("LOG_LEVEL", "LOUD"),
         ("OIDC_TIMEOUT", "soon"),

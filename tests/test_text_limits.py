@@ -3,8 +3,11 @@ changing nothing, and the OpenAPI schema says it as maxLength (dds/fields.py).""
 
 import pytest
 
+from dds.audit import Actor
 from dds.fields import DESCRIPTION_MAX_LENGTH, LABEL_MAX_LENGTH
 from files.models import Container
+from metadata import services as metadata
+from metadata.models import Property, Template
 from projects.models import ProjectTransfer
 
 from .client import API
@@ -16,16 +19,22 @@ from .files.conftest import stored_file
 def targets(alice, bob, project, alice_agent, make_transfer):
     data_file = stored_file(project, alice, None, b"bytes", "reads.txt")
     transfer = make_transfer(project, bob)
+    template = metadata.template_create(actor=Actor(user=alice), name="sequencing", label="Sequencing")
+    prop = metadata.property_create(
+        actor=Actor(user=alice), template=template, key="sample", label="Sample", description="id", data_type="string"
+    )
     return {
         "project": ("put", f"{API}/projects/{project.id}", "description", DESCRIPTION_MAX_LENGTH),
         "agent": ("put", f"{API}/software_agents/{alice_agent.id}", "description", DESCRIPTION_MAX_LENGTH),
         "file": ("put", f"{API}/files/{data_file.id}", "label", LABEL_MAX_LENGTH),
         "version": ("put", f"{API}/file_versions/{data_file.current_version_id}", "label", LABEL_MAX_LENGTH),
         "transfer": ("put", f"{API}/project_transfers/{transfer.id}/cancel", "status_comment", DESCRIPTION_MAX_LENGTH),
+        "template": ("put", f"{API}/templates/{template.id}", "description", DESCRIPTION_MAX_LENGTH),
+        "property": ("put", f"{API}/template_properties/{prop.id}", "description", DESCRIPTION_MAX_LENGTH),
     }
 
 
-@pytest.mark.parametrize("target", ["project", "agent", "file", "version", "transfer"])
+@pytest.mark.parametrize("target", ["project", "agent", "file", "version", "transfer", "template", "property"])
 def test_it_refuses_free_text_one_character_over_its_limit(as_alice, targets, target):
     method, url, field, limit = targets[target]
 
@@ -34,9 +43,10 @@ def test_it_refuses_free_text_one_character_over_its_limit(as_alice, targets, ta
     assert response.json() == invalid((field, f"is too long (maximum is {limit} characters)"))
     assert ProjectTransfer.objects.get().status == "pending"
     assert Container.objects.get().current_version.label is None
+    assert (Template.objects.get().description, Property.objects.get().description) == (None, "id")
 
 
-@pytest.mark.parametrize("target", ["project", "agent", "file", "version", "transfer"])
+@pytest.mark.parametrize("target", ["project", "agent", "file", "version", "transfer", "template", "property"])
 def test_it_takes_free_text_up_to_its_limit(as_alice, targets, target):
     method, url, field, limit = targets[target]
 

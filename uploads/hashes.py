@@ -1,5 +1,6 @@
 """The hash rules of uploads: the algorithms a client may report, their digests' lengths, how one pass computes
-them, and the verdict of comparing what storage holds with what the client reported (CONTRACT §2.4)."""
+them, and the verdict of comparing what storage holds with what the client reported
+(docs/api/errors.md#integrity-reasons)."""
 
 import hashlib
 import re
@@ -11,7 +12,7 @@ HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
 # The OpenAPI pattern of a hash value: a hex digest of one of the lengths above.
 HEX_DIGEST_PATTERN = "^(" + "|".join(f"[0-9a-fA-F]{{{length}}}" for length in HEX_LENGTHS.values()) + ")$"
 
-# CONTRACT §2.4: clients compare these strings; keep them byte for byte.
+# Clients compare these strings (docs/api/errors.md#integrity-reasons); keep them byte for byte.
 SIZE_MISMATCH = "reported size does not match size computed by StorageProvider"
 HASH_MISMATCH = "reported hash value does not match size computed by StorageProvider"
 CHUNK_HASH_MISMATCH = "reported chunk hash does not match that computed by StorageProvider"
@@ -28,7 +29,7 @@ def is_hex_digest(algorithm, value):
 
 @dataclass
 class Verification:
-    """What storage holds for an upload; `error` is the §2.4 message when what it holds cannot be the upload (chunks
+    """What storage holds for an upload; `error` is the integrity reason when what it holds cannot be the upload (chunks
     missing or unlike their registration, no object); the whole-file checks are `whole_file_error`'s."""
 
     size: int | None = None
@@ -62,7 +63,7 @@ class Hashes:
 
 
 def whole_file_error(upload, fingerprints, size, hashes):
-    """Size first, then every reported whole-file hash (CONTRACT §2.4)."""
+    """Size first, then every reported whole-file hash."""
     if size != upload.size:
         return SIZE_MISMATCH
     for fingerprint in fingerprints:

@@ -14,7 +14,8 @@ MAX_OBJECT_SIZE = 5 * 1024**4
 
 
 class StorageProvider(models.Model):
-    """Where bytes live (CONTRACT §8). Operators add providers in the admin; a migration creates the default one.
+    """Where bytes live (docs/api/storage-providers.md). Operators add providers in the admin; a migration creates the
+    default one.
 
     An S3 provider's blank connection fields fall back to the S3_* settings.
     """
@@ -77,7 +78,7 @@ class UploadQuerySet(models.QuerySet):
 
 
 class Upload(Audited):
-    """The bytes behind a file version, and how far their transfer and verification got (CONTRACT §11, §14).
+    """The bytes behind a file version, and how far their transfer and verification got (docs/api/uploads.md).
 
     Its lifecycle, in one place: the fields it is kept in are read only through `state` and the predicates below (and
     UploadQuerySet's filters).

@@ -167,8 +167,8 @@ VERIFIED_BYTES_PER_SECOND = 200_000_000
 
 def retry_after(upload):
     """Seconds a client should wait for a completed upload's verification: the bytes of the uploads completed before
-    it and still unverified, and its own, read at VERIFIED_BYTES_PER_SECOND; whole seconds, at least 1 (CONTRACT,
-    decision 2), so a wait under half a second is overstated at least twice."""
+    it and still unverified, and its own, read at VERIFIED_BYTES_PER_SECOND; whole seconds, at least 1
+    (docs/api/consistency.md#retry-after), so a wait under half a second is overstated at least twice."""
     queued = uploads_awaiting_verification().filter(completed_on__lte=upload.completed_on)
     return max(1, math.ceil((queued.aggregate(total=Sum("size"))["total"] or 0) / VERIFIED_BYTES_PER_SECOND))
 

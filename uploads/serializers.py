@@ -101,7 +101,8 @@ class UploadStatusSerializer(serializers.Serializer):
 
 
 class TransferSerializer(serializers.Serializer):
-    """A signed transfer descriptor (CONTRACT §1.4): request `host + url` with `http_verb`, no Authorization."""
+    """A signed transfer descriptor (docs/api/conventions.md#signed-transfer-urls): request `host + url` with
+    `http_verb`, no Authorization."""
 
     http_verb = serializers.ChoiceField(choices=["GET", "PUT"])
     host = serializers.CharField()
@@ -110,7 +111,8 @@ class TransferSerializer(serializers.Serializer):
 
 
 class UploadSerializer(serializers.ModelSerializer):
-    """Chunked and non-chunked uploads (CONTRACT §11.1); `host` in the context is the API's scheme and host."""
+    """Chunked and non-chunked uploads (docs/api/uploads.md#the-upload-object); `host` in the context is the API's
+    scheme and host."""
 
     storage_container = serializers.UUIDField(source="project_id")
     chunks = ChunkSerializer(many=True, required=False, help_text="chunked uploads only")

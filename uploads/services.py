@@ -30,7 +30,7 @@ def _new_etag():
 
 
 def upload_limits(provider, *, size, chunked):
-    """The response headers of POST /projects/{id}/uploads (CONTRACT §11.2)."""
+    """The response headers of POST /projects/{id}/uploads (docs/api/uploads.md#create)."""
     if not chunked:
         return {"X-MAX-UPLOAD-SIZE": str(provider.max_upload_size_bytes)}
     return {
@@ -175,7 +175,7 @@ def _reported_on_complete(upload):
 
 @transaction.atomic
 def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
-    """Record the whole-file hash, mark the upload completed and queue its verification (CONTRACT §11.6).
+    """Record the whole-file hash, mark the upload completed and queue its verification (docs/api/uploads.md#complete).
 
     Idempotent for the same report: repeated with the hash it was completed with (or none both times) it changes
     nothing and returns the upload again. Returns the upload as the response shows it, read before the commit.

@@ -1,4 +1,5 @@
-"""The filesystem backend's transfer endpoint: signed URLs, no Authorization header (CONTRACT §1.4).
+"""The filesystem backend's transfer endpoint: signed URLs, no Authorization header
+(docs/api/conventions.md#signed-transfer-urls).
 
 `PUT /storage/<provider>/<project>/<upload>/<number>` takes a chunk, `PUT …/<upload>` a non-chunked upload's
 bytes, `GET …/<upload>?filename=` streams a verified object (with `Range`). Every refusal is the JSON envelope.
@@ -132,7 +133,7 @@ def _range(range_header, size):
         return None
     first, last = (_position(digits) if digits else None for digits in match.groups())
     if first is not None and last is not None and last < first:
-        return None  # an invalid range is ignored (RFC 9110 §14.2)
+        return None  # an invalid range is ignored (RFC 9110 section 14.2)
     if first is None:
         start, end = max(size - last, 0), size - 1
     else:

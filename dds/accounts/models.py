@@ -56,7 +56,7 @@ class SoftwareAgent(Audited):
 
 
 class ApiKey(models.Model):
-    """A user key or an agent key: tokens are minted from one of each (CONTRACT §3.3)."""
+    """A user key or an agent key: tokens are minted from one of each (docs/api/authentication.md#tokens)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     key = models.CharField(max_length=64, unique=True, default=new_key)
@@ -81,7 +81,7 @@ class ApiKey(models.Model):
 
 
 class AuthenticationService(models.Model):
-    """An identity provider users sign in through (CONTRACT §3.8); operators manage them in the admin.
+    """An identity provider users sign in through (docs/api/signin.md); operators manage them in the admin.
 
     An OpenID Connect service names its issuer in `base_uri` (its discovery document is
     `<base_uri>/.well-known/openid-configuration`) and the claims that give a person's username, names and email.

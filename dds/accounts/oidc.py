@@ -28,7 +28,7 @@ _DISCOVERY_CACHE_SECONDS = 300
 _ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
 _EXPIRED = "the access token has expired: sign in again"
 _NOT_FOR_DDS = "the access token was issued to another application, not to DDS"
-# What an OAuth 2.0 bearer token is made of (RFC 6750 §2.1, `b64token`): anything else was never issued.
+# What an OAuth 2.0 bearer token is made of (RFC 6750 section 2.1, `b64token`): anything else was never issued.
 _ACCESS_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 _key_clients = {}

@@ -41,7 +41,7 @@ def users():
 
 
 def user_list(*, full_name_contains="", first_name_begins_with="", last_name_begins_with="", username="", email=""):
-    """Users matching every given filter (CONTRACT §3.7); an empty value is no filter."""
+    """Users matching every given filter (docs/api/authentication.md#users); an empty value is no filter."""
     queryset = users()
     if full_name_contains:
         queryset = queryset.filter(full_name__icontains=full_name_contains)
@@ -118,7 +118,7 @@ def _institution_directory(service):
 
 def affiliate_list(*, service, username="", email="", full_name_contains=""):
     """The people of `service`'s directory matching every given filter, as `directory.Person`s; none without a
-    filter, nor for a `full_name_contains` shorter than 3 characters (CONTRACT §3.8).
+    filter, nor for a `full_name_contains` shorter than 3 characters (docs/api/signin.md#affiliates-authenticated).
 
     An OpenID Connect service's directory is the LDAP directory an operator attached to it. The local service's is
     its active users, matched as `GET /users` matches them, so that a person a client did not find there is not

@@ -13,7 +13,8 @@ class AuthProviderPreviewSerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    """The user object of CONTRACT §3.7; `agent` is filled only for /current_user, from the context."""
+    """The user object (docs/api/authentication.md#users); `agent` is filled only for /current_user, from the
+    context."""
 
     auth_provider = serializers.SerializerMethodField()
     last_login_on = Timestamp(source="last_login", allow_null=True)
@@ -123,7 +124,7 @@ class AuthProviderSerializer(serializers.ModelSerializer):
 
 
 class AffiliateSerializer(serializers.Serializer):
-    """A person in a provider's directory (CONTRACT §3.8): a `directory.Person`."""
+    """A person in a provider's directory (docs/api/signin.md#affiliates-authenticated): a `directory.Person`."""
 
     uid = serializers.CharField()
     full_name = serializers.CharField()

@@ -46,7 +46,8 @@ LAST_LOGIN_PRECISION = timedelta(hours=1)
 
 
 def api_token_create(*, agent_key, user_key):
-    """Mint a token for the user of `user_key` acting through the agent of `agent_key` (CONTRACT §3.3).
+    """Mint a token for the user of `user_key` acting through the agent of `agent_key`
+    (docs/api/authentication.md#tokens).
 
     Both keys are read in one query. `last_login` is written only when it is older than LAST_LOGIN_PRECISION: a
     client minting a token per command would otherwise write the user's row every time. No transaction: one read,
@@ -313,7 +314,7 @@ def affiliate_register(*, actor, service, person):
 
 
 def api_token_from_access_token(*, access_token, authentication_service_id=None):
-    """An api_token for the person an identity provider gave `access_token` (CONTRACT §3.4). The issuer is asked
+    """An api_token for the person an identity provider gave `access_token` (docs/api/signin.md). The issuer is asked
     before any transaction opens."""
     service = selectors.signin_service(service_id=authentication_service_id)
     claims = oidc.access_token_claims(service, access_token)

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-# CONTRACT §5.2: the ids are wire values; permissions in seed order.
+# docs/api/permissions.md#built-in-roles: the ids are wire values; permissions in seed order.
 ROLES = [
     ("system_admin", "System Admin", ["system"], ["system_admin"], "Can administrate the system"),
     (

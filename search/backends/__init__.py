@@ -1,24 +1,17 @@
-"""What answers a search: the database's Document table (an Elasticsearch backend is to come, with the same
-`search(query, projects=, offset=, limit=)` answering `Found`)."""
+"""Where search reads and the indexing job writes: Elasticsearch when SEARCH_ELASTICSEARCH_URL is set, else the
+database. Each backend answers `search(query, projects=, offset=, limit=)` with a `Found`, and keeps its documents
+with `index(containers)`, `forget(ids)` and `reindex(batch_size=, report=)`."""
 
-from dataclasses import dataclass, field
+from django.conf import settings
 
+from .database import DatabaseBackend
+from .elasticsearch import ElasticsearchBackend
+from .found import Found
 
-@dataclass
-class Found:
-    """A page of matching folder and file ids, best first, the number matching, and the facets (`aggs`) in the shape
-    Elasticsearch answers them: `{name: {"doc_count_error_upper_bound", "sum_other_doc_count", "buckets"}}`."""
-
-    ids: list
-    total: int
-    aggs: dict = field(default_factory=dict)
+__all__ = ["Found", "search_backend"]
 
 
-def buckets(counts, size, total):
-    """An aggregation of `counts` (`[(key, doc_count)]`, most first) cut to `size` buckets."""
-    shown = counts[:size]
-    return {
-        "doc_count_error_upper_bound": 0,
-        "sum_other_doc_count": total - sum(count for _, count in shown),
-        "buckets": [{"key": key, "doc_count": count} for key, count in shown],
-    }
+def search_backend():
+    if settings.SEARCH_ELASTICSEARCH_URL:
+        return ElasticsearchBackend(settings.SEARCH_ELASTICSEARCH_URL, settings.SEARCH_ELASTICSEARCH_INDEX)
+    return DatabaseBackend()

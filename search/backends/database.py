@@ -2,19 +2,23 @@
 LIKE on SQLite), faceted with GROUP BY. What is deleted (or below a folder being deleted) is never found: the live
 rows decide, at query time."""
 
+from django.db import transaction
 from django.db.models import Count, Q
 
 from files.models import Container
 from files.selectors import live
 
+from ..documents import descriptions
 from ..models import Document, DocumentLabel
-from . import Found, buckets
+from .found import Found, buckets
 
 COLUMNS = {"name": "name", "tags.label": "labels", "meta": "meta"}
 
 
 class DatabaseBackend:
     name = "database"
+    # A deleted item stays in the table, left out at query time: its deletion needs no job.
+    indexes_deletions = False
 
     def search(self, query, *, projects, offset, limit):
         """`projects`: a queryset of the ids of the projects to search."""
@@ -49,3 +53,41 @@ class DatabaseBackend:
         )
         total = DocumentLabel.objects.filter(document__in=matching.values("pk")).count()
         return buckets([(row["label"], row["count"]) for row in rows[: agg.size]], agg.size, total)
+
+    @transaction.atomic
+    def index(self, containers):
+        """Write the documents of `containers` (a list of rows), replacing what they said before."""
+        described = descriptions(containers)
+        Document.objects.filter(pk__in=list(described)).delete()
+        Document.objects.bulk_create(
+            Document(
+                container=node,
+                project_id=node.project_id,
+                kind=node.kind,
+                name=node.name.lower(),
+                labels="\n".join(described[node.pk][0]).lower(),
+                meta="\n".join(described[node.pk][1]),
+            )
+            for node in containers
+        )
+        DocumentLabel.objects.bulk_create(
+            DocumentLabel(document_id=pk, label=label) for pk, (labels, _) in described.items() for label in set(labels)
+        )
+
+    def forget(self, ids):
+        Document.objects.filter(pk__in=ids).delete()
+
+    def reindex(self, *, batch_size, report):
+        """Write the document of every folder and file again, in batches by id (each batch replaces its rows: search
+        answers throughout); `report(done, total)` after each batch. The number written."""
+        nodes = Container.objects.order_by("pk")
+        total, done, after = nodes.count(), 0, None
+        report(0, total)
+        while True:
+            batch = list((nodes.filter(pk__gt=after) if after else nodes)[:batch_size])
+            if not batch:
+                break
+            self.index(batch)
+            done, after = done + len(batch), batch[-1].pk
+            report(done, total)
+        return done

@@ -1,4 +1,5 @@
-"""POST /api/v1/software_agents/api_token: a token from an agent key and a user key (CONTRACT §3.3)."""
+"""POST /api/v1/software_agents/api_token: a token from an agent key and a user key
+(docs/api/authentication.md#tokens)."""
 
 import re
 import time

@@ -1,4 +1,4 @@
-"""/api/v1/auth_providers (public, paginated) and their affiliates (CONTRACT §3.8)."""
+"""/api/v1/auth_providers (public, paginated) and their affiliates (docs/api/signin.md)."""
 
 import pytest
 

@@ -1,4 +1,5 @@
-"""The api_token in the Authorization header, and every way it can fail (CONTRACT §3.1, §3.2, §2.3)."""
+"""The api_token in the Authorization header, and every way it can fail
+(docs/api/authentication.md#the-authorization-header)."""
 
 import time
 import uuid

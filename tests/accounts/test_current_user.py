@@ -1,4 +1,5 @@
-"""GET /api/v1/current_user: the caller's user object, with the acting agent (CONTRACT §3.5, §3.7)."""
+"""GET /api/v1/current_user: the caller's user object, with the acting agent
+(docs/api/authentication.md#current-user)."""
 
 import re
 from datetime import timedelta

@@ -1,4 +1,5 @@
-"""/api/v1/current_user/api_key: the caller's user key, read, replaced and deleted (CONTRACT §3.5)."""
+"""/api/v1/current_user/api_key: the caller's user key, read, replaced and deleted
+(docs/api/authentication.md#current-user)."""
 
 import re
 

@@ -1,4 +1,5 @@
-"""/api/v1/software_agents/{id}/api_key: an agent's key, for its creator only (CONTRACT §3.6)."""
+"""/api/v1/software_agents/{id}/api_key: an agent's key, for its creator only
+(docs/api/authentication.md#software-agents)."""
 
 import re
 

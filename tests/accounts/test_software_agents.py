@@ -1,4 +1,5 @@
-"""/api/v1/software_agents and /software_agents/{id}: registering the programs that act for users (CONTRACT §3.6)."""
+"""/api/v1/software_agents and /software_agents/{id}: registering the programs that act for users
+(docs/api/authentication.md#software-agents)."""
 
 import re
 from urllib.parse import urlencode

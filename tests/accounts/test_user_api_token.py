@@ -1,5 +1,5 @@
 """GET /api/v1/user/api_token: an access token from an institution's OpenID Connect provider buys an api_token
-(CONTRACT §3.4). The provider is real: `oidc-provider` on loopback (tests/identity_provider.py)."""
+(docs/api/signin.md). The provider is real: `oidc-provider` on loopback (tests/identity_provider.py)."""
 
 import time
 

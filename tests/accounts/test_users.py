@@ -1,4 +1,4 @@
-"""GET /api/v1/users (filtered, paginated) and GET /api/v1/users/{id} (CONTRACT §3.7, §4)."""
+"""GET /api/v1/users (filtered, paginated) and GET /api/v1/users/{id} (docs/api/authentication.md#users)."""
 
 import pytest
 from django.db import connection

@@ -1,4 +1,4 @@
-"""GET /projects/{id}/children and GET /folders/{id}/children (CONTRACT §10.1, §4)."""
+"""GET /projects/{id}/children and GET /folders/{id}/children (docs/api/files.md#children-listings)."""
 
 import uuid
 

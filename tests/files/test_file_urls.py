@@ -1,4 +1,5 @@
-"""GET /files/{id}/url and GET /file_versions/{id}/url: signed downloads, consistency, integrity (§12.7, §13, §14)."""
+"""GET /files/{id}/url and GET /file_versions/{id}/url: signed downloads, consistency, integrity
+(docs/api/files.md#download-urls)."""
 
 import uuid
 

@@ -1,4 +1,5 @@
-"""GET /files/{id}/versions, GET/PUT/DELETE /file_versions/{id}, POST /file_versions/{id}/current (CONTRACT §13)."""
+"""GET /files/{id}/versions, GET/PUT/DELETE /file_versions/{id}, POST /file_versions/{id}/current
+(docs/api/files.md#file-versions)."""
 
 import uuid
 

@@ -1,4 +1,4 @@
-"""POST /files, GET/PUT/DELETE /files/{id}, PUT /files/{id}/move and /rename (CONTRACT §12.1–§12.6)."""
+"""POST /files, GET/PUT/DELETE /files/{id}, PUT /files/{id}/move and /rename (docs/api/files.md#files)."""
 
 import uuid
 

@@ -1,4 +1,4 @@
-"""POST /folders, GET/DELETE /folders/{id}, PUT /folders/{id}/move and /rename (CONTRACT §9)."""
+"""POST /folders, GET/DELETE /folders/{id}, PUT /folders/{id}/move and /rename (docs/api/files.md#folders)."""
 
 import uuid
 

@@ -1,6 +1,6 @@
 """An upload backs at most one file (issue 13, item 3): the database holds it, so that two concurrent POST /files
 naming one upload, which both pass the service's check, make one file and answer the other with the 400 of
-CONTRACT §12 — never two 201s, never a 500."""
+docs/api/files.md#files — never two 201s, never a 500."""
 
 import pytest
 

@@ -1,8 +1,9 @@
-"""Every endpoint of folders, files, versions and listings × every kind of caller: the status §5.7 implies.
+"""Every endpoint of folders, files, versions and listings × every kind of caller: the status
+docs/api/permissions.md#required-permission-per-endpoint implies.
 
 The project is Alice's; Carol is the caller. Each caller's test builds the project once, then sends each request in a
 savepoint rolled back afterwards, so that every request meets the same starting state. The expected status comes from
-the role table of CONTRACT §5.2 (tests/roles.py), and the required permission of each endpoint from §5.7. A
+the built-in roles (tests/roles.py), and the required permission of each endpoint. A
 refused request must change nothing; an accepted PUT, POST or DELETE must change something.
 """
 
@@ -24,8 +25,8 @@ from ..roles import EVERY_PROJECT_PERMISSION
 from ..roles import PROJECT_ROLE_PERMISSIONS as ROLE_PERMISSIONS
 from .conftest import stored_file, stored_folder, stored_upload
 
-# Who calls, and the permissions on Alice's project that caller holds (None: no token at all). §5.3: a system admin
-# passes every project check.
+# Who calls, and the permissions on Alice's project that caller holds (None: no token at all). A system admin passes
+# every project check.
 CALLERS = {
     "no token": None,
     **{role: permissions for role, permissions in ROLE_PERMISSIONS.items()},
@@ -35,7 +36,7 @@ CALLERS = {
 
 AUTHENTICATED = "authenticated"
 
-# CONTRACT §5.7: method, path, body, required permission, success status. In the project: raw/ ⊃ {sub/, reads},
+# Method, path, body, required permission, success status. In the project: raw/ ⊃ {sub/, reads},
 # reads has versions 1 and 2; Carol's own verified upload waits to become a file.
 ENDPOINTS = {
     "POST /folders": ("post", "/folders", {"name": "new", "parent": "{top}"}, "create_file", 201),
@@ -153,7 +154,8 @@ def test_it_answers_each_caller_as_its_permissions_imply(make_caller, ids, calle
     assert wrong_effects == {}
 
 
-# Unknown ids, asked by a caller who holds no role anywhere: the lookup comes first (§5.3), so 404, never 403.
+# Unknown ids, asked by a caller who holds no role anywhere: the lookup comes first
+# (docs/api/permissions.md#evaluation-order), so 404, never 403.
 UNKNOWN = {
     "POST /folders (unknown parent folder)": (
         "post",

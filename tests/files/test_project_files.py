@@ -1,4 +1,5 @@
-"""GET /projects/{id}/files: every live file with a fresh download URL, a page failing as a whole (CONTRACT §10.2)."""
+"""GET /projects/{id}/files: every live file with a fresh download URL, a page failing as a whole
+(docs/api/files.md#project-file-listing)."""
 
 import json
 import uuid

@@ -142,8 +142,8 @@ def test_it_adds_a_version_and_answers_from_the_rows_in_hand(
     # session, file, its hashes, permissions, upload and its hashes; then, in a savepoint, the project's and the file's
     # locks, the file read again, one check of the upload, the earlier versions, the version (in a savepoint of its
     # own), the purge race check, the current version and the file; the search indexing job of the file (12: see
-    # tests/uploads/test_queries.py; 13 with the file's first indexing job, never run here, superseded).
-    with django_assert_num_queries(19 + 13):
+    # tests/uploads/test_queries.py).
+    with django_assert_num_queries(19 + 12):
         updated = as_agent.put(f"{API}/files/{data_file.id}", {"upload": {"id": str(upload.id)}}, format="json")
 
     assert updated.status_code == 200, updated.content
@@ -160,8 +160,8 @@ def test_it_relabels_a_file_and_answers_from_the_rows_in_hand(
 
     # session, file, its hashes, permissions; in a savepoint, the project's and the file's locks, the file read again,
     # the version and the file; the hashes; the search indexing job of the saved file (12: see
-    # tests/uploads/test_queries.py; 13 with the file's first indexing job, never run here, superseded).
-    with django_assert_num_queries(12 + 13):
+    # tests/uploads/test_queries.py).
+    with django_assert_num_queries(12 + 12):
         updated = as_agent.put(f"{API}/files/{data_file.id}", {"label": "new label"}, format="json")
 
     assert updated.status_code == 200, updated.content

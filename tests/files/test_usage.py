@@ -1,4 +1,5 @@
-"""GET /current_user/usage: projects held, their live files, the bytes the caller uploaded for them (CONTRACT §3.5)."""
+"""GET /current_user/usage: projects held, their live files, the bytes the caller uploaded for them
+(docs/api/authentication.md#current-user)."""
 
 from dds.audit import Actor
 from files import services as files

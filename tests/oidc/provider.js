@@ -4,7 +4,7 @@
 //
 // Serves http://127.0.0.1:PORT with a fresh signing key and two clients: CLIENT_ID (DDS) and `survey` (secret
 // `survey-secret`, another application of the same institution), whose redirect URI is
-// http://127.0.0.1:<any port>/login/callback (a native client's loopback redirect, RFC 8252 §7.3). People sign in
+// http://127.0.0.1:<any port>/login/callback (a native client's loopback redirect, RFC 8252 section 7.3). People sign in
 // through the package's own login form (its development interactions: any login, which becomes the account id);
 // their claims come from ACCOUNTS_FILE, a JSON object {login: {name, given_name, family_name, email,
 // email_verified}} read again on every sign-in. An authorization request with `resource=<url>` gets a JWT access

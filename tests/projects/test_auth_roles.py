@@ -1,4 +1,4 @@
-"""GET /api/v1/auth_roles and GET /api/v1/auth_roles/{id} (CONTRACT §5.2, §5.4)."""
+"""GET /api/v1/auth_roles and GET /api/v1/auth_roles/{id} (docs/api/permissions.md#auth-roles)."""
 
 import pytest
 
@@ -6,7 +6,7 @@ from ..envelopes import NO_TOKEN, has_no_paging_headers, not_found
 
 URL = "/api/v1/auth_roles"
 
-# CONTRACT §5.2, written out: id → (name, contexts, permissions in seed order, description).
+# docs/api/permissions.md#built-in-roles, written out: id → (name, contexts, permissions in seed order, description).
 SEEDED = {
     "system_admin": ("System Admin", ["system"], ["system_admin"], "Can administrate the system"),
     "project_admin": (

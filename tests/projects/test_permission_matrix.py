@@ -1,7 +1,8 @@
-"""Every project endpoint that exists × every kind of caller: the status CONTRACT §5.7 implies (§5.2, §5.3).
+"""Every project endpoint that exists × every kind of caller: the status
+docs/api/permissions.md#required-permission-per-endpoint implies.
 
 The project is Alice's; Bob holds file_downloader on it (so his permission can be read, changed and deleted);
-Carol is the caller. The expected status comes from the role table of §5.2 (tests/roles.py).
+Carol is the caller. The expected status comes from the built-in roles (tests/roles.py).
 """
 
 import pytest
@@ -11,7 +12,7 @@ from projects.models import Project, ProjectPermission
 from ..envelopes import FORBIDDEN, NO_TOKEN
 from ..roles import EVERY_PROJECT_PERMISSION, ROLE_PERMISSIONS
 
-# CONTRACT §5.7 (and §5.5 for permissions): method, path, body, required permission, success status, writes?
+# Method, path, body, required permission, success status, writes?
 ENDPOINTS = {
     "GET /projects/{id}": ("get", "/projects/{project}", None, "view_project", 200, False),
     "PUT /projects/{id}": ("put", "/projects/{project}", {"name": "Renamed"}, "update_project", 200, True),

@@ -1,5 +1,5 @@
 """GET /api/v1/projects/{id}/permissions and GET/PUT/DELETE /api/v1/projects/{id}/permissions/{user_id}
-(CONTRACT §5.3, §5.5)."""
+(docs/api/permissions.md#project-permissions)."""
 
 import uuid
 
@@ -261,7 +261,8 @@ def test_it_looks_up_the_project_then_the_user_then_checks_then_finds_the_role(
 def test_it_checks_for_a_missing_auth_role_before_anything_else(
     client_for, alice, bob, carol, project, project_id, caller
 ):
-    """CONTRACT §5.3: a missing required parameter (400) wins over lookups (404) and authorization (403)."""
+    """docs/api/permissions.md#evaluation-order: a missing required parameter (400) wins over lookups (404) and
+    authorization (403)."""
     people = {"alice": alice, "bob": bob}
     target_project = project.id if project_id == "project" else uuid.uuid4()
 

@@ -1,4 +1,4 @@
-"""POST/GET /api/v1/projects and GET/PUT/DELETE /api/v1/projects/{id} (CONTRACT §7, §14)."""
+"""POST/GET /api/v1/projects and GET/PUT/DELETE /api/v1/projects/{id} (docs/api/projects.md)."""
 
 import uuid
 from urllib.parse import urlencode

@@ -1,4 +1,5 @@
-"""GET /api/v1/system/permissions and GET/PUT/DELETE /api/v1/system/permissions/{user_id} (CONTRACT §5.6)."""
+"""GET /api/v1/system/permissions and GET/PUT/DELETE /api/v1/system/permissions/{user_id}
+(docs/api/permissions.md#system-permissions)."""
 
 import uuid
 

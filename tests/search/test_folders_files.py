@@ -5,8 +5,10 @@ import pytest
 
 from dds.audit import Actor
 from files import services as files
+from search.models import Document
 
 from ..client import API
+from ..elasticsearch_double import ElasticsearchDouble
 from ..envelopes import FORBIDDEN, PAGING_HEADERS
 from ..files.conftest import stored_file
 
@@ -168,3 +170,17 @@ def test_deprecated_search(as_alice, as_bob, tree):
     assert unknown.status_code == 404 and unknown.json()["reason"] == "object_kind dds-thing Not Supported"
     project = as_alice.post(f"{API}/search", {**body, "include_kinds": ["dds-project"]}, format="json")
     assert project.status_code == 404 and project.json()["reason"] == "object_kind dds-project Not Indexed"
+
+
+@pytest.fixture
+def message_log_in_elasticsearch(settings):
+    double = ElasticsearchDouble().start()
+    settings.ELASTICSEARCH_URL = double.url
+    yield double
+    double.stop()
+
+
+def test_the_message_logs_elasticsearch_does_not_move_search(message_log_in_elasticsearch, as_alice, tree):
+    assert names(search(as_alice, {"query_string": {"query": "liver"}})) == ["liver.fastq"]
+    assert Document.objects.count() == 5
+    assert message_log_in_elasticsearch.recorded() == []

@@ -1,4 +1,4 @@
-"""PUT /uploads/{id}/chunks: register (or replace) a chunk and get its signed URL (CONTRACT §11.5, decision 5)."""
+"""PUT /uploads/{id}/chunks: register (or replace) a chunk and get its signed URL (docs/api/uploads.md#chunks)."""
 
 import uuid
 from urllib.parse import urlencode

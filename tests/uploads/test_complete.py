@@ -1,4 +1,5 @@
-"""PUT /uploads/{id}/complete (202) and the completion job that verifies the stored bytes (CONTRACT §11.6, §14)."""
+"""PUT /uploads/{id}/complete (202) and the completion job that verifies the stored bytes
+(docs/api/uploads.md#complete)."""
 
 import hashlib
 import os
@@ -261,7 +262,7 @@ def test_it_refuses_a_user_who_cannot_create_files(bob, client_for, grant, proje
     assert Upload.objects.get().completed_on is None
 
 
-# --- what verification records (CONTRACT §2.4) -----------------------------------------------------------
+# --- what verification records (docs/api/errors.md#integrity-reasons) ----------------------------------
 
 
 def test_it_records_a_size_error_when_chunks_are_missing(as_alice, create_upload, storage_root):

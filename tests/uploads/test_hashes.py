@@ -1,4 +1,4 @@
-"""PUT /uploads/{id}/hashes: one more whole-file fingerprint of a completed upload (CONTRACT §11.7)."""
+"""PUT /uploads/{id}/hashes: one more whole-file fingerprint of a completed upload (docs/api/uploads.md#hashes)."""
 
 import uuid
 from urllib.parse import urlencode

@@ -44,7 +44,8 @@ def test_it_answers_404_for_a_chunk_number_it_cannot_read(as_alice, anonymous, c
         (f"bytes=10-{HUGE}", 206, DATA[10:]),
         (f"bytes=-{HUGE}", 206, DATA),
         (f"bytes={'0' * 5000}5-9", 206, DATA[5:10]),
-        ("bytes=٣-", 200, DATA),  # digits of another script: a range it does not take is ignored (RFC 9110 §14.2)
+        # Digits of another script: a range it does not take is ignored (RFC 9110 section 14.2).
+        ("bytes=٣-", 200, DATA),
     ],
 )
 def test_it_reads_range_positions_of_any_length(anonymous, verified, range_header, status, content):  # noqa: F811

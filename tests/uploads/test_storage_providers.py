@@ -1,5 +1,5 @@
-"""GET /api/v1/storage_providers and GET /api/v1/storage_providers/{id} (CONTRACT §8), and what adding a
-provider in the admin does to existing projects (CONTRACT §14.1)."""
+"""GET /api/v1/storage_providers and GET /api/v1/storage_providers/{id} (docs/api/storage-providers.md), and what
+adding a provider in the admin does to existing projects."""
 
 import uuid
 

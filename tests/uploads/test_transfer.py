@@ -1,4 +1,4 @@
-"""The filesystem backend's signed transfer endpoint under /storage/ (CONTRACT §1.4, decision 4).
+"""The filesystem backend's signed transfer endpoint under /storage/ (docs/api/conventions.md#signed-transfer-urls).
 
 Clients send no Authorization header there: every request here goes through an anonymous client.
 """

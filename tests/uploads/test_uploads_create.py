@@ -1,4 +1,4 @@
-"""POST /projects/{id}/uploads, GET /projects/{id}/uploads and GET /uploads/{id} (CONTRACT §11.1–11.4, §14)."""
+"""POST /projects/{id}/uploads, GET /projects/{id}/uploads and GET /uploads/{id} (docs/api/uploads.md#create)."""
 
 import uuid
 from urllib.parse import urlencode

@@ -22,7 +22,8 @@ class StorageFull(Exception):
 
 
 def transfer_descriptor(verb, host, url):
-    """The signed transfer descriptor of CONTRACT §1.4: `host + url` is the address; no headers needed."""
+    """The signed transfer descriptor (docs/api/conventions.md#signed-transfer-urls): `host + url` is the address; no
+    headers needed."""
     return {"http_verb": verb, "host": host, "url": url, "http_headers": []}
 
 

@@ -6,7 +6,8 @@ from search.services import documents_reindex
 class Command(BaseCommand):
     help = (
         "Rebuild the search document of every folder and file from the database, batch by batch; search keeps "
-        "answering while it runs."
+        "answering while it runs. With Elasticsearch, into a new index of the current mapping, to which the search "
+        "alias then moves."
     )
 
     def add_arguments(self, parser):

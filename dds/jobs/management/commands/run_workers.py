@@ -57,7 +57,9 @@ class Command(BaseCommand):
         self.stdout.write(f"running workers: {', '.join(chosen)}", self.style.SUCCESS)
         self.stdout.flush()
         try:
-            stop.wait()
+            # A signal the kernel hands to another thread does not wake a wait with no timeout: look every second.
+            while not stop.wait(timeout=1):
+                pass
         finally:
             self.stdout.write("stopping: finishing in-flight jobs")
             if sweeper:
