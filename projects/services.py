@@ -6,6 +6,8 @@ from django.db import IntegrityError, transaction
 from dds import errors
 from dds.locks import project_lock_for
 from files.services import project_contents_delete
+from notifications.models import Notification
+from notifications.services import notification_create, notification_link
 
 from .models import Project, ProjectPermission, SystemPermission
 from .storage import project_storage_add_on_active_providers
@@ -127,6 +129,13 @@ def project_permission_set(*, actor, project, user, auth_role):
     )
     permission.stamp_updated(actor)
     permission.save()
+    notification_create(
+        actor_user=actor.user,
+        user=user,
+        kind=Notification.Kind.ROLE_GIVEN,
+        link=notification_link(f"projects/{project.id}"),
+        facts={"project": project.name, "role": auth_role.name},
+    )
     return permission
 
 
@@ -138,6 +147,13 @@ def project_permission_delete(*, actor, project, user):
         raise errors.NotFound("ProjectPermission")
     _require_another_manager_if_self(actor, project, user)
     permission.delete()
+    notification_create(
+        actor_user=actor.user,
+        user=user,
+        kind=Notification.Kind.ROLE_REMOVED,
+        link=notification_link(f"projects/{project.id}"),
+        facts={"project": project.name},
+    )
 
 
 def _require_another_manager_if_self(actor, project, user):

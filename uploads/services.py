@@ -10,6 +10,8 @@ from django.utils import timezone
 from dds import errors
 from dds.jobs.services import job_enqueue
 from dds.names import path_name_check
+from notifications.models import Notification
+from notifications.services import notification_create, notification_link
 from projects.selectors import project_hold_live
 from projects.storage import project_storage_add_everywhere
 
@@ -249,6 +251,14 @@ def _verification_record(upload_id, token, verification):
         upload.chunks.update(is_stored=True)
     claims.claim_clear(upload)
     upload.save()
+    if error is not None and upload.created_by_id is not None:
+        notification_create(
+            actor_user=None,
+            user=upload.created_by,
+            kind=Notification.Kind.UPLOAD_FAILED,
+            link=notification_link(f"uploads/{upload.id}"),
+            facts={"upload": upload.name, "project": upload.project.name, "reason": error},
+        )
 
 
 def upload_verify(*, upload_id):
