@@ -178,5 +178,6 @@ def behind_nginx(storage_root, tmp_path):
             process.wait(timeout=30)
 
 
+@pytest.mark.postgresql("gunicorn, in a process of its own, shares the test database")
 def test_slow_clients_do_not_keep_others_from_being_served_behind_the_production_proxy(behind_nginx):
     assert_served(*served_despite_slow_clients(behind_nginx))

@@ -15,7 +15,10 @@ from ..envelopes import not_found
 from ..races import in_thread, second_connection, wait_for_lock_waiters
 from .conftest import stored_upload, top_of
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.postgresql("holds a row lock from a second connection"),
+]
 
 
 def test_a_delete_waits_for_a_file_being_made_and_then_deletes_it(client_for, alice, project):

@@ -13,7 +13,10 @@ from ..envelopes import invalid
 from ..races import in_thread, second_connection, wait_for_lock_waiters
 from .conftest import stored_file, stored_upload
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.postgresql("holds a row lock from a second connection"),
+]
 
 
 def lined_up(data_file, send, count=2):
