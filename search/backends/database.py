@@ -30,7 +30,15 @@ class DatabaseBackend:
                 for name in query.fields:
                     matches |= Q(**{f"{COLUMNS[name]}__contains": term})
             matching = matching.filter(matches)
-        aggs = {agg.name: self._agg(matching, agg) for agg in query.aggs}
+        aggs, total = {}, None
+        for agg in query.aggs:
+            if agg.field == "project.name":
+                counts = self._by_project(matching)
+                # Every match is in one project: their sum is the number matching, which need not be counted again.
+                total = sum(count for _, count in counts)
+                aggs[agg.name] = buckets(counts, agg.size, total)
+            else:
+                aggs[agg.name] = self._by_label(matching, agg)
         shown = matching
         if "project.name" in query.post_filters:
             shown = shown.filter(project__name__in=query.post_filters["project.name"])
@@ -38,13 +46,16 @@ class DatabaseBackend:
             labelled = DocumentLabel.objects.filter(label__in=query.post_filters["tags.label"]).values("document")
             shown = shown.filter(pk__in=labelled)
         ids = list(shown.order_by("name", "pk").values_list("pk", flat=True)[offset : offset + limit])
-        return Found(ids=ids, total=shown.count(), aggs=aggs)
+        if total is None or query.post_filters:
+            total = shown.count()
+        return Found(ids=ids, total=total, aggs=aggs)
 
-    def _agg(self, matching, agg):
-        if agg.field == "project.name":
-            rows = matching.values("project__name").annotate(count=Count("pk")).order_by("-count", "project__name")
-            counts = [(row["project__name"], row["count"]) for row in rows[: agg.size]]
-            return buckets(counts, agg.size, matching.count())
+    def _by_project(self, matching):
+        """`[(project name, documents matching)]`, most first: one row per project searched at most."""
+        rows = matching.values("project__name").annotate(count=Count("pk")).order_by("-count", "project__name")
+        return [(row["project__name"], row["count"]) for row in rows]
+
+    def _by_label(self, matching, agg):
         rows = (
             DocumentLabel.objects.filter(document__in=matching.values("pk"))
             .values("label")
