@@ -232,6 +232,14 @@ class AffiliateExists(DDSError):
     suggestion = "nothing else needs to be done"
 
 
+class InvitationUnusable(DDSError):
+    """An invitation that was accepted, revoked or has expired: the reason says which."""
+
+    status_code = status.HTTP_409_CONFLICT
+    reason = "invitation unusable"
+    suggestion = "ask the project's administrator for a new invitation"
+
+
 class NotAcceptable(DDSError):
     status_code = status.HTTP_406_NOT_ACCEPTABLE
     reason = "not acceptable"

@@ -1,8 +1,8 @@
 """The row locks writes take before they check anything: which row, in which order, is docs/api/concurrency.md."""
 
 from dds import errors
-from dds.permissions import require_project_permission
 from projects.models import Project
+from projects.permissions import require_project_permission
 
 
 def row_lock(queryset, model_name, pk, *, live=True, exclusive=False):

@@ -57,6 +57,14 @@ def paged_response(request, queryset, represent, *, max_per_page=MAX_PER_PAGE, d
     return paginator.get_paginated_response(represent(page))
 
 
+def paged_list_response(request, items, represent):
+    """`paged_response` for a list read whole already (from a service other than the database)."""
+    paginator = PagePagination()
+    offset, limit = paginator.page_requested(request)
+    paginator.total_found(len(items))
+    return paginator.get_paginated_response(represent(items[offset : offset + limit]))
+
+
 class PagePagination(BasePagination):
     def __init__(self, max_per_page=MAX_PER_PAGE, default_per_page=DEFAULT_PER_PAGE):
         self.max_per_page = max_per_page

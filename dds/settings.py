@@ -7,7 +7,7 @@ indexed in the database). A wrong value stops start-up with a message naming the
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import dj_database_url
 from corsheaders.defaults import default_headers
@@ -174,6 +174,7 @@ LOCAL_APPS = [
     "provenance",
     "metadata",
     "search",
+    "notifications",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -377,6 +378,66 @@ OIDC_TIMEOUT = _env_int("OIDC_TIMEOUT", 10, minimum=1)
 # The public base URL of this service (`https://dds.example.org`): the redirect URI /login registers with the
 # issuer and the `url` of the client config it shows. Unset: taken from each request's Host.
 SIGNIN_BASE_URL = (_env_url("SIGNIN_BASE_URL", ("http", "https")) or "").rstrip("/") or None
+
+# --- email (notifications/) ----------------------------------------------------------------------------------
+
+_EMAIL_SCHEMES = {"smtp": (False, False), "smtp+tls": (True, False), "smtps": (False, True)}
+
+
+def _email(url):
+    """Django's EMAIL_* settings from `EMAIL_URL` (`smtp://user:password@host:port`, `smtp+tls://…` for STARTTLS,
+    `smtps://…` for TLS from the start, `console://`), else from the EMAIL_* variables themselves; with neither, the
+    console backend: each message is written to the standard output of the process that sends it."""
+    if url is None:
+        host = _env("EMAIL_HOST")
+        if host is None:
+            return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": host,
+            "EMAIL_PORT": _env_int("EMAIL_PORT", 25, minimum=1),
+            "EMAIL_HOST_USER": _env("EMAIL_HOST_USER", ""),
+            "EMAIL_HOST_PASSWORD": _env("EMAIL_HOST_PASSWORD", ""),
+            "EMAIL_USE_TLS": _env_bool("EMAIL_USE_TLS", False),
+            "EMAIL_USE_SSL": _env_bool("EMAIL_USE_SSL", False),
+        }
+    parsed = urlparse(url)
+    if parsed.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parsed.scheme not in _EMAIL_SCHEMES or not parsed.hostname:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must be smtp://, smtp+tls://, smtps:// (user:password@host:port) or console://, not {url!r}"
+        )
+    use_tls, use_ssl = _EMAIL_SCHEMES[parsed.scheme]
+    try:
+        port = parsed.port or (465 if use_ssl else 587 if use_tls else 25)
+    except ValueError:
+        raise ImproperlyConfigured(f"EMAIL_URL has a port that is not a number: {url!r}") from None
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parsed.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(parsed.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
+        "EMAIL_USE_TLS": use_tls,
+        "EMAIL_USE_SSL": use_ssl,
+    }
+
+
+_MAIL = _email(_env("EMAIL_URL"))
+EMAIL_BACKEND = _MAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _MAIL.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _MAIL.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _MAIL.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _MAIL.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _MAIL.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _MAIL.get("EMAIL_USE_SSL", False)
+# Seconds DDS waits for the mail server; a send that fails is retried by its job.
+EMAIL_TIMEOUT = _env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "DDS <dds@localhost>")
+
+# Days a project invitation's link may be used (projects/invitations/).
+INVITATION_DAYS = _env_int("INVITATION_DAYS", 7, minimum=1)
 
 # --- key-guessing limits (dds/accounts/rate_limits.py) ------------------------------------------------------
 

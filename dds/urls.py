@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from dds import exception_handler
 from dds.health import AppStatusView, HealthView
 from dds.index import IndexView, RootIndexView, favicon
+from projects.invitations.pages import invitation_page
 
 urlpatterns = [
     re_path(r"^$", RootIndexView.as_view(), name="index"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("storage/", include("uploads.transfer_urls")),
     path("admin/", admin.site.urls),
     path("", include("dds.accounts.signin_urls")),
+    re_path(r"^invitations/(?P<token>[A-Za-z0-9_-]{1,128})/?$", invitation_page, name="invitation"),
     # Any other path is an unknown route: a JSON 404 whatever DEBUG says.
     re_path(r"", csrf_exempt(exception_handler.handler404)),
 ]

@@ -9,6 +9,7 @@ from dds.jobs.services import job_enqueue
 from dds.locks import project_lock, row_lock
 from dds.names import path_name_check
 from uploads.models import Upload
+from uploads.services import upload_purge_request
 
 from . import selectors, signals
 from .models import Container, Deletion, FileVersion
@@ -60,17 +61,6 @@ def _check_upload(upload, *, file=None):
         raise errors.ValidationFailed.field("upload", "cannot have been purged")
     if used:
         raise errors.ValidationFailed.field("upload", "has already been used by another file")
-
-
-@transaction.atomic
-def upload_purge_request(*, upload_ids):
-    """Queue the removal of uploads' bytes (sent after commit), noting when on each upload; the job keeps any upload a
-    live version still references. (Here, not in uploads.services: that imports projects.services, which imports this
-    module to delete a project's files; pyproject.toml names the seam.)"""
-    upload_ids = sorted(set(upload_ids), key=str)
-    Upload.objects.filter(pk__in=upload_ids).update(purge_requested_on=timezone.now())
-    for upload_id in upload_ids:
-        job_enqueue("purge_upload", upload_id)
 
 
 def _deleted_stamp(actor):

@@ -1,5 +1,5 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,9 +9,9 @@ from dds.hosts import api_host
 from dds.lookups import get_or_404
 from dds.openapi import NOT_CONSISTENT_404, documented
 from dds.pagination import paged_response, results
-from dds.permissions import project_grants, require_creator_or_system_admin, require_project_permission
 from dds.validation import validated
 from projects.models import Project
+from projects.permissions import project_grants, require_creator_or_system_admin, require_project_permission
 from uploads.serializers import TransferSerializer
 
 from . import selectors, services
@@ -134,27 +134,25 @@ class _RenameView(APIView):
         return Response(node_data(services.container_rename(actor=request.auth, node=node, name=data["name"])))
 
 
-class FolderMoveView(_MoveView):
-    queryset, model = staticmethod(selectors.folders), "Folder"
-
-    @documented(
+@extend_schema_view(
+    put=documented(
         summary="Move a folder (never into its own subtree, never to another project)",
         request=MoveSerializer,
         ok={200: FolderSerializer},
         errors=(400, 401, 403, 404),
     )
-    def put(self, request, id):
-        return super().put(request, id)
+)
+class FolderMoveView(_MoveView):
+    queryset, model = staticmethod(selectors.folders), "Folder"
 
 
-class FolderRenameView(_RenameView):
-    queryset, model, rename_permission = staticmethod(selectors.folders), "Folder", "create_file"
-
-    @documented(
+@extend_schema_view(
+    put=documented(
         summary="Rename a folder", request=RenameSerializer, ok={200: FolderSerializer}, errors=(400, 401, 403, 404)
     )
-    def put(self, request, id):
-        return super().put(request, id)
+)
+class FolderRenameView(_RenameView):
+    queryset, model, rename_permission = staticmethod(selectors.folders), "Folder", "create_file"
 
 
 def _children_parameters():
@@ -280,27 +278,25 @@ class FileView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class FileMoveView(_MoveView):
-    queryset, model = staticmethod(selectors.files), "DataFile"
-
-    @documented(
+@extend_schema_view(
+    put=documented(
         summary="Move a file within its project",
         request=MoveSerializer,
         ok={200: FileSerializer},
         errors=(400, 401, 403, 404),
     )
-    def put(self, request, id):
-        return super().put(request, id)
+)
+class FileMoveView(_MoveView):
+    queryset, model = staticmethod(selectors.files), "DataFile"
 
 
-class FileRenameView(_RenameView):
-    queryset, model, rename_permission = staticmethod(selectors.files), "DataFile", "update_file"
-
-    @documented(
+@extend_schema_view(
+    put=documented(
         summary="Rename a file", request=RenameSerializer, ok={200: FileSerializer}, errors=(400, 401, 403, 404)
     )
-    def put(self, request, id):
-        return super().put(request, id)
+)
+class FileRenameView(_RenameView):
+    queryset, model, rename_permission = staticmethod(selectors.files), "DataFile", "update_file"
 
 
 class FileUrlView(APIView):

@@ -5,9 +5,10 @@ from django.db.models import Count, Max, Prefetch, Q
 
 from dds import errors
 from dds.lookups import get_or_404
-from dds.permissions import project_permissions, projects_visible_to, require_creator_or_system_admin
 from files.models import Container
-from provenance.selectors import Viewer, activities
+from projects.permissions import project_permissions, projects_visible_to, require_creator_or_system_admin
+from provenance.permissions import Viewer
+from provenance.selectors import activities
 
 from .models import MetadataValue, ObjectMetadata, Property, Tag, Template
 

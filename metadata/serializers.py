@@ -62,9 +62,7 @@ class TemplateCreateSerializer(serializers.Serializer):
 
 
 class TemplateUpdateSerializer(TemplateCreateSerializer):
-    name = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, max_length=NAME_MAX_LENGTH
-    )
+    name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=NAME_MAX_LENGTH)
     label = serializers.CharField(required=False, allow_blank=True, max_length=LABEL_MAX_LENGTH)
 
 

@@ -7,8 +7,8 @@ from rest_framework.views import APIView
 from dds import errors
 from dds.openapi import documented
 from dds.pagination import results
-from dds.permissions import require_creator_or_system_admin
 from dds.validation import validated
+from projects.permissions import require_creator_or_system_admin
 
 from . import selectors, services
 from .serializers import (

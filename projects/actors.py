@@ -1,6 +1,6 @@
 from dds.jobs.registry import Pending, worker
 
-from . import services
+from . import storage
 from .selectors import project_storage_pending
 
 
@@ -10,4 +10,4 @@ from .selectors import project_storage_pending
     pending=Pending(project_storage_pending, since="created_on", args=("project_id", "storage_provider_id")),
 )
 def initialize_project_storage(project_id, storage_provider_id):
-    services.project_storage_initialize(project_id=project_id, storage_provider_id=storage_provider_id)
+    storage.project_storage_initialize(project_id=project_id, storage_provider_id=storage_provider_id)

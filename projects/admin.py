@@ -8,8 +8,16 @@ from dds.audit import Actor
 from uploads.models import Upload
 from uploads.selectors import HELD_BYTES, held_bytes
 
-from . import services
-from .models import AuthRole, Project, ProjectPermission, ProjectStorageProvider, ProjectTransfer, SystemPermission
+from .models import (
+    AuthRole,
+    Project,
+    ProjectInvitation,
+    ProjectPermission,
+    ProjectStorageProvider,
+    ProjectTransfer,
+    SystemPermission,
+)
+from .storage import project_storage_initialize_again
 from .transfers.services import project_transfer_cancel
 
 
@@ -63,7 +71,7 @@ class ProjectAdmin(admin.ModelAdmin):
 @admin.action(description="Initialize again (enqueue the storage job)")
 def initialize_again(modeladmin, request, queryset):
     for storage in queryset.filter(is_initialized=False):
-        services.project_storage_initialize_again(storage=storage)
+        project_storage_initialize_again(storage=storage)
     messages.success(request, "Enqueued storage initialization for the storage not yet initialized.")
 
 
@@ -127,4 +135,21 @@ class ProjectTransferAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProjectInvitation)
+class ProjectInvitationAdmin(admin.ModelAdmin):
+    """Who invited which address into which role, and who accepted it (their email may differ): read only."""
+
+    list_display = ("email", "project", "auth_role", "status", "expires_on", "accepted_by", "created_by")
+    list_filter = ("status",)
+    search_fields = ("email", "project__name", "accepted_by__username")
+    list_select_related = ("project", "auth_role", "accepted_by", "created_by")
+    exclude = ("token_sha256",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -103,3 +103,31 @@ class ProjectStorageProvider(models.Model):
     def __str__(self):
         state = "initialized" if self.is_initialized else "not initialized"
         return f"{self.project} on {self.storage_provider}: {state}"
+
+
+class ProjectInvitation(Audited):
+    """A project role offered to an email address: whoever follows its single-use link and signs in, through any
+    connected provider, before it expires gets that role (`projects/invitations/`). Only the token's SHA-256 is kept."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        REVOKED = "revoked"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    auth_role = models.ForeignKey(AuthRole, on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField(max_length=254)
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    expires_on = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_on = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_on"]
+
+    def __str__(self):
+        return f"{self.email} to {self.project} as {self.auth_role_id}: {self.status}"

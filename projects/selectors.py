@@ -2,9 +2,9 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 
 from dds import errors
-from dds.permissions import projects_visible_to
 
 from .models import AuthRole, Project, ProjectPermission, ProjectStorageProvider, SystemPermission
+from .permissions import projects_visible_to
 
 
 def projects():

@@ -2,16 +2,15 @@ import re
 import unicodedata
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from dds import errors
-from dds.jobs.services import job_enqueue
 from dds.locks import project_lock_for
 from files.services import project_contents_delete
-from uploads.selectors import active_storage_providers
-from uploads.storage.base import backend_for
+from notifications.models import Notification
+from notifications.services import notification_create, notification_link
 
-from .models import Project, ProjectPermission, ProjectStorageProvider, SystemPermission
+from .models import Project, ProjectPermission, SystemPermission
+from .storage import project_storage_add_on_active_providers
 from .transfers.services import project_transfers_cancel_pending
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9_]*$")
@@ -83,47 +82,8 @@ def project_create(*, actor, name, description, slug=""):
     ProjectPermission.objects.create(
         project=project, user=actor.user, auth_role_id="project_admin", created_by=actor.user
     )
-    for provider in active_storage_providers():
-        project_storage_add(project=project, storage_provider=provider)
+    project_storage_add_on_active_providers(project=project)
     return project
-
-
-def project_storage_add(*, project, storage_provider):
-    """Record the project's (uninitialized) storage on a provider and enqueue the job that initializes it."""
-    storage, created = ProjectStorageProvider.objects.get_or_create(project=project, storage_provider=storage_provider)
-    if created:
-        job_enqueue("initialize_project_storage", project.id, storage_provider.id)
-    return storage
-
-
-@transaction.atomic
-def project_storage_initialize_again(*, storage):
-    """An operator's request: enqueue the initialization of a project's storage again."""
-    job_enqueue("initialize_project_storage", storage.project_id, storage.storage_provider_id)
-
-
-@transaction.atomic
-def project_storage_add_everywhere(*, storage_provider):
-    """A new provider: every live project gets storage on it, initialized in the background."""
-    for project in Project.objects.filter(is_deleted=False):
-        project_storage_add(project=project, storage_provider=storage_provider)
-
-
-@transaction.atomic
-def project_storage_initialize(*, project_id, storage_provider_id):
-    """The job's work: prepare the project's container on the provider, once. Safe to run again."""
-    storage = (
-        ProjectStorageProvider.objects.select_for_update(of=("self",))
-        .select_related("storage_provider")
-        .filter(project_id=project_id, storage_provider_id=storage_provider_id)
-        .first()
-    )
-    if storage is None or storage.is_initialized:
-        return
-    backend_for(storage.storage_provider).project_initialize(project_id)
-    storage.is_initialized = True
-    storage.initialized_on = timezone.now()
-    storage.save(update_fields=["is_initialized", "initialized_on"])
 
 
 @transaction.atomic
@@ -169,6 +129,13 @@ def project_permission_set(*, actor, project, user, auth_role):
     )
     permission.stamp_updated(actor)
     permission.save()
+    notification_create(
+        actor_user=actor.user,
+        user=user,
+        kind=Notification.Kind.ROLE_GIVEN,
+        link=notification_link(f"projects/{project.id}"),
+        facts={"project": project.name, "role": auth_role.name},
+    )
     return permission
 
 
@@ -180,6 +147,13 @@ def project_permission_delete(*, actor, project, user):
         raise errors.NotFound("ProjectPermission")
     _require_another_manager_if_self(actor, project, user)
     permission.delete()
+    notification_create(
+        actor_user=actor.user,
+        user=user,
+        kind=Notification.Kind.ROLE_REMOVED,
+        link=notification_link(f"projects/{project.id}"),
+        facts={"project": project.name},
+    )
 
 
 def _require_another_manager_if_self(actor, project, user):

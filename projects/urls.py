@@ -1,6 +1,7 @@
 from dds.routing import api_path
 
 from . import views
+from .invitations import views as invitations
 from .transfers import views as transfers
 
 urlpatterns = [
@@ -14,6 +15,9 @@ urlpatterns = [
     api_path("project_transfers/{id}/accept", transfers.ProjectTransferAcceptView),
     api_path("project_transfers/{id}/reject", transfers.ProjectTransferRejectView),
     api_path("project_transfers/{id}/cancel", transfers.ProjectTransferCancelView),
+    api_path("projects/{id}/invitations", invitations.ProjectInvitationListView),
+    api_path("projects/{id}/invitations/{invitation_id}", invitations.ProjectInvitationView),
+    api_path("project_invitations/accept", invitations.InvitationAcceptView),
     api_path("auth_roles", views.AuthRoleListView),
     api_path("auth_roles/{id}", views.AuthRoleView),
     api_path("system/permissions", views.SystemPermissionListView),

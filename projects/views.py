@@ -9,10 +9,10 @@ from dds.accounts.selectors import users
 from dds.lookups import get_or_404
 from dds.openapi import documented
 from dds.pagination import MAX_PER_PAGE, paged_response, results
-from dds.permissions import require_project_permission, require_system_admin
 from dds.validation import validated
 
 from . import selectors, services
+from .permissions import require_project_permission, require_system_admin
 from .serializers import (
     AuthRoleSerializer,
     PermissionGrantSerializer,

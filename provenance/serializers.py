@@ -157,8 +157,9 @@ class _Budget:
         return not self.exceeded
 
 
-def graph_data(graph, nodes, *, sees_relation):
-    """The body of both provenance searches; `sees_relation(relation)` tells whose properties the caller may see.
+def graph_data(graph, nodes, *, viewer):
+    """The body of both provenance searches; `viewer` (provenance.permissions.Viewer) tells whose properties the
+    caller may see.
 
     Nodes then relationships in order, as many as fit MAX_GRAPH_BYTES (a relationship only with both its ends);
     `truncated` says that the walk or this limit left some out."""
@@ -178,7 +179,7 @@ def graph_data(graph, nodes, *, sees_relation):
             "type": TYPES[relation.kind],
             "start_node": str(relation.from_id),
             "end_node": str(relation.to_id),
-            "properties": nodes.relation(relation) if sees_relation(relation) else None,
+            "properties": nodes.relation(relation) if viewer.sees_relation(relation, graph.versions) else None,
         }
         if not budget.take(item):
             break

@@ -1,5 +1,5 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -8,12 +8,13 @@ from dds import errors
 from dds.lookups import get_or_404
 from dds.openapi import documented
 from dds.pagination import MAX_PER_PAGE, paged_response
-from dds.permissions import is_system_admin, require_creator_or_system_admin, require_project_permission
 from dds.validation import validated
 from files.models import FileVersion
 from files.selectors import file_versions
+from projects.permissions import is_system_admin, require_creator_or_system_admin, require_project_permission
 
 from . import graph, selectors, services
+from .permissions import Viewer, relation_removable_by
 from .serializers import (
     ActivityCreateSerializer,
     ActivityRelationCreateSerializer,
@@ -67,7 +68,7 @@ class ActivityListView(APIView):
         paged=True,
     )
     def get(self, request):
-        activities = selectors.activity_list(viewer=selectors.Viewer(request.user))
+        activities = selectors.activity_list(viewer=Viewer(request.user))
         return paged_response(request, activities, lambda page: ActivitySerializer(page, many=True).data)
 
     @documented(
@@ -86,7 +87,7 @@ class ActivityView(APIView):
     @documented(summary="An activity (also once deleted)", ok={200: ActivitySerializer}, errors=(401, 403, 404))
     def get(self, request, id):
         activity = _activity(id, live=False)
-        _require_sees(selectors.Viewer(request.user), activity)
+        _require_sees(Viewer(request.user), activity)
         return Response(ActivitySerializer(activity).data)
 
     @documented(
@@ -110,7 +111,7 @@ class ActivityView(APIView):
 
 
 def _created(request, relation):
-    return Response(_relations_data(selectors.Viewer(request.user), [relation])[0], status=status.HTTP_201_CREATED)
+    return Response(_relations_data(Viewer(request.user), [relation])[0], status=status.HTTP_201_CREATED)
 
 
 class _ActivityRelationView(APIView):
@@ -140,29 +141,20 @@ def _relation_schema(summary):
     )
 
 
+@extend_schema_view(post=_relation_schema("Record that an activity used a file version"))
 class UsedRelationView(_ActivityRelationView):
     create = staticmethod(services.used_relation_create)
 
-    @_relation_schema("Record that an activity used a file version")
-    def post(self, request):
-        return super().post(request)
 
-
+@extend_schema_view(post=_relation_schema("Record that an activity generated a file version (once per pair)"))
 class WasGeneratedByRelationView(_ActivityRelationView):
     create = staticmethod(services.was_generated_by_relation_create)
 
-    @_relation_schema("Record that an activity generated a file version (once per pair)")
-    def post(self, request):
-        return super().post(request)
 
-
+@extend_schema_view(post=_relation_schema("Record that an activity invalidated a deleted file version"))
 class WasInvalidatedByRelationView(_ActivityRelationView):
     permission = "delete_file"
     create = staticmethod(services.was_invalidated_by_relation_create)
-
-    @_relation_schema("Record that an activity invalidated a deleted file version")
-    def post(self, request):
-        return super().post(request)
 
 
 class WasDerivedFromRelationView(APIView):
@@ -196,7 +188,7 @@ class NodeRelationListView(APIView):
     )
     def get(self, request, object_kind, object_id):
         node = selectors.node_get(object_kind, object_id)
-        viewer = selectors.Viewer(request.user)
+        viewer = Viewer(request.user)
         _require_sees(viewer, node)
         relations = selectors.relations_of(node, viewer=viewer)
         return paged_response(
@@ -212,7 +204,7 @@ class RelationView(APIView):
     )
     def get(self, request, id):
         relation = get_or_404(selectors.relations(), "ProvRelation", id)
-        data = _relations_data(selectors.Viewer(request.user), [relation])
+        data = _relations_data(Viewer(request.user), [relation])
         if not data:
             raise errors.Forbidden()
         return Response(data[0])
@@ -224,7 +216,7 @@ class RelationView(APIView):
     )
     def delete(self, request, id):
         relation = get_or_404(selectors.relations().filter(is_deleted=False), "ProvRelation", id)
-        if not selectors.relation_removable_by(request.user, relation):
+        if not relation_removable_by(request.user, relation):
             raise errors.Forbidden()
         services.relation_delete(actor=request.auth, relation=relation)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -232,7 +224,7 @@ class RelationView(APIView):
 
 def _graph_response(viewer, found):
     nodes = _nodes(viewer, found)
-    body = graph_data(found, nodes, sees_relation=lambda relation: viewer.sees_relation(relation, found.versions))
+    body = graph_data(found, nodes, viewer=viewer)
     return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -253,7 +245,7 @@ class ProvenanceSearchView(APIView):
             body = {**body, "max_hops": request.query_params["max_hops"]}  # as the original portal sends it
         data = validated(ProvenanceSearchSerializer, body)
         start = selectors.node_get(data["start_node"]["kind"], data["start_node"]["id"])
-        viewer = selectors.Viewer(request.user)
+        viewer = Viewer(request.user)
         _require_sees(viewer, start)
         return _graph_response(viewer, graph.search(start=start, max_hops=data.get("max_hops")))
 
@@ -268,4 +260,4 @@ class ProvenanceOriginView(APIView):
     def post(self, request):
         data = validated(OriginSearchSerializer, request.data)
         found = graph.origin(file_version_ids=[item["id"] for item in data["file_versions"]])
-        return _graph_response(selectors.Viewer(request.user), found)
+        return _graph_response(Viewer(request.user), found)

@@ -5,11 +5,11 @@ from django.db.models import Min
 from dds import errors
 from dds.jobs.models import Job
 from dds.lookups import parse_uuid
-from dds.permissions import projects_visible_to
 from files.models import Container
 from files.selectors import containers, live
 from metadata.selectors import with_metadata, with_tags
 from projects.models import Project
+from projects.permissions import projects_visible_to
 
 from .backends import search_backend
 from .signals import WORKER

@@ -3,11 +3,11 @@
 Shared by tests/test_schema_fuzzing.py (a bounded run inside the suite) and bench/fuzz.py (a long run). Each
 operation gets a fresh world (`seed_world`): a user who is a system admin (so that no operation is refused only for
 want of a role), his project, a folder, a verified file with two versions, an upload waiting for chunks, a software
-agent, another user, a pending transfer of the project to that user and an activity that used the file's first
-version, so that generated cases hit rows that exist as well as ids that do not. Path ids are taken from that world
-for half the cases (the rest are whatever Schemathesis generates), and so are, in positive cases, the ids in request
-bodies that name a parent, an upload, an auth role, a storage provider, a transfer's recipients, an activity or a file
-version.
+agent, another user, a pending transfer of the project to that user, an invitation into it and an activity that used
+the file's first version, so that generated cases hit rows that exist as well as ids that do not. Path ids are taken
+from that world for half the cases (the rest are whatever Schemathesis generates), and so are, in positive cases,
+the ids in request bodies that name a parent, an upload, an auth role, a storage provider, a transfer's recipients,
+an activity or a file version.
 
 `run_operation` draws cases with Hypothesis under a fixed seed, sends each with the user's raw api_token in
 `Authorization`, and collects every check failure instead of stopping at the first.
@@ -42,7 +42,9 @@ from dds.authentication import api_token_encode
 from files import services as files
 from metadata import services as metadata
 from projects import services as projects
+from projects.invitations.services import project_invitation_create
 from projects.models import AuthRole
+from projects.storage import project_storage_initialize
 from projects.transfers.services import project_transfer_create
 from provenance import services as provenance
 from uploads import services as uploads
@@ -119,7 +121,7 @@ def seed_world():
     agent = accounts.software_agent_create(actor=actor, name="Fuzzing agent")
     project = projects.project_create(actor=actor, name=f"Fuzzed {suffix}", description="schema fuzzing")
     for pending in project.storage.all():
-        projects.project_storage_initialize(project_id=project.id, storage_provider_id=pending.storage_provider_id)
+        project_storage_initialize(project_id=project.id, storage_provider_id=pending.storage_provider_id)
     projects.project_permission_set(
         actor=actor, project=project, user=other, auth_role=AuthRole.objects.get(pk="file_downloader")
     )
@@ -158,6 +160,12 @@ def seed_world():
     )
     uploads.upload_storage_initialize(upload_id=waiting.id)
     transfer = project_transfer_create(actor=actor, project=project, to_user_ids=[other.id])
+    invitation = project_invitation_create(
+        actor=actor,
+        project=project,
+        email=f"fuzzed-{suffix}@example.org",
+        auth_role=AuthRole.objects.get(pk="file_editor"),
+    )
     activity = provenance.activity_create(actor=actor, name="fuzzed run")
     relation = provenance.used_relation_create(actor=actor, activity=activity, entity=first_version)
     tag = metadata.tag_create(actor=actor, obj=data_file, label="fuzzed")
@@ -182,6 +190,7 @@ def seed_world():
         "auth_role": "file_editor",
         "storage_provider": provider.id,
         "transfer": transfer.id,
+        "invitation": invitation.id,
         "activity": activity.id,
         "relation": relation.id,
         "tag": tag.id,
@@ -246,6 +255,8 @@ def known_path_parameters(operation, ids):
             values[name] = ids["file"] if head in _OF_FILES else ids["file_version"]
         elif name == "template_id":
             values[name] = ids["template"]
+        elif name == "invitation_id":
+            values[name] = ids["invitation"]
         elif name == "id" and head in _PATH_IDS:
             values[name] = ids[_PATH_IDS[head]]
         else:

@@ -31,6 +31,7 @@ from files import services as files
 from files.models import FileVersion
 from metadata import services as metadata
 from projects import services as projects
+from projects.invitations import services as invitations
 from projects.models import AuthRole
 from provenance import services as provenance
 from uploads import services as uploads
@@ -65,7 +66,8 @@ CALLERS = {
 # (method, route as the resolver has it) -> (path, body, required, success status). Path and body templates name
 # the world's rows: {project}, {raw} (a folder) ⊃ {sub} (a folder) and {reads} (a file, versions {v1} and {v2}),
 # {carols_upload} (Carol's verified upload, no file yet), {waiting} (Carol's chunked upload, ready for chunks),
-# {bob}, {dave}, {alices_agent}, {provider}, {auth_provider}, {transfer} (Alice's offer to Bob); and the signed URLs
+# {bob}, {dave}, {alices_agent}, {provider}, {auth_provider}, {transfer} (Alice's offer to Bob), {invitation} and
+# {invitation_token} (Alice's invitation of an address into project_viewer); and the signed URLs
 # {object_put}, {object_get}, {chunk_put}.
 MATRIX = {
     # The token endpoints are public.
@@ -78,6 +80,7 @@ MATRIX = {
     ("GET", "/api/v1/user/api_token"): ("/user/api_token?access_token=", None, PUBLIC, 401),
     # The current user (docs/api/authentication.md#current-user)
     ("GET", "/api/v1/current_user"): ("/current_user", None, AUTHENTICATED, 200),
+    ("PUT", "/api/v1/current_user"): ("/current_user", {"email_notifications": False}, AUTHENTICATED, 200),
     ("GET", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 200),
     ("PUT", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 200),
     ("DELETE", "/api/v1/current_user/api_key"): ("/current_user/api_key", None, NOT_AGENT, 204),
@@ -170,6 +173,32 @@ MATRIX = {
         400,
     ),
     ("GET", "/api/v1/project_transfers"): ("/project_transfers", None, AUTHENTICATED, 200),
+    # Project invitations (docs/api/notifications.md): managed by the project's permission managers, accepted by
+    # anyone signed in who holds the token.
+    ("GET", "/api/v1/projects/{id}/invitations"): (
+        "/projects/{project}/invitations",
+        None,
+        "manage_project_permissions",
+        200,
+    ),
+    ("POST", "/api/v1/projects/{id}/invitations"): (
+        "/projects/{project}/invitations",
+        {"email": "dora@elsewhere.org", "auth_role": {"id": "file_editor"}},
+        "manage_project_permissions",
+        201,
+    ),
+    ("DELETE", "/api/v1/projects/{id}/invitations/{invitation_id}"): (
+        "/projects/{project}/invitations/{invitation}",
+        None,
+        "manage_project_permissions",
+        204,
+    ),
+    ("POST", "/api/v1/project_invitations/accept"): (
+        "/project_invitations/accept",
+        {"token": "{invitation_token}"},
+        AUTHENTICATED,
+        200,
+    ),
     ("GET", "/api/v1/project_transfers/{id}"): (
         "/project_transfers/{transfer}",
         None,
@@ -480,6 +509,9 @@ def world(alice, bob, carol, make_user, project, grant, make_project, make_trans
         chunked=False,
     )
     transfer = make_transfer(project, bob)
+    invitation = invitations.project_invitation_create(
+        actor=actor, project=project, email="dora@elsewhere.org", auth_role=AuthRole.objects.get(pk="project_viewer")
+    )
     alices_agent = accounts.software_agent_create(actor=actor, name="Alice's agent")
     activity = provenance.activity_create(actor=actor, name="align")
     relation = provenance.used_relation_create(actor=actor, activity=activity, entity=v1)
@@ -524,6 +556,8 @@ def world(alice, bob, carol, make_user, project, grant, make_project, make_trans
         "provider": provider.id,
         "auth_provider": AuthenticationService.objects.create(name="Duke").id,
         "transfer": transfer.id,
+        "invitation": invitation.id,
+        "invitation_token": invitation.token,
         "agent_key": accounts.api_key_ensure(owner=carols_agent).key,
         "user_key": accounts.api_key_ensure(owner=carol).key,
         "carols_sha1": _sha1(b"carol's"),

@@ -9,7 +9,7 @@ import pytest
 
 from .workers import ROOT
 
-PACKAGES = ("dds", "projects", "uploads", "files", "provenance", "messagelog", "metadata", "search")
+PACKAGES = ("dds", "projects", "uploads", "files", "provenance", "messagelog", "metadata", "search", "notifications")
 
 
 def lint_imports(root):

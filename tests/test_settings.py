@@ -38,6 +38,10 @@ def start(**environment):
         ("HEALTH_QUEUE_STALL_SECONDS", "0"),
         ("STORAGE_MIN_FREE_MB", "1GB"),
         ("STORAGE_PROVIDER", "ftp"),
+        ("EMAIL_URL", "mail.example.org"),
+        ("EMAIL_URL", "imap://mail.example.org"),
+        ("EMAIL_URL", "smtp://mail.example.org:twenty-five"),
+        ("EMAIL_TIMEOUT", "0"),
         ("S3_ENDPOINT_URL", "minio:9000"),
         ("S3_REGION", "US East"),
         ("ELASTICSEARCH_URL", "localhost:9200"),
@@ -132,3 +136,48 @@ def test_the_session_and_form_cookies_travel_over_https_only_outside_development
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == secure
+
+
+def mail_settings(**environment):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("EMAIL_")}
+    env.update(environment)
+    code = (
+        "from django.conf import settings as s; print(s.EMAIL_BACKEND.rsplit('.', 2)[1], s.EMAIL_HOST, s.EMAIL_PORT, "
+        "s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, s.DEFAULT_FROM_EMAIL)"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+@pytest.mark.parametrize(
+    "environment, expected",
+    [
+        ({}, ["console", "localhost", "25", "False", "False", "DDS", "<dds@localhost>"]),
+        (
+            {
+                "EMAIL_URL": "smtp+tls://dds%40example.edu:p%2Fss@mail.example.edu",
+                "DEFAULT_FROM_EMAIL": "dds@example.edu",
+            },
+            ["smtp", "mail.example.edu", "587", "dds@example.edu", "p/ss", "True", "False", "dds@example.edu"],
+        ),
+        (
+            {"EMAIL_URL": "smtps://mail.example.edu"},
+            ["smtp", "mail.example.edu", "465", "False", "True", "DDS", "<dds@localhost>"],
+        ),
+        (
+            {"EMAIL_HOST": "relay.example.edu", "EMAIL_PORT": "2525"},
+            ["smtp", "relay.example.edu", "2525", "False", "False", "DDS", "<dds@localhost>"],
+        ),
+    ],
+    ids=["embedded default", "EMAIL_URL with STARTTLS", "EMAIL_URL with TLS", "EMAIL_HOST"],
+)
+def test_it_reads_the_mail_server_from_email_url_or_email_host(environment, expected):
+    assert mail_settings(**environment) == expected

@@ -61,13 +61,13 @@ def uploads():
     )
 
 
-def upload_loaded(upload):
+def upload_with_chunks_and_hashes(upload):
     """An upload read with UPLOAD_SHOWN_RELATED, its hashes (and a chunked one's chunks) loaded now: as shown."""
     prefetch_related_objects([upload], _fingerprints(), *([_chunks()] if upload.is_chunked else []))
     return upload
 
 
-def upload_created(upload):
+def upload_with_no_chunks_nor_hashes(upload):
     """A new upload, built from rows in hand, as its serializer shows it: it has no chunks and no hashes yet."""
     prefetch_related_objects(
         [upload],
@@ -77,7 +77,7 @@ def upload_created(upload):
     return upload
 
 
-def upload_shown(upload_id):
+def upload_read_with_chunks_and_hashes(upload_id):
     """An upload with everything its serializer reads loaded now, the chunks of a chunked one too."""
     upload = uploads().get(pk=upload_id)
     if upload.is_chunked:
@@ -157,7 +157,7 @@ def upload_once_verified(upload):
             if time.monotonic() >= deadline:
                 return upload
             time.sleep(0.05)
-        return upload_shown(upload.pk)
+        return upload_read_with_chunks_and_hashes(upload.pk)
     except (DatabaseError, Upload.DoesNotExist):
         return upload
 

@@ -10,9 +10,10 @@ from django.utils import timezone
 from dds import errors
 from dds.jobs.services import job_enqueue
 from dds.names import path_name_check
-from files.services import upload_purge_request
+from notifications.models import Notification
+from notifications.services import notification_create, notification_link
 from projects.selectors import project_hold_live
-from projects.services import project_storage_add_everywhere
+from projects.storage import project_storage_add_everywhere
 
 from . import claims, selectors
 from .hashes import HASH_ALGORITHMS, is_hex_digest, whole_file_error
@@ -79,7 +80,7 @@ def upload_create(*, actor, project, storage_provider, name, content_type, size,
     upload.save()
     if chunked and not upload.ready_for_chunks:
         job_enqueue("initialize_upload_storage", upload.id)
-    return selectors.upload_created(upload)
+    return selectors.upload_with_no_chunks_nor_hashes(upload)
 
 
 @transaction.atomic
@@ -181,7 +182,7 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     upload = _locked(upload.pk, related=selectors.UPLOAD_SHOWN_RELATED)
     report = (hash_algorithm, hash_value.lower()) if hash_algorithm is not None else None
     if not upload.is_open and _reported_on_complete(upload) == report:
-        return selectors.upload_loaded(upload)
+        return selectors.upload_with_chunks_and_hashes(upload)
     _check_open(upload)
     if upload.storage_provider.is_deprecated:
         raise errors.ValidationFailed.field("storage_provider", "cannot be deprecated")
@@ -201,7 +202,7 @@ def upload_complete(*, actor, upload, hash_value=None, hash_algorithm=None):
     upload.stamp_updated(actor)
     upload.save(update_fields=["completed_on", "etag", "last_updated_on", "last_updated_by", "last_updated_by_agent"])
     job_enqueue("complete_upload", upload.id)
-    return selectors.upload_loaded(upload)
+    return selectors.upload_with_chunks_and_hashes(upload)
 
 
 @transaction.atomic
@@ -250,6 +251,14 @@ def _verification_record(upload_id, token, verification):
         upload.chunks.update(is_stored=True)
     claims.claim_clear(upload)
     upload.save()
+    if error is not None and upload.created_by_id is not None:
+        notification_create(
+            actor_user=None,
+            user=upload.created_by,
+            kind=Notification.Kind.UPLOAD_FAILED,
+            link=notification_link(f"uploads/{upload.id}"),
+            facts={"upload": upload.name, "project": upload.project.name, "reason": error},
+        )
 
 
 def upload_verify(*, upload_id):
@@ -299,7 +308,7 @@ def fingerprint_add(*, actor, upload, algorithm, value):
         known.lower() for known in upload.fingerprints.filter(algorithm=algorithm).values_list("value", flat=True)
     }
     if value.lower() in reported:
-        return selectors.upload_loaded(upload)
+        return selectors.upload_with_chunks_and_hashes(upload)
     if reported:
         raise errors.ValidationFailed.field("fingerprints.algorithm", "has already been taken")
     stored = upload.stored_hash(algorithm)
@@ -308,7 +317,7 @@ def fingerprint_add(*, actor, upload, algorithm, value):
     fingerprint = Fingerprint(upload=upload, algorithm=algorithm, value=value)
     fingerprint.stamp_created(actor)
     fingerprint.save()
-    return selectors.upload_loaded(upload)  # as the answer shows it, read before the commit
+    return selectors.upload_with_chunks_and_hashes(upload)  # as the answer shows it, read before the commit
 
 
 # Purges one sweep enqueues at most: a sweep stays one short transaction however many uploads expire at once.
@@ -337,6 +346,16 @@ def upload_retention_sweep(*, limit=RETENTION_SWEEP_BATCH):
         mark.save()
     upload_purge_request(upload_ids=upload_ids)
     return len(upload_ids)
+
+
+@transaction.atomic
+def upload_purge_request(*, upload_ids):
+    """Queue the removal of uploads' bytes (sent after commit), noting when on each upload; the job keeps any upload a
+    live version still references."""
+    upload_ids = sorted(set(upload_ids), key=str)
+    Upload.objects.filter(pk__in=upload_ids).update(purge_requested_on=timezone.now())
+    for upload_id in upload_ids:
+        job_enqueue("purge_upload", upload_id)
 
 
 @transaction.atomic

@@ -9,8 +9,8 @@ from dds.hosts import api_host
 from dds.lookups import get_or_404
 from dds.openapi import NOT_CONSISTENT_404, documented
 from dds.pagination import paged_response, results
-from dds.permissions import require_project_permission
 from dds.validation import validated
+from projects.permissions import require_project_permission
 from projects.selectors import live_projects
 
 from . import selectors, services

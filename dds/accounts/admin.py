@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from dds.audit import Actor
 
 from . import services
-from .models import ApiKey, AuthenticationService, SoftwareAgent, User, UserIdentity
+from .models import ApiKey, AuthenticationService, Directory, SoftwareAgent, User, UserIdentity
 from .signin import redirect_uri
 
 AUDIT_READONLY = ("created_on", "created_by", "last_updated_on", "last_updated_by", "deleted_on", "deleted_by")
@@ -118,11 +118,47 @@ def make_default(modeladmin, request, queryset):
     messages.success(request, f"{service} is now the default.")
 
 
+class DirectoryInline(admin.StackedInline):
+    """The institution's LDAP directory, where `/auth_providers/{id}/affiliates` finds its people."""
+
+    model = Directory
+    extra = 0
+    max_num = 1
+    fieldsets = (
+        (None, {"fields": ("url", "bind_dn", "bind_password", "base_dn", "person_filter", "timeout")}),
+        (
+            "Attributes",
+            {
+                "fields": (
+                    "uid_attribute",
+                    "username_attribute",
+                    "full_name_attribute",
+                    "first_name_attribute",
+                    "last_name_attribute",
+                    "email_attribute",
+                )
+            },
+        ),
+        ("TLS", {"fields": ("start_tls", "verify_certificate", "ca_certificates")}),
+    )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "bind_password":
+            kwargs["widget"] = forms.PasswordInput(render_value=True)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 @admin.register(AuthenticationService)
 class AuthenticationServiceAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "base_uri", "service_id", "is_default", "is_deprecated")
     list_filter = ("kind", "is_default", "is_deprecated")
     actions = [make_default]
+
+    def get_inlines(self, request, obj):
+        """An OpenID Connect service, once saved, can have a directory."""
+        if obj is not None and obj.kind == AuthenticationService.Kind.OPENID:
+            return [DirectoryInline]
+        return []
 
     def get_fieldsets(self, request, obj=None):
         """The fields the service's kind uses (a new service is an OpenID Connect one unless told otherwise); an

@@ -4,6 +4,7 @@ from urllib.parse import urlparse
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -28,6 +29,9 @@ class User(AbstractUser, Audited):
             "The identity provider whose person this account is: the first sign-in there of the same username links "
             "to it, a sign-in through any other provider never does. Blank: the default identity provider."
         ),
+    )
+    email_notifications = models.BooleanField(
+        default=True, help_text="Email this person when they are given or lose a project role, are offered a project, …"
     )
 
     class Meta:
@@ -137,6 +141,59 @@ class AuthenticationService(models.Model):
         loopback = parsed.hostname in ("127.0.0.1", "::1", "localhost")
         if parsed.scheme != "https" and not (parsed.scheme == "http" and loopback):
             raise ValidationError({"base_uri": "an issuer is reached over https (http only on loopback)"})
+
+
+_ATTRIBUTE_NAME = RegexValidator(r"^[A-Za-z][A-Za-z0-9-]*$", "an LDAP attribute name: letters, digits and hyphens")
+
+
+def _attribute(default, help_text):
+    return models.CharField(max_length=64, default=default, validators=[_ATTRIBUTE_NAME], help_text=help_text)
+
+
+class Directory(models.Model):
+    """The LDAP directory of an OpenID Connect service's institution: where `/auth_providers/{id}/affiliates` finds its
+    people (`dds/accounts/directory.py`). A person's `uid` there must be what the provider sends as `sub`, so that
+    the identity DDS registers for them is the one their first sign-in reaches."""
+
+    authentication_service = models.OneToOneField(
+        AuthenticationService, on_delete=models.CASCADE, related_name="directory"
+    )
+    url = models.CharField(max_length=2048, help_text="ldap://host:389 or ldaps://host:636")
+    bind_dn = models.CharField(max_length=1024, blank=True, help_text="the DN DDS binds as; blank: anonymous")
+    bind_password = models.CharField(max_length=1024, blank=True)
+    base_dn = models.CharField(max_length=1024, help_text="where people are searched, with the whole subtree")
+    person_filter = models.CharField(
+        max_length=1024, default="(objectClass=person)", help_text="an LDAP filter every person matches"
+    )
+    uid_attribute = _attribute("uid", "the person's identifier: the value the provider sends as `sub`")
+    username_attribute = _attribute("uid", "the username a registered person gets")
+    full_name_attribute = _attribute("displayName", "searched by `full_name_contains`")
+    first_name_attribute = _attribute("givenName", "")
+    last_name_attribute = _attribute("sn", "")
+    email_attribute = _attribute("mail", "")
+    start_tls = models.BooleanField(default=False, help_text="upgrade an ldap:// connection with StartTLS")
+    verify_certificate = models.BooleanField(
+        default=True, help_text="refuse a server whose certificate the CA certificates below do not sign"
+    )
+    ca_certificates = models.TextField(blank=True, help_text="PEM; blank: the system's trusted certificates")
+    timeout = models.PositiveSmallIntegerField(default=10, help_text="seconds to wait for the directory")
+
+    class Meta:
+        verbose_name_plural = "directories"
+
+    def __str__(self):
+        return f"directory of {self.authentication_service}"
+
+    def clean(self):
+        scheme = urlparse(self.url).scheme
+        if scheme not in ("ldap", "ldaps"):
+            raise ValidationError({"url": "an LDAP URL: ldap://host:port or ldaps://host:port"})
+        if self.start_tls and scheme == "ldaps":
+            raise ValidationError({"start_tls": "an ldaps:// connection is encrypted already"})
+        if not (self.person_filter.startswith("(") and self.person_filter.endswith(")")):
+            raise ValidationError({"person_filter": "an LDAP filter is enclosed in parentheses"})
+        if self.authentication_service_id and self.authentication_service.kind != AuthenticationService.Kind.OPENID:
+            raise ValidationError("only an OpenID Connect service has a directory: its people sign in through it")
 
 
 class UserIdentity(models.Model):

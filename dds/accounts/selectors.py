@@ -3,7 +3,8 @@ from django.db.models import Subquery, prefetch_related_objects
 from dds import errors
 from dds.lookups import parse_uuid
 
-from .models import ApiKey, AuthenticationService, SoftwareAgent, User
+from . import directory
+from .models import ApiKey, AuthenticationService, Directory, SoftwareAgent, User
 
 
 def session_of(*, user_id, agent_id=None):
@@ -94,32 +95,58 @@ def signin_service(*, service_id=None):
     return service
 
 
-def _directory(service):
-    if service.kind != AuthenticationService.Kind.LOCAL:
+def _local_person(user):
+    return directory.Person(
+        uid=user.username,
+        username=user.username,
+        full_name=user.full_name,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        email=user.email,
+    )
+
+
+def _institution_directory(service):
+    """The LDAP directory of `service`, or None; 400 for a service with no directory of any kind."""
+    if service.kind == AuthenticationService.Kind.LOCAL:
+        return None
+    found = Directory.objects.filter(authentication_service=service).first()
+    if found is None:
         raise errors.NoDirectory()
-    return User.objects.filter(is_active=True)
+    return found
 
 
 def affiliate_list(*, service, username="", email="", full_name_contains=""):
-    """The people of `service`'s directory matching every given filter; none without a filter
-    (docs/api/signin.md#affiliates-authenticated).
+    """The people of `service`'s directory matching every given filter, as `directory.Person`s; none without a
+    filter, nor for a `full_name_contains` shorter than 3 characters (docs/api/signin.md#affiliates-authenticated).
 
-    Only the local service has a directory: its users, matched as `GET /users` matches them, so that a person a
-    client did not find there is not found here either. `full_name_contains` needs at least 3 characters.
+    An OpenID Connect service's directory is the LDAP directory an operator attached to it. The local service's is
+    its active users, matched as `GET /users` matches them, so that a person a client did not find there is not
+    found here either.
     """
-    _directory(service)
-    if not (username or email or len(full_name_contains) >= 3):
-        return User.objects.none()
-    return user_list(username=username, email=email, full_name_contains=full_name_contains)
+    ldap = _institution_directory(service)
+    filters = {"username": username, "email": email, "full_name_contains": full_name_contains}
+    if ldap is not None:
+        return directory.people(ldap, **filters)
+    if not (username or email or len(full_name_contains) >= directory.FULL_NAME_MIN_LENGTH):
+        return []
+    users = user_list(**filters).prefetch_related(None).select_related(None)
+    return [_local_person(user) for user in users[: directory.SEARCH_LIMIT]]
 
 
 def affiliate_get(*, service, uid):
-    person = _directory(service).filter(username=uid).first()
-    if person is None:
+    ldap = _institution_directory(service)
+    if ldap is not None:
+        person = directory.person(ldap, uid)
+        if person is None:
+            raise errors.AffiliateNotFound()
+        return person
+    user = User.objects.filter(is_active=True, username=uid).first()
+    if user is None:
         raise errors.AffiliateNotFound(
             suggestion=f"no user {uid!r} here: an operator adds one with `manage.py create_client_config --create-user`"
         )
-    return person
+    return _local_person(user)
 
 
 def client_agent(*, user, name):

@@ -50,6 +50,19 @@ class UserSerializer(serializers.ModelSerializer):
         return {"id": str(agent.id), "name": agent.name} if agent else None
 
 
+class CurrentUserSerializer(UserSerializer):
+    """The caller: the user object and their own settings."""
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "email_notifications"]
+
+
+class CurrentUserUpdateSerializer(serializers.Serializer):
+    email_notifications = serializers.BooleanField(
+        help_text="false: DDS sends this person no email (roles given or removed, projects offered, failed uploads)"
+    )
+
+
 class UserPreviewSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
@@ -110,12 +123,11 @@ class AuthProviderSerializer(serializers.ModelSerializer):
         ]
 
 
-class AffiliateSerializer(serializers.ModelSerializer):
-    """A person in a provider's directory (docs/api/signin.md#affiliates-authenticated); the local directory's people
-    are its users."""
+class AffiliateSerializer(serializers.Serializer):
+    """A person in a provider's directory (docs/api/signin.md#affiliates-authenticated): a `directory.Person`."""
 
-    uid = serializers.CharField(source="username")
-
-    class Meta:
-        model = User
-        fields = ["uid", "full_name", "first_name", "last_name", "email"]
+    uid = serializers.CharField()
+    full_name = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.CharField()

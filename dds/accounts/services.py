@@ -271,6 +271,48 @@ def user_sign_in(*, service, claims):
     raise errors.ServiceUnavailable(suggestion="many people are signing in at this moment: please try again")
 
 
+def _registered(actor, service, person):
+    if UserIdentity.objects.filter(authentication_service=service, uid=person.uid).exists():
+        raise errors.AffiliateExists()
+    username = person.username
+    if User.objects.filter(username=username).exists():
+        username = _distinct_username(username, service)
+    user = user_create(
+        username=username,
+        email=person.email,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        full_name=person.full_name,
+    )
+    user.authentication_service = service
+    user.stamp_created(actor)
+    user.save()
+    UserIdentity.objects.create(user=user, authentication_service=service, uid=person.uid)
+    return user
+
+
+@transaction.atomic
+def affiliate_register(*, actor, service, person):
+    """A user for `person` of `service`'s directory, reached by the identity (`service`, their uid) that their first
+    sign-in through `service` then uses: so they can be given project roles before they ever sign in. A username
+    another account has already is made distinct as at sign-in (`ann@partner-institute`). 409 when the identity
+    exists."""
+    for _ in range(_SIGN_IN_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _registered(actor, service, person)
+        except IntegrityError:
+            # Another registration or first sign-in at the same moment took the username or made the identity.
+            continue
+        except ValidationError as error:
+            if _username_taken(error):
+                continue
+            raise errors.ValidationFailed(
+                errors=[(field, message) for field, messages in error.message_dict.items() for message in messages]
+            ) from None
+    raise errors.ServiceUnavailable(suggestion="many people are being registered at this moment: please try again")
+
+
 def api_token_from_access_token(*, access_token, authentication_service_id=None):
     """An api_token for the person an identity provider gave `access_token` (docs/api/signin.md). The issuer is asked
     before any transaction opens."""

@@ -25,6 +25,8 @@ from .models import AuthenticationService
 
 _PENDING = "dds_signin"
 _USERNAME_TAKEN = "dds_signin_username_taken"
+# A page of this service that sent the person to sign in (an invitation), where the callback brings them back.
+SIGNIN_NEXT = "dds_signin_next"
 LAST_PROVIDER_COOKIE = "dds_provider"
 _LAST_PROVIDER_AGE = timedelta(days=365)
 _CANCELLED = "access_denied"
@@ -130,7 +132,8 @@ def signin_callback(request):
     claimed = services.claimed_username(service, claims)
     if user.username != claimed:
         request.session[_USERNAME_TAKEN] = claimed
-    response = redirect("signin")
+    back_to = request.session.pop(SIGNIN_NEXT, "")
+    response = redirect(back_to if back_to.startswith("/") and not back_to.startswith("//") else "signin")
     response.set_cookie(
         LAST_PROVIDER_COOKIE,
         str(service.service_id),

@@ -8,18 +8,21 @@ from rest_framework.views import APIView
 from dds import errors
 from dds.lookups import get_or_404
 from dds.openapi import documented
-from dds.pagination import paged_response, results
-from dds.permissions import NotAgentSession, require_creator_or_system_admin
+from dds.pagination import paged_list_response, paged_response, results
+from dds.permissions import NotAgentSession
 from dds.validation import validated
+from projects.permissions import require_creator_or_system_admin
 
 from . import rate_limits, selectors, services
-from .models import ApiKey
+from .models import ApiKey, AuthenticationService
 from .serializers import (
     AffiliateSerializer,
     ApiKeySerializer,
     ApiTokenRequestSerializer,
     ApiTokenSerializer,
     AuthProviderSerializer,
+    CurrentUserSerializer,
+    CurrentUserUpdateSerializer,
     SoftwareAgentCreateSerializer,
     SoftwareAgentSerializer,
     SoftwareAgentUpdateSerializer,
@@ -104,11 +107,24 @@ class UserApiTokenView(PublicView):
         return Response(token)
 
 
+def _current_user(request, user):
+    return Response(CurrentUserSerializer(selectors.user_detail(user), context={"agent": request.auth.agent}).data)
+
+
 class CurrentUserView(APIView):
-    @documented(summary="The caller", ok={200: UserSerializer})
+    @documented(summary="The caller", ok={200: CurrentUserSerializer})
     def get(self, request):
-        user = selectors.user_detail(request.user)
-        return Response(UserSerializer(user, context={"agent": request.auth.agent}).data)
+        return _current_user(request, request.user)
+
+    @documented(
+        summary="Change the caller's own settings: whether DDS emails them",
+        request=CurrentUserUpdateSerializer,
+        ok={200: CurrentUserSerializer},
+        errors=(400, 401),
+    )
+    def put(self, request):
+        data = validated(CurrentUserUpdateSerializer, request.data)
+        return _current_user(request, services.user_update(user=request.user, **data))
 
 
 def _user_key(user):
@@ -262,8 +278,9 @@ def _provider(id):
 
 
 _NO_DIRECTORY = (
-    "`authentication provider does not support affilate searches`: only the local users' provider has a directory"
+    "`authentication provider does not support affilate searches`: an OpenID Connect provider without a directory"
 )
+_DIRECTORY_DOWN = "`identity provider communication failure`: the provider's directory cannot be reached"
 _AFFILIATE_FILTERS = ("username", "email", "full_name_contains")
 
 
@@ -273,23 +290,25 @@ class AffiliatesView(APIView):
         operation_id="auth_providers_affiliates_list",
         parameters=[OpenApiParameter(name, OpenApiTypes.STR) for name in _AFFILIATE_FILTERS],
         ok={200: AffiliateSerializer(many=True)},
-        errors=(400, 401, 404),
+        errors=(400, 401, 404, 503),
         e400=_NO_DIRECTORY,
+        e503=_DIRECTORY_DOWN,
         paged=True,
     )
     def get(self, request, id):
         filters = {name: request.query_params.get(name, "") for name in _AFFILIATE_FILTERS}
         people = selectors.affiliate_list(service=_provider(id), **filters)
-        return paged_response(request, people, lambda page: AffiliateSerializer(page, many=True).data)
+        return paged_list_response(request, people, lambda page: AffiliateSerializer(page, many=True).data)
 
 
 class AffiliateView(APIView):
     @documented(
         summary="A person in a provider's directory",
         ok={200: AffiliateSerializer},
-        errors=(400, 401, 404),
+        errors=(400, 401, 404, 503),
         e400=_NO_DIRECTORY,
         e404="`AuthenticationService Not Found` or `Affiliate Not Found`",
+        e503=_DIRECTORY_DOWN,
     )
     def get(self, request, id, uid):
         return Response(AffiliateSerializer(selectors.affiliate_get(service=_provider(id), uid=uid)).data)
@@ -297,14 +316,19 @@ class AffiliateView(APIView):
 
 class AffiliateUserView(APIView):
     @documented(
-        summary="Register a directory person as a user",
+        summary="Register a directory person as a user of that provider",
         request=None,
-        ok={},
-        errors=(400, 401, 404, 409),
+        ok={201: UserSerializer},
+        errors=(400, 401, 404, 409, 503),
         e400=_NO_DIRECTORY,
         e404="`AuthenticationService Not Found` or `Affiliate Not Found`",
-        e409="`Affiliate already registered`: in the local directory every person is a user already",
+        e409="`Affiliate already registered`: the person is a user of this provider already",
+        e503=_DIRECTORY_DOWN,
     )
     def post(self, request, id, uid):
-        selectors.affiliate_get(service=_provider(id), uid=uid)
-        raise errors.AffiliateExists()
+        service = _provider(id)
+        person = selectors.affiliate_get(service=service, uid=uid)
+        if service.kind == AuthenticationService.Kind.LOCAL:
+            raise errors.AffiliateExists()
+        user = services.affiliate_register(actor=request.auth, service=service, person=person)
+        return Response(UserSerializer(selectors.user_detail(user)).data, status=status.HTTP_201_CREATED)

@@ -1,7 +1,7 @@
 """Who may do what with a transfer: its sender and recipients, the project's managers, system admins."""
 
 from dds import errors
-from dds.permissions import is_system_admin, project_permissions
+from projects.permissions import is_system_admin, project_permissions
 
 
 def _is_recipient(user, transfer):

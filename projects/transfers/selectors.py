@@ -1,8 +1,8 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from dds.accounts.models import User
-from dds.permissions import is_system_admin, roles_granting
 from projects.models import ProjectPermission, ProjectTransfer
+from projects.permissions import is_system_admin, roles_granting
 
 
 def project_transfers():

@@ -12,6 +12,8 @@ from dds.accounts.models import User
 from dds.locks import project_lock, project_lock_for
 from dds.lookups import parse_uuid
 from messagelog.services import message_log_record
+from notifications.models import Notification
+from notifications.services import notification_create, notification_link
 from projects.models import ProjectPermission, ProjectTransfer
 
 Status = ProjectTransfer.Status
@@ -59,6 +61,7 @@ def project_transfer_create(*, actor, project, to_user_ids):
         raise errors.ValidationFailed(errors=[_PENDING_EXISTS]) from None
     transfer.to_users.set(recipients)
     _log("project_transfer_created", actor.user, transfer)
+    _notify(actor, transfer, Notification.Kind.TRANSFER_PROPOSED, recipients)
     return transfer
 
 
@@ -76,6 +79,7 @@ def project_transfer_accept(*, actor, transfer, status_comment=None):
         permission.stamp_created(actor)
     ProjectPermission.objects.bulk_create(keep)
     _log("project_transfer_accepted", actor.user, transfer)
+    _notify(actor, transfer, Notification.Kind.TRANSFER_ACCEPTED, [transfer.from_user])
     return transfer
 
 
@@ -83,6 +87,7 @@ def project_transfer_accept(*, actor, transfer, status_comment=None):
 def project_transfer_reject(*, actor, transfer, status_comment=None):
     transfer = _close(actor, transfer, Status.REJECTED, status_comment)
     _log("project_transfer_rejected", actor.user, transfer)
+    _notify(actor, transfer, Notification.Kind.TRANSFER_REJECTED, [transfer.from_user])
     return transfer
 
 
@@ -90,6 +95,7 @@ def project_transfer_reject(*, actor, transfer, status_comment=None):
 def project_transfer_cancel(*, actor, transfer, status_comment=None):
     transfer = _close(actor, transfer, Status.CANCELED, status_comment)
     _log("project_transfer_canceled", actor.user, transfer)
+    _notify(actor, transfer, Notification.Kind.TRANSFER_CANCELED, [transfer.from_user, *transfer.to_users.all()])
     return transfer
 
 
@@ -102,6 +108,7 @@ def project_transfers_cancel_pending(*, actor, project):
         transfer.stamp_updated(actor)
         transfer.save()
         _log("project_transfer_canceled_by_system", actor.user, transfer)
+        _notify(actor, transfer, Notification.Kind.TRANSFER_CANCELED, transfer.to_users.all())
 
 
 def _close(actor, transfer, status, status_comment):
@@ -121,6 +128,17 @@ def _close(actor, transfer, status, status_comment):
     transfer.stamp_updated(actor)
     transfer.save()
     return transfer
+
+
+def _notify(actor, transfer, kind, users):
+    for user in users:
+        notification_create(
+            actor_user=actor.user,
+            user=user,
+            kind=kind,
+            link=notification_link(f"project_transfers/{transfer.id}"),
+            facts={"project": transfer.project.name, "reason": transfer.status_comment or ""},
+        )
 
 
 def _log(event, user, transfer):

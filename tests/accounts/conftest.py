@@ -3,8 +3,10 @@
 import pytest
 
 from dds.accounts import services
-from dds.accounts.models import ApiKey, AuthenticationService
+from dds.accounts.models import ApiKey, AuthenticationService, Directory
 
+from ..directory import BASE_DN, BIND_DN, BIND_PASSWORD
+from ..directory import Directory as DirectoryServer
 from ..identity_provider import CLIENT_ID, CLIENT_SECRET, IdentityProvider
 
 
@@ -59,3 +61,32 @@ def openid_service_for(provider, name="Example University", **fields):
 def openid_service(db, identity_provider):
     """The institution's OpenID Connect issuer as an operator registers it (not the default)."""
     return openid_service_for(identity_provider)
+
+
+@pytest.fixture(scope="session")
+def ldap_server(tmp_path_factory):
+    """A real OpenLDAP server on loopback holding the test directory (tests/directory.py), for the whole session."""
+    server = DirectoryServer(tmp_path_factory.mktemp("ldap"))
+    yield server
+    server.stop()
+
+
+def directory_for(service, url, **fields):
+    directory = Directory(
+        authentication_service=service,
+        url=url,
+        bind_dn=BIND_DN,
+        bind_password=BIND_PASSWORD,
+        base_dn=BASE_DN,
+        **{"timeout": 5, **fields},
+    )
+    directory.full_clean()
+    directory.save()
+    return directory
+
+
+@pytest.fixture
+def institution(openid_service, ldap_server):
+    """The institution's OpenID Connect service with its LDAP directory attached, as an operator attaches it."""
+    directory_for(openid_service, ldap_server.url)
+    return openid_service

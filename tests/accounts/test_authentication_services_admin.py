@@ -2,7 +2,7 @@
 
 import pytest
 
-from dds.accounts.models import AuthenticationService
+from dds.accounts.models import AuthenticationService, Directory
 
 ADD = "/admin/accounts/authenticationservice/add/"
 CHANGELIST = "/admin/accounts/authenticationservice/"
@@ -89,3 +89,69 @@ def test_it_shows_the_local_service_only_what_clients_are_shown(operator):
 
     assert 'name="login_initiation_url"' in page
     assert 'name="client_id"' not in page and "redirect URI" not in page
+
+
+def directory_form(service, **fields):
+    """The change form of `service` with its directory inline filled in."""
+    form = {
+        field: value
+        for field, value in issuer_form(name=service.name, service_id=str(service.service_id)).items()
+        if field != "login_response_type"
+    }
+    form.update(
+        {
+            "base_uri": service.base_uri,
+            "directory-TOTAL_FORMS": "1",
+            "directory-INITIAL_FORMS": "0",
+            "directory-MIN_NUM_FORMS": "0",
+            "directory-MAX_NUM_FORMS": "1",
+            "directory-0-url": "ldap://ldap.example.edu:389",
+            "directory-0-bind_dn": "cn=dds,dc=example,dc=edu",
+            "directory-0-bind_password": "directory-secret",
+            "directory-0-base_dn": "ou=people,dc=example,dc=edu",
+            "directory-0-person_filter": "(objectClass=person)",
+            "directory-0-timeout": "10",
+            "directory-0-uid_attribute": "uid",
+            "directory-0-username_attribute": "uid",
+            "directory-0-full_name_attribute": "displayName",
+            "directory-0-first_name_attribute": "givenName",
+            "directory-0-last_name_attribute": "sn",
+            "directory-0-email_attribute": "mail",
+            "directory-0-verify_certificate": "on",
+        }
+    )
+    form.update({f"directory-0-{field}": value for field, value in fields.items()})
+    return form
+
+
+def test_it_attaches_a_directory_to_an_issuer(operator, openid_service):
+    response = operator.post(f"{CHANGELIST}{openid_service.pk}/change/", directory_form(openid_service))
+
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    directory = openid_service.directory
+    assert (directory.url, directory.bind_dn, directory.bind_password, directory.base_dn) == (
+        "ldap://ldap.example.edu:389",
+        "cn=dds,dc=example,dc=edu",
+        "directory-secret",
+        "ou=people,dc=example,dc=edu",
+    )
+
+
+def test_it_refuses_a_directory_it_could_not_use(operator, openid_service):
+    response = operator.post(
+        f"{CHANGELIST}{openid_service.pk}/change/", directory_form(openid_service, url="https://ldap.example.edu")
+    )
+
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.errors == [
+        {"url": ["an LDAP URL: ldap://host:port or ldaps://host:port"]}
+    ]
+    assert not Directory.objects.exists()
+
+
+def test_the_local_service_has_no_directory_to_attach(operator):
+    local = AuthenticationService.objects.get(kind="local")
+
+    page = operator.get(f"{CHANGELIST}{local.pk}/change/").content.decode()
+
+    assert "directory-TOTAL_FORMS" not in page

@@ -27,6 +27,7 @@ def test_it_answers_the_callers_user_object(as_alice, alice):
         "auth_provider": None,
         "last_login_on": None,
         "agent": None,
+        "email_notifications": True,
     }
     assert re.fullmatch(TIMESTAMP, audit.pop("created_on"))
     assert audit == {

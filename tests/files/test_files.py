@@ -9,7 +9,7 @@ from uploads.hashes import HASH_MISMATCH
 from uploads.models import StorageProvider, Upload
 
 from ..client import API, FORM, md5
-from ..envelopes import FORBIDDEN, TIMESTAMP, has_no_paging_headers, invalid, not_found, user_preview
+from ..envelopes import FORBIDDEN, TIMESTAMP, has_no_paging_headers, invalid, new_audit, not_found, user_preview
 from .conftest import download, form, inside, stored_file, stored_folder, stored_upload, top_of
 
 DATA = b"@read1\nACGT\n+\nIIII\n"
@@ -28,18 +28,6 @@ def versions_of(file_id):
     return list(
         FileVersion.objects.filter(file_id=file_id).order_by("version").values_list("version", "label", "upload_id")
     )
-
-
-def audit(user, **extra):
-    return {
-        "created_on": extra.pop("created_on"),
-        "created_by": user_preview(user),
-        "last_updated_on": None,
-        "last_updated_by": None,
-        "deleted_on": None,
-        "deleted_by": None,
-        **extra,
-    }
 
 
 # --- POST /files ---------------------------------------------------------------------------------------
@@ -63,7 +51,7 @@ def test_it_creates_a_file_from_a_verified_upload(as_alice, alice, project, fold
         "id": body["id"],
         "parent": {"kind": "dds-folder", "id": raw["id"]},
         "name": "reads.fastq",
-        "audit": audit(alice, created_on=body["audit"]["created_on"]),
+        "audit": new_audit(body, alice),
         "is_deleted": False,
         "current_version": {
             "id": body["current_version"]["id"],

@@ -164,10 +164,11 @@ WORKERS = {
     "purge_upload",
     "delete_tree",
     "index_search_document",
+    "send_notification",
 }
 VALID_NAMES = (
     "valid names: complete_upload, delete_tree, index_search_document, initialize_project_storage, "
-    "initialize_upload_storage, purge_upload"
+    "initialize_upload_storage, purge_upload, send_notification"
 )
 
 
@@ -204,7 +205,8 @@ def test_it_stops_cleanly_on_sigterm(dramatiq_mode, start_worker):
 def test_it_leaves_out_the_workers_named_in_workers_all_run_except(dramatiq_mode, start_worker):
     worker = start_worker(
         WORKERS_ALL_RUN_EXCEPT=(
-            " initialize_project_storage , complete_upload ,purge_upload, delete_tree,index_search_document"
+            " initialize_project_storage , complete_upload ,purge_upload, delete_tree,index_search_document,"
+            "send_notification"
         )
     )
     assert "running workers: initialize_upload_storage\n" in worker.log.read_text()

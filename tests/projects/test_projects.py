@@ -387,14 +387,7 @@ def test_it_answers_a_project(as_alice, alice, project):
         "description": "RNA-seq of mouse livers",
         "is_deleted": False,
         "is_consistent": True,
-        "audit": {
-            "created_on": response.json()["audit"]["created_on"],
-            "created_by": user_preview(alice),
-            "last_updated_on": None,
-            "last_updated_by": None,
-            "deleted_on": None,
-            "deleted_by": None,
-        },
+        "audit": new_audit(response.json(), alice),
     }
     assert has_no_paging_headers(response)
 

@@ -15,7 +15,7 @@ from uploads.models import Fingerprint, Upload
 from uploads.serializers import UploadSerializer
 
 from ..client import API, FORM, chunk_body, md5
-from ..envelopes import FORBIDDEN, TIMESTAMP, invalid, not_found, user_preview
+from ..envelopes import FORBIDDEN, TIMESTAMP, invalid, new_audit, not_found, user_preview
 from . import stored
 
 DATA = b"The quick brown fox jumps over the lazy dog"
@@ -60,14 +60,7 @@ def test_it_accepts_the_completion_and_records_the_reported_hash(as_alice, alice
         {
             "algorithm": "md5",
             "value": md5(DATA),
-            "audit": {
-                "created_on": completed["hashes"][0]["audit"]["created_on"],
-                "created_by": user_preview(alice),
-                "last_updated_on": None,
-                "last_updated_by": None,
-                "deleted_on": None,
-                "deleted_by": None,
-            },
+            "audit": new_audit(completed["hashes"][0], alice),
         }
     ]
     assert "X-Total-Pages" not in response

@@ -10,7 +10,7 @@ from uploads.hashes import HASH_MISMATCH
 from uploads.models import Fingerprint
 
 from ..client import API, FORM, md5, sha256
-from ..envelopes import FORBIDDEN, invalid, not_found, user_preview
+from ..envelopes import FORBIDDEN, invalid, new_audit, not_found, user_preview
 
 DATA = b"Call me Ishmael. Some years ago - never mind how long precisely"
 
@@ -34,14 +34,7 @@ def test_it_adds_a_matching_sha256_to_a_verified_upload(as_alice, alice, verifie
     assert response.status_code == 200
     hashes = response.json()["hashes"]
     assert [(h["algorithm"], h["value"]) for h in hashes] == [("md5", md5(DATA)), ("sha256", sha256(DATA))]
-    assert hashes[1]["audit"] == {
-        "created_on": hashes[1]["audit"]["created_on"],
-        "created_by": user_preview(alice),
-        "last_updated_on": None,
-        "last_updated_by": None,
-        "deleted_on": None,
-        "deleted_by": None,
-    }
+    assert hashes[1]["audit"] == new_audit(hashes[1], alice)
     assert as_alice.get(f"{API}/uploads/{verified['id']}").json()["hashes"] == hashes
     assert "X-Total-Pages" not in response
 

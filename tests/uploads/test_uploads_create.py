@@ -12,7 +12,7 @@ from projects import services as projects
 from uploads.models import Chunk, StorageProvider, Upload
 
 from ..client import API, FORM
-from ..envelopes import FORBIDDEN, NOT_CONSISTENT, TIMESTAMP, invalid, not_found, user_preview
+from ..envelopes import FORBIDDEN, NOT_CONSISTENT, TIMESTAMP, invalid, new_audit, not_found, user_preview
 
 BODY = {"name": "sample1.fastq.gz", "content_type": "application/gzip", "size": 734003200}
 PAGING = ("X-Total", "X-Total-Pages", "X-Page", "X-Per-Page", "X-Next-Page", "X-Prev-Page")
@@ -45,14 +45,7 @@ def test_it_starts_a_chunked_upload(as_alice, alice, project, default_provider):
             "error_on": None,
             "error_message": None,
         },
-        "audit": {
-            "created_on": upload["audit"]["created_on"],
-            "created_by": user_preview(alice),
-            "last_updated_on": None,
-            "last_updated_by": None,
-            "deleted_on": None,
-            "deleted_by": None,
-        },
+        "audit": new_audit(upload, alice),
         "project": {"id": str(project.id), "name": "Mouse RNA-seq"},
         "storage_provider": {
             "id": str(default_provider.id),
