@@ -374,13 +374,13 @@ def chain(writer, project_id, tag, versions, started):
     return str(first), str(last)
 
 
-def tags_and_metadata(writer, trees, labels, started):
+def tags_and_metadata(writer, sizes, labels, started):
     """`labels` distinct tag labels over the files of the largest tree (label n on file n modulo its size),
     `qc-passed` on every other file of each tree, and a filled-in `sequencing` template on every tenth file."""
     from metadata.models import MetadataValue, ObjectMetadata, Property, Tag, Template
 
     when = f"'{started.isoformat()}'"
-    largest = max(trees)
+    largest = max(sizes)
     writer.insert(
         Tag,
         f"generate_series(0, {labels - 1}) AS g(i)",
@@ -402,7 +402,7 @@ def tags_and_metadata(writer, trees, labels, started):
         data_type="'string'",
         created_on=when,
     )
-    for size, project_id in trees.items():
+    for size in sizes:
         tag = f"t{size}"
         writer.insert(
             Tag,
@@ -563,9 +563,9 @@ def main():
                 f"chain of {versions:,} versions", chain, writer, lineage, f"c{versions}", versions, started
             )
             state["chains"][str(versions)] = {"first_activity": first, "last_version": last}
-        trees = {int(size): tree["project"] for size, tree in state["trees"].items()}
-        _step(f"{arguments.labels:,} tag labels and metadata", tags_and_metadata, writer, trees, arguments.labels, started)
-        state["labels"] = arguments.labels
+        sizes, labels = [int(size) for size in state["trees"]], arguments.labels
+        _step(f"{labels:,} tag labels and metadata", tags_and_metadata, writer, sizes, labels, started)
+        state["labels"] = labels
         _step("search documents", search_documents, writer, started)
         _step(f"create {len(indexes)} indexes", create_indexes, cursor, indexes)
     # As autovacuum leaves a table in production: statistics, and the visibility map index-only scans need.

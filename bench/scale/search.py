@@ -21,7 +21,6 @@ import atexit
 import hashlib
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -223,9 +222,10 @@ def _tables(rows, lags, load):
                 f"| {mode} | {change} | {len(values)} | {percentile(values, 0.5) * 1000:.0f} "
                 f"| {percentile(values, 0.99) * 1000:.0f} | {max(values) * 1000:.0f} |"
             )
-    print("\nload average (1, 5, 15 min) at the start and after each part: " + "; ".join(
-        ", ".join(f"{value:.1f}" for value in sample) for sample in load
-    ))
+    print(
+        "\nload average (1, 5, 15 min) at the start and after each part: "
+        + "; ".join(", ".join(f"{value:.1f}" for value in sample) for sample in load)
+    )
 
 
 if __name__ == "__main__":
