@@ -11,7 +11,10 @@ as production does, so that a small project's pages are measured beside a large 
   current version;
 - a project with one folder of `--wide` (100,000) direct children;
 - a user in `--many-projects` (10,000) projects; a project of `--members` (1,001) members;
-- provenance chains of 1,000 and 100,000 file versions (activity i generated 10 versions and used activity i-1's).
+- provenance chains of 1,000 and 100,000 file versions (activity i generated 10 versions and used activity i-1's);
+- tags: `--labels` (100,000) distinct labels `tag-000042` spread over the files of the largest tree project, and
+  `qc-passed` on every other file of each tree; metadata `sequencing.instrument` on every tenth file of each tree;
+- the search document (and tag label rows) of every folder and file, as the `index_search_document` job writes them.
 
 Prints what it wrote with the time each part took, and saves the ids and a token for the driver in
 `var/scale.json`.
@@ -371,6 +374,97 @@ def chain(writer, project_id, tag, versions, started):
     return str(first), str(last)
 
 
+def tags_and_metadata(writer, sizes, labels, started):
+    """`labels` distinct tag labels over the files of the largest tree (label n on file n modulo its size),
+    `qc-passed` on every other file of each tree, and a filled-in `sequencing` template on every tenth file."""
+    from metadata.models import MetadataValue, ObjectMetadata, Property, Tag, Template
+
+    when = f"'{started.isoformat()}'"
+    largest = max(sizes)
+    writer.insert(
+        Tag,
+        f"generate_series(0, {labels - 1}) AS g(i)",
+        id=_uuid("label", "g.i"),
+        label="'tag-' || lpad(g.i::text, 6, '0')",
+        file_id=_uuid(f"t{largest}-f", f"g.i %% {largest}"),
+        created_on=when,
+    )
+    one = "(SELECT 1) AS one"
+    template = _uuid("template", "0")
+    writer.insert(Template, one, id=template, name="'sequencing'", label="'Sequencing'", created_on=when)
+    writer.insert(
+        Property,
+        one,
+        id=_uuid("property", "0"),
+        template_id=template,
+        key="'instrument'",
+        label="'Instrument'",
+        data_type="'string'",
+        created_on=when,
+    )
+    for size in sizes:
+        tag = f"t{size}"
+        writer.insert(
+            Tag,
+            f"generate_series(0, {size - 1}, 2) AS g(i)",
+            id=_uuid(f"{tag}-qc", "g.i"),
+            label="'qc-passed'",
+            file_id=_uuid(f"{tag}-f", "g.i"),
+            created_on=when,
+        )
+        tenth = f"generate_series(0, {size - 1}, 10) AS g(i)"
+        writer.insert(
+            ObjectMetadata,
+            tenth,
+            id=_uuid(f"{tag}-m", "g.i"),
+            template_id=template,
+            file_id=_uuid(f"{tag}-f", "g.i"),
+            created_on=when,
+        )
+        writer.insert(
+            MetadataValue,
+            tenth,
+            metadata_id=_uuid(f"{tag}-m", "g.i"),
+            property_id=_uuid("property", "0"),
+            value="CASE WHEN g.i %% 20 = 0 THEN 'NovaSeq 6000' ELSE 'HiSeq 4000' END",
+        )
+
+
+def search_documents(writer, started):
+    """Every folder's and file's search document as search/backends/database.py writes it: the name in lower case,
+    the tag labels sorted and in lower case, the metadata lines `template.key value` in lower case, one a line; and
+    a label row per distinct tag label as written."""
+    from search.models import Document, DocumentLabel
+
+    labels = (
+        "SELECT file_id, string_agg(label, E'\\n' ORDER BY label) AS labels FROM metadata_tag "
+        "WHERE file_id IS NOT NULL GROUP BY file_id"
+    )
+    meta = (
+        "SELECT m.file_id, string_agg(lower(t.name || '.' || p.key || ' ' || v.value), E'\\n') AS meta "
+        "FROM metadata_objectmetadata m JOIN metadata_template t ON t.id = m.template_id "
+        "JOIN metadata_metadatavalue v ON v.metadata_id = m.id JOIN metadata_property p ON p.id = v.property_id "
+        "WHERE m.file_id IS NOT NULL GROUP BY m.file_id"
+    )
+    writer.insert(
+        Document,
+        f"files_container c LEFT JOIN ({labels}) l ON l.file_id = c.id LEFT JOIN ({meta}) m ON m.file_id = c.id",
+        container_id="c.id",
+        project_id="c.project_id",
+        kind="c.kind",
+        name="lower(c.name)",
+        labels="lower(coalesce(l.labels, ''))",
+        meta="coalesce(m.meta, '')",
+        indexed_on=f"'{started.isoformat()}'",
+    )
+    writer.insert(
+        DocumentLabel,
+        "(SELECT DISTINCT file_id, label FROM metadata_tag WHERE file_id IS NOT NULL) AS t",
+        document_id="t.file_id",
+        label="t.label",
+    )
+
+
 BULK_TABLES = [
     "files_container",
     "files_fileversion",
@@ -380,6 +474,11 @@ BULK_TABLES = [
     "projects_projectpermission",
     "provenance_relation",
     "provenance_edge",
+    "metadata_tag",
+    "metadata_objectmetadata",
+    "metadata_metadatavalue",
+    "search_document",
+    "search_documentlabel",
 ]
 
 
@@ -420,6 +519,7 @@ def main():
     parser.add_argument("--many-projects", type=int, default=10_000)
     parser.add_argument("--members", type=int, default=1_000, help="members besides the owner")
     parser.add_argument("--chains", default="1000,100000", help="file versions of each provenance chain")
+    parser.add_argument("--labels", type=int, default=100_000, help="distinct tag labels (autocomplete)")
     parser.add_argument("--verbose", action="store_true", help="the time of every INSERT")
     arguments = parser.parse_args()
 
@@ -463,6 +563,10 @@ def main():
                 f"chain of {versions:,} versions", chain, writer, lineage, f"c{versions}", versions, started
             )
             state["chains"][str(versions)] = {"first_activity": first, "last_version": last}
+        sizes, labels = [int(size) for size in state["trees"]], arguments.labels
+        _step(f"{labels:,} tag labels and metadata", tags_and_metadata, writer, sizes, labels, started)
+        state["labels"] = labels
+        _step("search documents", search_documents, writer, started)
         _step(f"create {len(indexes)} indexes", create_indexes, cursor, indexes)
     # As autovacuum leaves a table in production: statistics, and the visibility map index-only scans need.
     vacuum = time.perf_counter()

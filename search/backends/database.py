@@ -2,7 +2,7 @@
 LIKE on SQLite), faceted with GROUP BY. What is deleted (or below a folder being deleted) is never found: the live
 rows decide, at query time."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from files.models import Container
@@ -30,7 +30,15 @@ class DatabaseBackend:
                 for name in query.fields:
                     matches |= Q(**{f"{COLUMNS[name]}__contains": term})
             matching = matching.filter(matches)
-        aggs = {agg.name: self._agg(matching, agg) for agg in query.aggs}
+        aggs, total = {}, None
+        for agg in query.aggs:
+            if agg.field == "project.name":
+                counts = self._by_project(matching)
+                # Every match is in one project: their sum is the number matching, which need not be counted again.
+                total = sum(count for _, count in counts)
+                aggs[agg.name] = buckets(counts, agg.size, total)
+            else:
+                aggs[agg.name] = self._by_label(matching, agg)
         shown = matching
         if "project.name" in query.post_filters:
             shown = shown.filter(project__name__in=query.post_filters["project.name"])
@@ -38,21 +46,31 @@ class DatabaseBackend:
             labelled = DocumentLabel.objects.filter(label__in=query.post_filters["tags.label"]).values("document")
             shown = shown.filter(pk__in=labelled)
         ids = list(shown.order_by("name", "pk").values_list("pk", flat=True)[offset : offset + limit])
-        return Found(ids=ids, total=shown.count(), aggs=aggs)
+        if total is None or query.post_filters:
+            total = shown.count()
+        return Found(ids=ids, total=total, aggs=aggs)
 
-    def _agg(self, matching, agg):
-        if agg.field == "project.name":
-            rows = matching.values("project__name").annotate(count=Count("pk")).order_by("-count", "project__name")
-            counts = [(row["project__name"], row["count"]) for row in rows[: agg.size]]
-            return buckets(counts, agg.size, matching.count())
-        rows = (
-            DocumentLabel.objects.filter(document__in=matching.values("pk"))
-            .values("label")
-            .annotate(count=Count("pk"))
-            .order_by("-count", "label")
+    def _by_project(self, matching):
+        """`[(project name, documents matching)]`, most first: one row per project searched at most."""
+        rows = matching.values("project__name").annotate(count=Count("pk")).order_by("-count", "project__name")
+        return [(row["project__name"], row["count"]) for row in rows]
+
+    def _by_label(self, matching, agg):
+        """The labels most held by the matches, and how many labels they hold in all (a window over every label's
+        count, in the same query: a second one would read every match again)."""
+        counted = (
+            DocumentLabel.objects.filter(document__in=matching.values("pk")).values("label").annotate(count=Count("pk"))
         )
-        total = DocumentLabel.objects.filter(document__in=matching.values("pk")).count()
-        return buckets([(row["label"], row["count"]) for row in rows[: agg.size]], agg.size, total)
+        sql, params = counted.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT label, "count", SUM("count") OVER () FROM ({sql}) AS counted '
+                f'ORDER BY "count" DESC, label LIMIT %s',
+                [*params, agg.size],
+            )
+            rows = cursor.fetchall()
+        total = int(rows[0][2]) if rows else 0
+        return buckets([(label, count) for label, count, _ in rows], agg.size, total)
 
     @transaction.atomic
     def index(self, containers):

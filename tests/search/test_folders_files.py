@@ -5,6 +5,7 @@ import pytest
 
 from dds.audit import Actor
 from files import services as files
+from metadata import services as metadata
 from search.models import Document
 
 from ..client import API
@@ -74,6 +75,24 @@ def test_facets_count_only_what_the_caller_may_view(as_alice, as_sysadmin, tree)
     everything = search(as_sysadmin, body).json()["aggs"]
     assert everything["tags"]["buckets"][0] == {"key": "sequencing", "doc_count": 3}
     assert {b["key"] for b in everything["projects"]["buckets"]} == {"Mouse RNA-seq", "Secret"}
+
+
+def test_facets_beyond_their_size_count_the_rest(as_alice, alice, tree, indexed):
+    with indexed():
+        labels = [f"lab-{n:02}" for n in range(22)]
+        metadata.tags_append(actor=Actor(user=alice), obj=tree["kidney"], labels=labels)
+    body = {"aggs": [{"field": "tags.label", "name": "tags", "size": 20}, {"field": "project.name", "name": "p"}]}
+    response = search(as_alice, body)
+    aggs = response.json()["aggs"]
+    assert aggs["tags"]["buckets"][:2] == [{"key": "sequencing", "doc_count": 2}, {"key": "DNA", "doc_count": 1}]
+    assert [bucket["key"] for bucket in aggs["tags"]["buckets"][2:]] == labels[:18]
+    assert aggs["tags"]["sum_other_doc_count"] == 4
+    assert aggs["p"] == {
+        "doc_count_error_upper_bound": 0,
+        "sum_other_doc_count": 0,
+        "buckets": [{"key": "Mouse RNA-seq", "doc_count": 4}],
+    }
+    assert response["X-Total"] == "4"
 
 
 def test_post_filters_narrow_the_results_not_the_facets(as_alice, tree):
