@@ -24,7 +24,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -33,6 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(1, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dds_scale")
 
+from drive import Http, statements  # noqa: E402  (bench/scale/drive.py: the same client and statement count)
 from harness.sandbox import django_setup, rabbitmq_vhost, scratch_dir, server_env  # noqa: E402
 from harness.servers import Gunicorn, Processes, start_workers  # noqa: E402
 
@@ -64,21 +64,6 @@ def cases(state):
     return found
 
 
-class Http:
-    def __init__(self, url, token):
-        self.url, self.token = url, token
-
-    def request(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.url}{API}{path}", data=data, method=method)
-        request.add_header("Authorization", self.token)
-        request.add_header("Content-Type", "application/json")
-        started = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=600) as response:
-            content = response.read()
-            return time.perf_counter() - started, response.status, content
-
-
 def percentile(values, share):
     """The `share` (0–1) percentile of `values`, interpolated between the nearest ranks."""
     ordered = sorted(values)
@@ -88,23 +73,13 @@ def percentile(values, share):
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def statements(client, method, path, body):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        response = client.generic(method, f"{API}{path}", json.dumps(body) if body else "", "application/json")
-    assert response.status_code < 300, response.content[:300]
-    return len(captured)
-
-
 def measure(http, client, repeat, state):
     rows = []
     for size, what, method, path, body in cases(state):
         http.request(method, path, body)  # warm
         times = []
         for _ in range(repeat):
-            elapsed, status, content = http.request(method, path, body)
+            elapsed, status, _, content = http.request(method, path, body)
             times.append(elapsed * 1000)
         answer = json.loads(content)
         row = {
@@ -144,7 +119,7 @@ def visibility(http, state, mode, trials):
                 http.request("POST", f"/tags/dds-file/{target}", {"label": word})
             body = {"query_string": {"query": word, "fields": [field]}, "filters": [{"project.id": [project]}]}
             while True:
-                _, _, content = http.request("POST", SEARCH, body)
+                _, _, _, content = http.request("POST", SEARCH, body)
                 if json.loads(content)["results"]:
                     break
                 if time.perf_counter() - started > 120:
