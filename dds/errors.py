@@ -13,6 +13,11 @@ NOT_PROVIDED = "not_provided"
 RESOURCE_NOT_CONSISTENT = "resource_not_consistent"
 
 
+def too_long(limit):
+    """The field error of a text over `limit` characters, in the wording clients of the original match."""
+    return f"is too long (maximum is {limit} characters)"
+
+
 class DDSError(APIException):
     status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
     code = NOT_PROVIDED

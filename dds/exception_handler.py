@@ -27,7 +27,7 @@ _MESSAGES = {
     "null_characters_not_allowed": "is invalid",
     "surrogate_characters_not_allowed": "is invalid",
     "invalid_choice": "is not included in the list",
-    "max_length": "is too long (maximum is {n} characters)",
+    "max_length": errors.too_long("{n}"),
     "min_value": "must be greater than or equal to {n}",
     "max_value": "must be less than or equal to {n}",
     "max_string_length": "is too large",

@@ -54,6 +54,6 @@ def path_name_check(name):
     if not name or name.isspace():
         raise errors.ValidationFailed.field("name", "can't be blank")
     if len(name) > NAME_MAX_LENGTH:
-        raise errors.ValidationFailed.field("name", f"is too long (maximum is {NAME_MAX_LENGTH} characters)")
+        raise errors.ValidationFailed.field("name", errors.too_long(NAME_MAX_LENGTH))
     if not is_valid_name(name, path=True):
         raise errors.ValidationFailed.field("name", PATH_INVALID)

@@ -34,7 +34,7 @@ def _required(field, value, problems, *, max_length=LABEL_MAX_LENGTH):
     if value is None or not str(value).strip():
         problems.append((field, "can't be blank"))
     elif len(value) > max_length:
-        problems.append((field, f"is too long (maximum is {max_length} characters)"))
+        problems.append((field, errors.too_long(max_length)))
 
 
 def _identifier(field, value, problems):
@@ -47,7 +47,7 @@ def _identifier(field, value, problems):
 def _description_checked(description, problems):
     """A template's description is optional, and bounded like every free text."""
     if description is not None and len(description) > DESCRIPTION_MAX_LENGTH:
-        problems.append(("description", f"is too long (maximum is {DESCRIPTION_MAX_LENGTH} characters)"))
+        problems.append(("description", errors.too_long(DESCRIPTION_MAX_LENGTH)))
 
 
 def _refuse(problems):
@@ -264,7 +264,7 @@ def value_problem(data_type, value):
     if not value.strip():
         return "can't be blank"
     if len(value) > VALUE_MAX_LENGTH:
-        return f"is too long (maximum is {VALUE_MAX_LENGTH} characters)"
+        return errors.too_long(VALUE_MAX_LENGTH)
     if data_type in INTEGER_RANGES:
         return _integer_problem(value, INTEGER_RANGES[data_type])
     if data_type in (Property.Type.DOUBLE, Property.Type.FLOAT):
